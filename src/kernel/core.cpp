@@ -1,0 +1,265 @@
+// The scheduler core (kernel/sched/core.c): resched requests, __schedule(),
+// the preemption entry points, try_to_wake_up(), CPU selection and the
+// simple RT push / idle pull balancing.
+#include <fmt/format.h>
+
+#include "kernel/kernel.h"
+#include "kernel/preempt.h"
+#include "kernel/sched_class.h"
+
+namespace preemptsim {
+
+// __resched_curr(rq, tif): idle upgrades lazy to full; an already-set bit is a
+// no-op; local: set the bit, fold only TIF_NEED_RESCHED into preempt_count;
+// remote: set the bit, IPI only for TIF_NEED_RESCHED (a lazy request sends none).
+void Kernel::__resched_curr(Rq& rq, bool lazy) {
+  Task& curr = *rq.curr;
+  if (curr.is_idle()) lazy = false;
+  if (curr.tif_need_resched || (lazy && curr.tif_need_resched_lazy)) return;
+  if (rq.cpu == smp_processor_id()) {
+    if (lazy) {
+      curr.tif_need_resched_lazy = true;
+    } else {
+      curr.tif_need_resched = true;
+      rq.preempt_need_resched = true;  // set_preempt_need_resched()
+    }
+    trace(rq, lazy ? "resched_curr_lazy" : "resched_curr", &curr);
+    return;
+  }
+  if (lazy) {
+    curr.tif_need_resched_lazy = true;
+    trace(rq, "resched_curr_lazy (remote, no IPI)", &curr);
+    return;
+  }
+  curr.tif_need_resched = true;
+  trace(rq, "resched_curr (remote)", &curr);
+  send_reschedule(rq.cpu);  // smp_send_reschedule()
+}
+
+void Kernel::resched_curr(Rq& rq) { __resched_curr(rq, false); }
+
+// resched_curr_lazy(): TIF_NEED_RESCHED_LAZY only when the model has lazy
+// preemption (get_lazy_tif_bit()); otherwise the same as resched_curr().
+void Kernel::resched_curr_lazy(Rq& rq) { __resched_curr(rq, model_.lazy); }
+
+void Kernel::activate_task(Rq& rq, Task& p, int flags) {
+  p.sched_class->enqueue_task(*this, rq, p, flags);
+  p.on_rq = true;
+  ++rq.nr_running;
+}
+
+void Kernel::deactivate_task(Rq& rq, Task& p, int flags) {
+  p.sched_class->dequeue_task(*this, rq, p, flags);
+  p.on_rq = false;
+  if (rq.nr_running == 0) invariant_failed("deactivate_task: nr_running underflow");
+  --rq.nr_running;
+}
+
+// cpupri: the most important priority running or queued on the CPU; fair
+// CPUs all rank as DEFAULT_PRIO here, an idle CPU as MAX_PRIO.
+int Kernel::cpu_prio(const Rq& rq) const {
+  if (rq.rt.rt_nr_running) return static_cast<int>(rq.rt.bitmap._Find_first());
+  if (rq.cfs.nr_queued) return DEFAULT_PRIO;
+  return MAX_PRIO;
+}
+
+// Would p run at once on rq: the CPU is idle, or p is RT and beats everything there.
+bool Kernel::task_would_run_on(const Task& p, const Rq& rq) const {
+  const int cp = cpu_prio(rq);
+  if (cp == MAX_PRIO) return true;
+  return p.prio < MAX_RT_PRIO && p.prio < cp;
+}
+
+// select_task_rq(): the previous CPU if allowed and p would run there; else
+// an idle allowed CPU (lowest number); else the allowed CPU whose current
+// priority is lowest (the previous CPU on a tie, then the lowest number).
+int Kernel::select_task_rq(const Task& p) const {
+  const int ncpus = static_cast<int>(rqs_.size());
+  if (p.cpus_allowed.test(static_cast<std::size_t>(p.cpu)) && task_would_run_on(p, rqs_[static_cast<std::size_t>(p.cpu)]))
+    return p.cpu;
+  for (int c = 0; c < ncpus; ++c)
+    if (p.cpus_allowed.test(static_cast<std::size_t>(c)) && cpu_prio(rqs_[static_cast<std::size_t>(c)]) == MAX_PRIO) return c;
+  int best = -1, best_prio = -1;
+  for (int c = 0; c < ncpus; ++c) {
+    if (!p.cpus_allowed.test(static_cast<std::size_t>(c))) continue;
+    const int cp = cpu_prio(rqs_[static_cast<std::size_t>(c)]);
+    if (cp > best_prio || (cp == best_prio && c == p.cpu)) {
+      best = c;
+      best_prio = cp;
+    }
+  }
+  return best;
+}
+
+// wakeup_preempt(): same class -> the class decides; a higher class -> resched_curr().
+void Kernel::wakeup_preempt(Rq& rq, Task& p) {
+  Task& curr = *rq.curr;
+  if (p.sched_class == curr.sched_class)
+    p.sched_class->wakeup_preempt(*this, rq, p);
+  else if (sched_class_above(p.sched_class, curr.sched_class))
+    resched_curr(rq);
+}
+
+// try_to_wake_up(): state match, select a CPU, ttwu_do_activate() (enqueue,
+// wakeup_preempt(), TASK_RUNNING). The waker takes the remote rq lock itself
+// (no wake list); a remote resched goes through an IPI.
+bool Kernel::try_to_wake_up(Task& p, std::uint32_t state_mask) {
+  if (!(p.state & state_mask)) return false;
+  if (p.on_rq) {  // ttwu_runnable(): still queued, only the state changes
+    p.state = TASK_RUNNING;
+    wakeup_preempt(cpu_rq(p.cpu), p);
+    return true;
+  }
+  const int cpu = select_task_rq(p);
+  p.cpu = cpu;  // set_task_cpu()
+  Rq& rq = cpu_rq(cpu);
+  activate_task(rq, p, ENQUEUE_WAKEUP);
+  wakeup_preempt(rq, p);
+  p.state = TASK_RUNNING;
+  trace(rq, "sched_wakeup", &p);
+  for (Observer* o : observers_) o->on_wakeup(now_, p, cpu);
+  return true;
+}
+
+// wake_up_new_task(): the first wakeup of a task, from CPU 0 at boot.
+void Kernel::wake_up_new_task(Task& p) {
+  p.state = TASK_RUNNING;
+  const int cpu = select_task_rq(p);
+  p.cpu = cpu;
+  Rq& rq = cpu_rq(cpu);
+  activate_task(rq, p, ENQUEUE_INITIAL);
+  wakeup_preempt(rq, p);
+}
+
+// Move a queued (not running) task to another CPU and let that CPU decide.
+void Kernel::move_queued_task(Rq& src, Task& p, int dest_cpu) {
+  deactivate_task(src, p, DEQUEUE_MIGRATE);
+  p.cpu = dest_cpu;
+  Rq& dst = cpu_rq(dest_cpu);
+  activate_task(dst, p, ENQUEUE_MIGRATED);
+  trace(dst, "migrate", &p, src.cpu);
+  wakeup_preempt(dst, p);
+}
+
+// push_rt_task() / idle balancing, simplified: a runnable task left queued
+// behind another goes to an allowed CPU where it would run at once.
+void Kernel::push_task(Rq& rq, Task& p) {
+  if (!p.on_rq || rq.curr == &p || rqs_.size() == 1) return;
+  int best = -1, best_prio = -1;
+  for (const Rq& other : rqs_) {
+    if (other.cpu == rq.cpu || !p.cpus_allowed.test(static_cast<std::size_t>(other.cpu))) continue;
+    if (!task_would_run_on(p, other)) continue;
+    const int cp = cpu_prio(other);
+    if (cp > best_prio) {
+      best = other.cpu;
+      best_prio = cp;
+    }
+  }
+  if (best >= 0) move_queued_task(rq, p, best);
+}
+
+// pick_next_task(): put prev back, then ask the classes in order rt, fair,
+// idle. Before picking, a CPU with nothing better pulls a waiting task from
+// another CPU (pull_rt_task() / newidle balance, simplified).
+Task* Kernel::pick_next_task(Rq& rq, Task& prev) {
+  if (prev.on_rq) prev.sched_class->put_prev_task(*this, rq, prev);
+  const int mine = cpu_prio(rq);
+  bool waiting_elsewhere = false;
+  for (const Rq& other : rqs_)
+    if (&other != &rq && other.nr_running > (other.curr->is_idle() ? 0u : 1u)) waiting_elsewhere = true;
+  Task* steal = nullptr;
+  if (waiting_elsewhere) {
+    for (const auto& t : tasks_) {
+      if (t->is_idle() || !t->on_rq || t->cpu == rq.cpu || cpu_rq(t->cpu).curr == t.get()) continue;
+      if (!t->cpus_allowed.test(static_cast<std::size_t>(rq.cpu))) continue;
+      const bool better = mine == MAX_PRIO || (t->prio < MAX_RT_PRIO && t->prio < mine);
+      if (better && (!steal || t->prio < steal->prio)) steal = t.get();
+    }
+  }
+  if (steal) move_queued_task(cpu_rq(steal->cpu), *steal, rq.cpu);
+  for (const SchedClass* c : {&rt_sched_class, &fair_sched_class, &idle_sched_class}) {
+    if (Task* p = c->pick_task(*this, rq)) {
+      c->set_next_task(*this, rq, *p);
+      return p;
+    }
+  }
+  invariant_failed("pick_next_task: no task, not even idle");
+}
+
+// __schedule(): a task that is not TASK_RUNNING is dequeued unless the mode is
+// SM_PREEMPT; voluntary switches count in nvcsw, the rest in nivcsw; the pick
+// clears both NEED_RESCHED bits of prev and the folded bit.
+void Kernel::__schedule(Rq& rq, SchedMode mode) {
+  Task& prev = *rq.curr;
+  if (!rq.irq_stack.empty()) invariant_failed("__schedule() called from hard interrupt context");
+  if (rq.switching) invariant_failed("__schedule() called during a context switch");
+  if (rq.preempt_count != 0) __schedule_bug(rq, prev);  // schedule_debug()
+  const bool preempt = mode == SchedMode::SM_PREEMPT;
+  std::uint64_t* switch_count = &prev.nivcsw;
+  if (!preempt && prev.state != TASK_RUNNING) {
+    deactivate_task(rq, prev, DEQUEUE_SLEEP);
+    switch_count = &prev.nvcsw;
+  }
+  Task* next = pick_next_task(rq, prev);
+  prev.tif_need_resched = false;  // clear_tsk_need_resched()
+  prev.tif_need_resched_lazy = false;
+  rq.preempt_need_resched = false;  // clear_preempt_need_resched()
+  if (next == &prev) return;
+  ++*switch_count;
+  ++rq.nr_switches;
+  rq.curr = next;
+  rq.switching = true;
+  rq.switch_prev = &prev;
+  rq.switch_preempt = preempt || prev.state == TASK_RUNNING;
+  rq.switch_remaining = costs().context_switch;
+  preempt_count_add(rq, SCHED_SWITCH_COUNT);
+  trace(rq, "sched_switch begin", next, prev.pid);
+  if (!prev.is_idle() && prev.on_rq) push_task(rq, prev);
+}
+
+// finish_task_switch(): the switch has completed; the count must be 2 (the
+// scheduler's own preempt_disable() and rq lock), IRQs are enabled again.
+void Kernel::finish_task_switch(Rq& rq) {
+  if (rq.preempt_count != SCHED_SWITCH_COUNT)
+    invariant_failed(fmt::format("finish_task_switch: preempt_count {:#x}, expected {:#x}", rq.preempt_count, SCHED_SWITCH_COUNT));
+  preempt_count_sub(rq, SCHED_SWITCH_COUNT);
+  rq.switching = false;
+  rq.irqs_off = false;
+  Task& prev = *rq.switch_prev;
+  Task& next = *rq.curr;
+  rq.switch_prev = nullptr;
+  if (!next.is_idle()) tick_restart(rq);
+  trace(rq, "sched_switch done", &next, prev.pid);
+  for (Observer* o : observers_) o->on_switch(now_, rq.cpu, prev, next, rq.switch_preempt);
+  if (next.latency_pending) {
+    next.latency_pending = false;
+    for (Observer* o : observers_) o->on_wakeup_latency(now_, next, next.latency_expiry);
+  }
+}
+
+// preempt_schedule(): only when preemptible(); the need_resched() loop is the
+// check cpu_run() makes after every completed switch.
+void Kernel::preempt_schedule(Rq& rq) {
+  if (!preemptible(rq)) return;
+  __schedule(rq, SchedMode::SM_PREEMPT);
+}
+
+// preempt_schedule_irq(): IRQ return to kernel with count 0.
+void Kernel::preempt_schedule_irq(Rq& rq) {
+  if (rq.preempt_count != 0) invariant_failed("preempt_schedule_irq with preempt_count != 0");
+  __schedule(rq, SchedMode::SM_PREEMPT);
+}
+
+// __cond_resched(): should_resched(0) needs the folded bit, so a lazy-only
+// request is ignored; never with IRQs disabled.
+void Kernel::__cond_resched(Rq& rq) {
+  if (should_resched(rq) && !rq.irqs_off) __schedule(rq, SchedMode::SM_PREEMPT);
+}
+
+// do_sched_yield(): the class's yield_task(), then schedule().
+void Kernel::yield_task(Rq& rq) {
+  rq.curr->sched_class->yield_task(*this, rq);
+  schedule(rq);
+}
+
+}  // namespace preemptsim

@@ -1,0 +1,288 @@
+// What a CPU does from one instant to the next: take pending interrupts when
+// IRQs are on, run interrupt phases, complete context switches, and interpret
+// the current task's program (user steps, syscalls, kernel steps) or idle.
+#include <fmt/format.h>
+
+#include "kernel/kernel.h"
+#include "kernel/preempt.h"
+#include "kernel/sched_class.h"
+
+namespace preemptsim {
+
+// The CPU's state since the last event on it goes to one bucket.
+void Kernel::account(Rq& rq) {
+  const Time dt = now_ - rq.last_account;
+  if (dt <= Time()) return;
+  rq.last_account = now_;
+  CpuTime kind;
+  if (!rq.irq_stack.empty()) kind = CpuTime::HardIrq;
+  else if (rq.switching) kind = CpuTime::Sched;
+  else if (rq.curr->is_idle()) kind = CpuTime::Idle;
+  else kind = rq.curr->user_mode ? CpuTime::User : CpuTime::Kernel;
+  rq.time[static_cast<std::size_t>(kind)] += dt;
+  if (kind == CpuTime::User || kind == CpuTime::Kernel) rq.curr->sum_exec_runtime += dt;
+}
+
+void Kernel::start_segment(Rq& rq, Time* remaining) {
+  rq.seg_active = true;
+  rq.seg_start = now_;
+  rq.seg_remaining = remaining;
+  events_.push(now_ + *remaining, Band::Completion, EV_SEGMENT_END, rq.cpu, ++rq.seg_token);
+}
+
+void Kernel::segment_end(Rq& rq, std::uint64_t token) {
+  if (!rq.seg_active || token != rq.seg_token) return;  // superseded by an interrupt
+  *rq.seg_remaining = Time();
+  rq.seg_active = false;
+  cpu_run(rq);
+}
+
+// An interrupt splits the running segment: keep what is left of it.
+void Kernel::segment_interrupt(Rq& rq) {
+  *rq.seg_remaining -= now_ - rq.seg_start;
+  rq.seg_active = false;
+  ++rq.seg_token;
+}
+
+void Kernel::cpu_run(Rq& rq) {
+  this_cpu_ = rq.cpu;
+  for (;;) {
+    if (rq.pending && !rq.hard_irqs_disabled()) {
+      if (rq.seg_active) segment_interrupt(rq);
+      irq_deliver(rq);
+      continue;
+    }
+    if (rq.seg_active) return;
+    if (!rq.irq_stack.empty()) {
+      if (irq_step(rq)) return;
+    } else if (rq.switching) {
+      if (rq.switch_remaining > Time()) {
+        start_segment(rq, &rq.switch_remaining);
+        return;
+      }
+      finish_task_switch(rq);
+      // schedule()'s loop: while (need_resched()) __schedule() again.
+      if (!rq.curr->is_idle() && need_resched(rq)) __schedule(rq, SchedMode::SM_PREEMPT);
+    } else if (rq.curr->is_idle()) {
+      if (idle_step(rq)) return;
+    } else {
+      if (task_step(rq, *rq.curr)) return;
+    }
+  }
+}
+
+// do_idle(): while !need_resched() wait for an interrupt (with the tick
+// stopped: NOHZ idle); then schedule_idle().
+bool Kernel::idle_step(Rq& rq) {
+  if (need_resched(rq)) {
+    __schedule(rq, SchedMode::SM_IDLE);
+    if (rq.switching) return false;
+  }
+  if (rq.next_tick != Time::max()) {  // tick_nohz_idle_stop_tick()
+    rq.next_tick = Time::max();
+    clockevent_reprogram(rq);
+  }
+  return true;
+}
+
+// A program that loops at one instant without ever using time would hang the
+// simulation: stop it as a workload error at the step where it spins.
+void Kernel::check_progress(Rq& rq, const Task& p) {
+  if (rq.progress_time != now_) {
+    rq.progress_time = now_;
+    rq.progress_ops = 0;
+  }
+  if (++rq.progress_ops > 1'000'000) {
+    const Op& op = p.op();
+    SourceLoc loc = op.step ? op.step->loc : (p.spec ? p.spec->loc : SourceLoc{});
+    throw_workload_error(loc, fmt::format("task '{}' makes no progress: its program runs a million steps at {} without using any time", p.comm, format_time(now_)));
+  }
+}
+
+// Arm the sleep timer and block (do_nanosleep()). Returns false when the
+// expiry has already passed: the call returns at once, late by now - expiry.
+bool Kernel::timed_sleep(Rq& rq, Task& p, Time expiry) {
+  if (expiry <= now_) {
+    for (Observer* o : observers_) o->on_wakeup_latency(now_, p, expiry);
+    return false;
+  }
+  p.latency_pending = true;
+  p.latency_expiry = expiry;
+  hrtimer_start(rq, expiry, HrTimerKind::SleepWakeup, &p);
+  p.state = TASK_INTERRUPTIBLE;
+  schedule(rq);
+  return true;
+}
+
+// Interprets the current op of the running task. Returns true when a segment
+// of work was started; false after any state change (the loop goes on).
+bool Kernel::task_step(Rq& rq, Task& p) {
+  check_progress(rq, p);
+  const Op& op = p.op();
+  switch (op.code) {
+    case OpCode::Run:
+    case OpCode::Busy:
+      if (p.remaining < Time()) p.remaining = op.a;
+      if (p.remaining > Time()) {
+        start_segment(rq, &p.remaining);
+        return true;
+      }
+      p.remaining = Time::ns(-1);
+      ++p.pc;
+      return false;
+
+    case OpCode::Sleep:
+    case OpCode::SleepUntil:
+    case OpCode::Periodic: {
+      std::int64_t dummy = 0;
+      std::int64_t& next = op.code == OpCode::Periodic ? p.slots[static_cast<std::size_t>(op.slot)] : dummy;
+      if (p.stage == 0) {
+        Time expiry;
+        if (op.code == OpCode::Sleep) {
+          expiry = now_ + op.a;
+        } else if (op.code == OpCode::SleepUntil) {
+          expiry = op.a;
+        } else {
+          if (next < 0) {  // first use: the grid point phase + k*period after now
+            const Time phase = op.b, period = op.a;
+            next = now_ < phase ? phase.count() : (phase + period * ((now_ - phase) / period + 1)).count();
+          }
+          expiry = Time::ns(next);
+        }
+        p.user_mode = false;  // clock_nanosleep() (or the kernel's own hrtimer sleep)
+        p.stage = 1;
+        if (timed_sleep(rq, p, expiry)) return false;
+        p.latency_expiry = expiry;
+      }
+      // woken: cyclictest's next period, skipping the ones already missed
+      if (op.code == OpCode::Periodic) {
+        next = (p.latency_expiry + op.a).count();
+        while (Time::ns(next) <= now_) next += op.a.count();
+      }
+      p.stage = 0;
+      ++p.pc;
+      if (op.from_user) {
+        p.user_mode = true;
+        exit_to_user_mode(rq);
+      }
+      return false;
+    }
+
+    case OpCode::LoopBegin: {
+      std::int64_t& left = p.slots[static_cast<std::size_t>(op.slot)];
+      const bool enter = op.count >= 0 ? (left = op.count) > 0 : now_ < op.a;
+      p.pc = enter ? p.pc + 1 : op.jump;
+      return false;
+    }
+    case OpCode::LoopEnd: {
+      std::int64_t& left = p.slots[static_cast<std::size_t>(op.slot)];
+      const Op& begin = p.prog.ops[static_cast<std::size_t>(op.jump)];
+      const bool again = begin.count >= 0 ? --left > 0 : now_ < begin.a;
+      p.pc = again ? op.jump + 1 : p.pc + 1;
+      return false;
+    }
+
+    case OpCode::SyscallEnter:
+      p.user_mode = false;
+      ++p.pc;
+      return false;
+    case OpCode::SyscallExit:  // syscall_exit_to_user_mode()
+      ++p.pc;
+      p.user_mode = true;
+      exit_to_user_mode(rq);
+      return false;
+
+    case OpCode::Yield:
+      ++p.pc;
+      yield_task(rq);
+      return false;
+    case OpCode::Mark:
+      ++p.pc;
+      for (Observer* o : observers_) o->on_mark(now_, p, op.step->name);
+      return false;
+
+    case OpCode::CondResched:  // cond_resched(): a static call per model
+      ++p.pc;
+      if (model_.cond_resched == Call::Real) __cond_resched(rq);
+      return false;
+    case OpCode::MightSleep:  // might_sleep(): __might_sleep() + might_resched()
+      ++p.pc;
+      __might_resched(rq, op);
+      if (model_.might_resched == Call::Real) __cond_resched(rq);
+      return false;
+    case OpCode::MightResched:
+      ++p.pc;
+      if (model_.might_resched == Call::Real) __cond_resched(rq);
+      return false;
+
+    case OpCode::PreemptDisable:
+      ++p.pc;
+      preempt_count_add(rq, PREEMPT_OFFSET);
+      return false;
+    case OpCode::PreemptEnable:  // preempt_enable(): count 0 with resched folded -> preempt_schedule()
+      ++p.pc;
+      if ((rq.preempt_count & PREEMPT_MASK) == 0) {
+        // Only after a "scheduling while atomic" fixup: DEBUG_PREEMPT refuses the underflow.
+        report_bug(fmt::format("WARNING: preempt_count underflow in {} at {}\n(after a BUG: scheduling while atomic fixup; the decrement is ignored)", p.comm, op.step->loc.str()));
+        return false;
+      }
+      preempt_count_sub(rq, PREEMPT_OFFSET);
+      if (model_.preempt_schedule == Call::Real && should_resched(rq)) preempt_schedule(rq);
+      return false;
+
+    case OpCode::LocalIrqDisable:
+      ++p.pc;
+      rq.irqs_off = true;
+      return false;
+    case OpCode::LocalIrqEnable:  // pending interrupts are taken at once (cpu_run)
+      ++p.pc;
+      rq.irqs_off = false;
+      return false;
+
+    case OpCode::LocalBhDisable:
+      ++p.pc;
+      preempt_count_add(rq, SOFTIRQ_DISABLE_OFFSET);
+      return false;
+    case OpCode::LocalBhEnable:  // __local_bh_enable_ip(): then preempt_check_resched()
+      ++p.pc;
+      if ((rq.preempt_count & SOFTIRQ_MASK) < SOFTIRQ_DISABLE_OFFSET) {
+        report_bug(fmt::format("WARNING: local_bh_enable underflow in {} at {}\n(after a BUG: scheduling while atomic fixup; ignored)", p.comm, op.step->loc.str()));
+        return false;
+      }
+      preempt_count_sub(rq, SOFTIRQ_DISABLE_OFFSET);
+      if (model_.preempt_schedule == Call::Real && should_resched(rq)) preempt_schedule(rq);
+      return false;
+
+    case OpCode::Msleep:
+      if (p.stage == 0) {
+        p.stage = 1;
+        hrtimer_start(rq, msleep_expiry(op.a), HrTimerKind::WheelTimeout, &p);
+        p.state = TASK_UNINTERRUPTIBLE;
+        schedule(rq);
+        return false;
+      }
+      p.stage = 0;
+      ++p.pc;
+      return false;
+
+    case OpCode::Schedule:
+      ++p.pc;
+      schedule(rq);
+      return false;
+
+    case OpCode::Exit:
+      do_task_exit(rq, p);
+      return false;
+  }
+  invariant_failed("task_step: unknown op");
+}
+
+// do_exit() -> do_task_dead(): TASK_DEAD, one last __schedule().
+void Kernel::do_task_exit(Rq& rq, Task& p) {
+  p.state = TASK_DEAD;
+  trace(rq, "exit", &p);
+  for (Observer* o : observers_) o->on_exit(now_, p);
+  __schedule(rq, SchedMode::SM_NONE);
+}
+
+}  // namespace preemptsim

@@ -1,0 +1,52 @@
+// Per-CPU hrtimers and the clock event device (kernel/time/hrtimer.c,
+// tick-sched.c), the periodic tick with NOHZ idle, jiffy-based sleeps
+// (kernel/time/timer.c) and sched_tick() (kernel/sched/core.c).
+#include "kernel/kernel.h"
+#include "kernel/sched_class.h"
+
+namespace preemptsim {
+
+// hrtimer_start(): queue on this CPU; reprogram the clock event if it is now the earliest.
+void Kernel::hrtimer_start(Rq& rq, Time expires, HrTimerKind kind, Task* task) {
+  rq.hrtimers.push(HrTimer{expires, rq.timer_seq++, kind, task});
+  clockevent_reprogram(rq);
+}
+
+// The clock event fires at the earliest of the tick and the queued hrtimers.
+void Kernel::clockevent_reprogram(Rq& rq) {
+  Time next = rq.next_tick;
+  if (!rq.hrtimers.empty() && rq.hrtimers.top().expires < next) next = rq.hrtimers.top().expires;
+  if (next == rq.clockevent_next) return;
+  ++rq.clockevent_token;
+  rq.clockevent_next = next;
+  if (next != Time::max()) events_.push(next, Band::Hardware, EV_CLOCKEVENT, rq.cpu, rq.clockevent_token);
+}
+
+// tick_nohz_idle_exit(): a CPU leaving idle restarts its tick on the next jiffy.
+void Kernel::tick_restart(Rq& rq) {
+  if (rq.next_tick != Time::max()) return;
+  rq.next_tick = tick_nsec_ * (now_ / tick_nsec_ + 1);
+  clockevent_reprogram(rq);
+}
+
+// msleep(): schedule_timeout_uninterruptible(msecs_to_jiffies(ms) + 1): the
+// timer wheel expires it on the tick that reaches jiffies + timeout.
+// msecs_to_jiffies() rounds up; level-0 wheel precision is assumed (the
+// coarser levels of timeouts above 63 jiffies are not modelled).
+Time Kernel::msleep_expiry(Time d) const {
+  const std::int64_t hz = scenario_.system.hz;
+  const std::int64_t msecs = (d.count() + 999'999) / 1'000'000;
+  const std::int64_t timeout = (msecs * hz + 999) / 1000 + 1;
+  const std::int64_t jiffies = now_ / tick_nsec_;
+  return tick_nsec_ * (jiffies + timeout);
+}
+
+// sched_tick(): lazy promotion first (only with lazy preemption), then the
+// class's task_tick().
+void Kernel::sched_tick(Rq& rq) {
+  Task& curr = *rq.curr;
+  if (model_.lazy && curr.tif_need_resched_lazy) resched_curr(rq);
+  curr.sched_class->task_tick(*this, rq, curr);
+}
+
+}  // namespace preemptsim

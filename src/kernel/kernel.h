@@ -1,0 +1,147 @@
+// The simulated SMP kernel for one preemption model: run queues, the
+// scheduler core, interrupt entry/exit, timers and the task interpreter.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/event_queue.h"
+#include "core/time.h"
+#include "kernel/observer.h"
+#include "kernel/preempt_model.h"
+#include "kernel/rq.h"
+#include "kernel/task.h"
+#include "workload/scenario.h"
+
+namespace preemptsim {
+
+// Kinds of events the kernel puts on the queue.
+enum EventKind : std::uint32_t { EV_SEGMENT_END, EV_CLOCKEVENT, EV_IPI, EV_END };
+
+// __schedule() modes (kernel/sched/core.c)
+enum class SchedMode : std::uint8_t { SM_IDLE, SM_NONE, SM_PREEMPT };
+
+class Kernel {
+ public:
+  Kernel(const Scenario& scenario, const PreemptModel& model);
+  Kernel(const Kernel&) = delete;
+  Kernel& operator=(const Kernel&) = delete;
+
+  void add_observer(Observer* o) { observers_.push_back(o); }
+  // Boots (wakes every task at t=0) and runs until system.duration.
+  void run();
+
+  Time now() const { return now_; }
+  const PreemptModel& model() const { return model_; }
+  const Costs& costs() const { return scenario_.system.costs; }
+  Time tick_nsec() const { return tick_nsec_; }
+  std::int64_t sysctl_sched_base_slice() const { return base_slice_; }
+  const std::vector<std::unique_ptr<Task>>& tasks() const { return tasks_; }
+  const std::vector<Rq>& rqs() const { return rqs_; }
+  std::uint64_t events_processed() const { return events_processed_; }
+  int smp_processor_id() const { return this_cpu_; }
+  Rq& cpu_rq(int cpu) { return rqs_[static_cast<std::size_t>(cpu)]; }
+
+  // --- scheduler core (core.cpp) ---
+  void resched_curr(Rq& rq);
+  void resched_curr_lazy(Rq& rq);
+  bool need_resched(const Rq& rq) const { return rq.curr->tif_need_resched; }
+  bool should_resched(const Rq& rq) const { return rq.preempt_count == 0 && rq.preempt_need_resched; }
+  bool preemptible(const Rq& rq) const { return rq.preempt_count == 0 && !rq.irqs_off; }
+  void activate_task(Rq& rq, Task& p, int flags);
+  void deactivate_task(Rq& rq, Task& p, int flags);
+  bool try_to_wake_up(Task& p, std::uint32_t state_mask);
+
+  // --- preempt_count (debug.cpp) ---
+  void preempt_count_add(Rq& rq, std::uint32_t val);
+  void preempt_count_sub(Rq& rq, std::uint32_t val);
+  // An internal invariant failed: stop with the last trace lines.
+  [[noreturn]] void invariant_failed(const std::string& what) const;
+  void trace(const Rq& rq, const char* what, const Task* p = nullptr, std::int64_t arg = 0);
+
+ private:
+  friend class KernelTestAccess;
+  // core.cpp
+  void __resched_curr(Rq& rq, bool lazy);
+  void __schedule(Rq& rq, SchedMode mode);
+  void schedule(Rq& rq) { __schedule(rq, SchedMode::SM_NONE); }
+  void preempt_schedule(Rq& rq);
+  void preempt_schedule_irq(Rq& rq);
+  void __cond_resched(Rq& rq);
+  void finish_task_switch(Rq& rq);
+  Task* pick_next_task(Rq& rq, Task& prev);
+  void wakeup_preempt(Rq& rq, Task& p);
+  int select_task_rq(const Task& p) const;
+  int cpu_prio(const Rq& rq) const;  // cpupri: best prio running or queued (MAX_PRIO when idle)
+  bool task_would_run_on(const Task& p, const Rq& rq) const;
+  void push_task(Rq& rq, Task& p);
+  void move_queued_task(Rq& src, Task& p, int dest_cpu);
+  void wake_up_new_task(Task& p);
+  void yield_task(Rq& rq);
+
+  // entry.cpp: interrupts, IPIs, return to user
+  void raise_vector(Rq& rq, Vector v);
+  void send_reschedule(int cpu);
+  void irq_deliver(Rq& rq);
+  bool irq_step(Rq& rq);
+  void irq_handler_begin(Rq& rq, IrqFrame& f);
+  void irq_handler_end(Rq& rq, IrqFrame& f);
+  void irqentry_exit(Rq& rq, bool from_user);
+  void exit_to_user_mode(Rq& rq);
+
+  // hrtimer.cpp: per-CPU hrtimers, the clock event and the tick
+  void hrtimer_start(Rq& rq, Time expires, HrTimerKind kind, Task* task);
+  void clockevent_reprogram(Rq& rq);
+  void tick_restart(Rq& rq);
+  void sched_tick(Rq& rq);
+  Time msleep_expiry(Time d) const;
+
+  // exec.cpp: the CPU loop and the task interpreter
+  void cpu_run(Rq& rq);
+  void start_segment(Rq& rq, Time* remaining);
+  void segment_end(Rq& rq, std::uint64_t token);
+  void segment_interrupt(Rq& rq);
+  void account(Rq& rq);
+  bool task_step(Rq& rq, Task& p);
+  bool idle_step(Rq& rq);
+  bool timed_sleep(Rq& rq, Task& p, Time expiry);
+  void after_timed_sleep(Rq& rq, Task& p);
+  void do_task_exit(Rq& rq, Task& p);
+  void check_progress(Rq& rq, const Task& p);
+
+  // debug.cpp: the kernel's debug reports
+  void __might_resched(Rq& rq, const Op& op);
+  void __schedule_bug(Rq& rq, Task& prev);
+  void report_bug(const std::string& text);
+
+  void dispatch(const Event& e);
+
+  const Scenario& scenario_;
+  const PreemptModel& model_;
+  std::vector<std::unique_ptr<Task>> tasks_;  // workload tasks, then the idle tasks
+  std::vector<Rq> rqs_;
+  std::vector<Observer*> observers_;
+  EventQueue events_;
+  Time now_;
+  Time tick_nsec_;
+  std::int64_t base_slice_ = 0;
+  int this_cpu_ = 0;
+  std::uint64_t events_processed_ = 0;
+  Time last_bug_report_ = Time::ns(-1'000'000'000'000);
+
+  struct TraceRecord {
+    Time t;
+    int cpu;
+    const char* what;
+    int pid;
+    std::uint32_t count;
+    std::int64_t arg;
+  };
+  std::array<TraceRecord, 32> trace_ring_{};
+  std::size_t trace_next_ = 0;
+};
+
+}  // namespace preemptsim

@@ -1,0 +1,37 @@
+// The model table (kernel/sched/core.c: sched_dynamic_update() and the
+// comment above enum preempt_dynamic_mode; kernel-semantics §4).
+#include "kernel/preempt_model.h"
+
+#include <array>
+
+namespace preemptsim {
+namespace {
+using enum Call;
+// name       kconfig                      cond_resched might_resched preempt_schedule irqentry_exit lazy   rt_locks irqthreads rt_softirq
+constexpr std::array kModels{
+    PreemptModel{"none", "PREEMPT_NONE", Real, Nop, Nop, Nop, false, false, false, false},
+    PreemptModel{"voluntary", "PREEMPT_VOLUNTARY", Real, Real, Nop, Nop, false, false, false, false},
+    PreemptModel{"full", "PREEMPT", Nop, Nop, Real, Real, false, false, false, false},
+    PreemptModel{"lazy", "PREEMPT_LAZY", Nop, Nop, Real, Real, true, false, false, false},
+    PreemptModel{"rt", "PREEMPT_RT (+PREEMPT)", Nop, Nop, Real, Real, false, true, true, true},
+};
+}  // namespace
+
+std::span<const PreemptModel> preempt_models() { return kModels; }
+
+const PreemptModel* find_preempt_model(std::string_view name) {
+  for (const auto& m : kModels)
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
+std::string preempt_model_names() {
+  std::string s;
+  for (const auto& m : kModels) {
+    if (!s.empty()) s += ", ";
+    s += m.name;
+  }
+  return s;
+}
+
+}  // namespace preemptsim

@@ -1,0 +1,102 @@
+// Compiles the step tree of a task into flat operations (loops become
+// LoopBegin/LoopEnd pairs, a syscall becomes SyscallEnter ... SyscallExit).
+#include "kernel/program.h"
+
+namespace preemptsim {
+namespace {
+
+OpCode simple_code(StepKind k) {
+  switch (k) {
+    case StepKind::Run: return OpCode::Run;
+    case StepKind::Busy: return OpCode::Busy;
+    case StepKind::Sleep: return OpCode::Sleep;
+    case StepKind::SleepUntil: return OpCode::SleepUntil;
+    case StepKind::Periodic: return OpCode::Periodic;
+    case StepKind::Yield: return OpCode::Yield;
+    case StepKind::Mark: return OpCode::Mark;
+    case StepKind::CondResched: return OpCode::CondResched;
+    case StepKind::MightSleep: return OpCode::MightSleep;
+    case StepKind::MightResched: return OpCode::MightResched;
+    case StepKind::PreemptDisable: return OpCode::PreemptDisable;
+    case StepKind::PreemptEnable: return OpCode::PreemptEnable;
+    case StepKind::LocalIrqDisable: return OpCode::LocalIrqDisable;
+    case StepKind::LocalIrqEnable: return OpCode::LocalIrqEnable;
+    case StepKind::LocalBhDisable: return OpCode::LocalBhDisable;
+    case StepKind::LocalBhEnable: return OpCode::LocalBhEnable;
+    case StepKind::Msleep: return OpCode::Msleep;
+    case StepKind::Schedule: return OpCode::Schedule;
+    case StepKind::Loop:
+    case StepKind::Syscall: break;
+  }
+  return OpCode::Exit;
+}
+
+void emit(Program& prog, const std::vector<Step>& steps, bool user) {
+  for (const Step& s : steps) {
+    if (s.kind == StepKind::Loop) {
+      const int begin = static_cast<int>(prog.ops.size());
+      Op b{.code = OpCode::LoopBegin, .a = s.until, .count = s.count, .slot = prog.slots++, .step = &s};
+      prog.ops.push_back(b);
+      emit(prog, s.body, user);
+      prog.ops.push_back(Op{.code = OpCode::LoopEnd, .slot = b.slot, .jump = begin, .step = &s});
+      prog.ops[begin].jump = static_cast<int>(prog.ops.size());
+    } else if (s.kind == StepKind::Syscall) {
+      prog.ops.push_back(Op{.code = OpCode::SyscallEnter, .step = &s});
+      emit(prog, s.body, false);
+      prog.ops.push_back(Op{.code = OpCode::SyscallExit, .step = &s});
+    } else {
+      Op op{.code = simple_code(s.kind), .step = &s};
+      switch (s.kind) {
+        case StepKind::Run:
+        case StepKind::Busy:
+        case StepKind::Sleep:
+        case StepKind::Msleep: op.a = s.duration; break;
+        case StepKind::SleepUntil: op.a = s.at; break;
+        case StepKind::Periodic: op.a = s.period; op.b = s.phase; op.slot = prog.slots++; break;
+        default: break;
+      }
+      op.from_user = user;
+      prog.ops.push_back(op);
+    }
+  }
+}
+
+}  // namespace
+
+Program compile_program(const TaskSpec& task) {
+  Program prog;
+  emit(prog, task.program, !task.kthread);
+  prog.ops.push_back(Op{.code = OpCode::Exit, .from_user = !task.kthread});
+  return prog;
+}
+
+const char* op_name(OpCode c) {
+  switch (c) {
+    case OpCode::Run: return "run";
+    case OpCode::Busy: return "busy";
+    case OpCode::Sleep: return "sleep";
+    case OpCode::SleepUntil: return "sleep_until";
+    case OpCode::Periodic: return "periodic";
+    case OpCode::LoopBegin: return "loop";
+    case OpCode::LoopEnd: return "loop end";
+    case OpCode::SyscallEnter: return "syscall";
+    case OpCode::SyscallExit: return "syscall return";
+    case OpCode::Yield: return "yield";
+    case OpCode::Mark: return "mark";
+    case OpCode::CondResched: return "cond_resched";
+    case OpCode::MightSleep: return "might_sleep";
+    case OpCode::MightResched: return "might_resched";
+    case OpCode::PreemptDisable: return "preempt_disable";
+    case OpCode::PreemptEnable: return "preempt_enable";
+    case OpCode::LocalIrqDisable: return "local_irq_disable";
+    case OpCode::LocalIrqEnable: return "local_irq_enable";
+    case OpCode::LocalBhDisable: return "local_bh_disable";
+    case OpCode::LocalBhEnable: return "local_bh_enable";
+    case OpCode::Msleep: return "msleep";
+    case OpCode::Schedule: return "schedule";
+    case OpCode::Exit: return "exit";
+  }
+  return "?";
+}
+
+}  // namespace preemptsim

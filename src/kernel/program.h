@@ -1,0 +1,42 @@
+// A task's program compiled to a flat list of operations with jumps, so the
+// interpreter is a program counter plus a per-op stage.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/time.h"
+#include "workload/scenario.h"
+
+namespace preemptsim {
+
+enum class OpCode : std::uint8_t {
+  Run, Busy, Sleep, SleepUntil, Periodic, LoopBegin, LoopEnd, SyscallEnter, SyscallExit, Yield, Mark,
+  CondResched, MightSleep, MightResched, PreemptDisable, PreemptEnable, LocalIrqDisable, LocalIrqEnable,
+  LocalBhDisable, LocalBhEnable, Msleep, Schedule, Exit,
+};
+
+struct Op {
+  OpCode code = OpCode::Exit;
+  Time a;                   // duration / absolute time / period / loop until
+  Time b;                   // periodic phase
+  std::int64_t count = 0;   // loop count (-1: until)
+  int slot = -1;            // loop counter or periodic state slot
+  int jump = -1;            // LoopBegin: index after the matching LoopEnd; LoopEnd: its LoopBegin
+  bool from_user = false;   // Sleep/SleepUntil/Periodic/Yield issued from user mode (a syscall)
+  const Step* step = nullptr;  // where it came from (name, location); null for Exit/SyscallExit
+};
+
+struct Program {
+  std::vector<Op> ops;
+  int slots = 0;  // loop counters and periodic states the task needs
+};
+
+// Flattens a task's steps. kthread programs start in kernel mode.
+Program compile_program(const TaskSpec& task);
+
+const char* op_name(OpCode c);
+
+}  // namespace preemptsim

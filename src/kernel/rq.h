@@ -1,0 +1,109 @@
+// struct rq: one CPU's run queues (rt_rq, cfs_rq) and the CPU's execution
+// state (preempt_count, IRQ flag, pending vectors, interrupt frames, timers).
+#pragma once
+
+#include <array>
+#include <bitset>
+#include <cstdint>
+#include <list>
+#include <queue>
+#include <set>
+#include <vector>
+
+#include "core/time.h"
+#include "kernel/task.h"
+
+namespace preemptsim {
+
+struct RtRq {
+  std::array<std::list<Task*>, MAX_RT_PRIO> queue;  // rt_prio_array: one FIFO per priority
+  std::bitset<MAX_RT_PRIO> bitmap;
+  unsigned rt_nr_running = 0;
+};
+
+struct CfsRq {
+  struct ByDeadline {
+    bool operator()(const Task* a, const Task* b) const;
+  };
+  std::set<Task*, ByDeadline> timeline;  // queued entities, curr excluded (as the rbtree)
+  Task* curr = nullptr;
+  unsigned nr_queued = 0;               // including curr
+  __int128 sum_w_vruntime = 0;          // Σ w·v over queued + curr (avg_vruntime numerator)
+  std::uint64_t sum_weight = 0;         // Σ w (avg_load)
+  std::int64_t zero_vruntime = 0;       // avg_vruntime() when nothing is queued
+};
+
+// Interrupt vectors, delivered highest-first when several are pending
+// (x86: RESCHEDULE_VECTOR 0xfd above LOCAL_TIMER_VECTOR 0xec).
+enum Vector : std::uint8_t { RESCHEDULE_VECTOR = 0, LOCAL_TIMER_VECTOR = 1, NR_VECTORS };
+const char* vector_name(Vector v);
+
+enum class HrTimerKind : std::uint8_t { Tick, SleepWakeup, WheelTimeout };
+struct HrTimer {
+  Time expires;
+  std::uint64_t seq = 0;
+  HrTimerKind kind = HrTimerKind::Tick;
+  Task* task = nullptr;
+  bool operator>(const HrTimer& o) const { return expires != o.expires ? expires > o.expires : seq > o.seq; }
+};
+
+enum class IrqPhase : std::uint8_t { Entry, Handler, Exit };
+
+// One hard interrupt in progress (what pt_regs + the entry code hold).
+struct IrqFrame {
+  Vector vec;
+  IrqPhase phase = IrqPhase::Entry;
+  Time remaining = Time::ns(-1);
+  bool from_user = false;       // interrupted context was user mode
+  bool done = false;            // current phase finished
+  std::vector<HrTimer> expired;  // LOCAL_TIMER: timers this interrupt runs
+};
+
+// Where the CPU's time goes (summed per CPU; adds up to the run's duration).
+enum class CpuTime : std::uint8_t { User, Kernel, HardIrq, Sched, Idle, NR };
+
+struct Rq {
+  int cpu = 0;
+  Task* curr = nullptr;
+  Task* idle = nullptr;
+  unsigned nr_running = 0;  // queued tasks of all classes but idle, including curr
+  RtRq rt;
+  CfsRq cfs;
+
+  // CPU execution state
+  std::uint32_t preempt_count = 0;  // without PREEMPT_NEED_RESCHED
+  bool preempt_need_resched = false;  // folded TIF_NEED_RESCHED (x86 keeps it inverted in bit 31)
+  bool irqs_off = false;              // task-context local_irq_disable() state
+  std::uint32_t pending = 0;          // pending vectors (bit per Vector)
+  std::vector<IrqFrame> irq_stack;
+  bool switching = false;             // in context_switch(): rq lock held, IRQs off
+  Task* switch_prev = nullptr;
+  Time switch_remaining;
+  bool switch_preempt = false;       // prev was still runnable (nivcsw)
+  bool ipi_in_flight = false;        // a reschedule IPI is on its way here
+
+  // the current busy segment (task work, IRQ phase, switch)
+  bool seg_active = false;
+  Time seg_start;
+  Time* seg_remaining = nullptr;
+  std::uint64_t seg_token = 0;
+
+  // timers
+  std::priority_queue<HrTimer, std::vector<HrTimer>, std::greater<HrTimer>> hrtimers;
+  std::uint64_t timer_seq = 0;
+  Time clockevent_next = Time::max();
+  std::uint64_t clockevent_token = 0;
+  Time next_tick = Time::max();      // the tick hrtimer; max = stopped (NOHZ idle)
+
+  // accounting
+  Time last_account;
+  std::array<Time, static_cast<std::size_t>(CpuTime::NR)> time{};
+  std::uint64_t nr_irqs = 0;
+  std::uint64_t nr_switches = 0;
+  Time progress_time = Time::ns(-1);  // livelock guard: ops run at one instant
+  std::uint64_t progress_ops = 0;
+
+  bool hard_irqs_disabled() const { return irqs_off || switching || !irq_stack.empty(); }
+};
+
+}  // namespace preemptsim

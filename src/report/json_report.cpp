@@ -1,0 +1,110 @@
+// JSON report: RunResult -> nlohmann::ordered_json with integer-nanosecond times.
+#include "report/json_report.h"
+
+#include <fmt/format.h>
+
+namespace preemptsim {
+
+namespace {
+
+using nlohmann::ordered_json;
+
+ordered_json latency_json(const LatencyHistogram& h) {
+  ordered_json j = ordered_json::object();
+  j["count"] = h.count();
+  if (h.count() == 0) {
+    // No samples: every statistic is undefined.
+    for (const char* k : {"min", "mean", "max", "p50", "p90", "p99", "p999"}) j[k] = nullptr;
+    return j;
+  }
+  j["min"] = h.min().count();
+  j["mean"] = h.mean().count();
+  j["max"] = h.max().count();
+  j["p50"] = h.percentile(0.50).count();
+  j["p90"] = h.percentile(0.90).count();
+  j["p99"] = h.percentile(0.99).count();
+  j["p999"] = h.percentile(0.999).count();
+  return j;
+}
+
+ordered_json task_json(const TaskResult& t) {
+  ordered_json j = ordered_json::object();
+  j["sched"] = t.sched;
+  j["wakeup_latency_ns"] = latency_json(t.wakeup_latency);
+  ordered_json marks = ordered_json::object();
+  for (const auto& [name, times] : t.marks) {
+    ordered_json a = ordered_json::array();
+    for (Time x : times) a.push_back(x.count());
+    marks[name] = std::move(a);
+  }
+  j["marks"] = std::move(marks);
+  if (t.exit)
+    j["exit_ns"] = t.exit->count();
+  else
+    j["exit_ns"] = nullptr;
+  j["cpu_ns"] = t.cpu_time.count();
+  j["nvcsw"] = t.nvcsw;
+  j["nivcsw"] = t.nivcsw;
+  return j;
+}
+
+ordered_json cpu_json(const CpuResult& c) {
+  ordered_json j = ordered_json::object();
+  j["cpu"] = c.cpu;
+  j["user_ns"] = c.user.count();
+  j["kernel_ns"] = c.kernel.count();
+  j["hardirq_ns"] = c.hardirq.count();
+  j["sched_ns"] = c.sched.count();
+  j["idle_ns"] = c.idle.count();
+  j["irqs"] = c.irqs;
+  j["switches"] = c.switches;
+  return j;
+}
+
+ordered_json model_json(const ModelResult& m) {
+  ordered_json j = ordered_json::object();
+  j["model"] = m.model;
+  ordered_json tasks = ordered_json::object();
+  for (const TaskResult& t : m.tasks) {
+    // Task names are unique in a valid workload; should one repeat, later
+    // occurrences get "#2", "#3", ... rather than overwrite the first.
+    std::string key = t.name;
+    for (int n = 2; tasks.contains(key); ++n) key = fmt::format("{}#{}", t.name, n);
+    tasks[key] = task_json(t);
+  }
+  j["tasks"] = std::move(tasks);
+  ordered_json cpus = ordered_json::array();
+  for (const CpuResult& c : m.cpus) cpus.push_back(cpu_json(c));
+  j["cpus"] = std::move(cpus);
+  ordered_json bugs = ordered_json::array();
+  for (const BugReport& b : m.bugs) {
+    ordered_json e = ordered_json::object();
+    e["time_ns"] = b.time.count();
+    e["text"] = b.text;
+    bugs.push_back(std::move(e));
+  }
+  j["bugs"] = std::move(bugs);
+  j["events"] = m.events;
+  return j;
+}
+
+}  // namespace
+
+nlohmann::ordered_json to_json(const RunResult& r) {
+  ordered_json j = ordered_json::object();
+  j["workload"] = r.workload;
+  j["seed"] = r.seed;
+  j["duration_ns"] = r.duration.count();
+  j["cpus"] = r.cpus;
+  j["hz"] = r.hz;
+  ordered_json results = ordered_json::array();
+  for (const ModelResult& m : r.results) results.push_back(model_json(m));
+  j["results"] = std::move(results);
+  return j;
+}
+
+std::string to_json_text(const RunResult& r) {
+  return to_json(r).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace preemptsim

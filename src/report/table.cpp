@@ -1,0 +1,284 @@
+// Text table report: per-task and per-CPU rows with one aligned column per model.
+#include "report/table.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace preemptsim {
+
+std::string format_time_short(Time t) {
+  const std::int64_t v = t.count();
+  const char* sign = v < 0 ? "-" : "";
+  // Magnitude as unsigned so that INT64_MIN does not overflow.
+  const std::uint64_t a = v < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(v)
+                                 : static_cast<std::uint64_t>(v);
+  if (a < 1000) return fmt::format("{}{} ns", sign, a);
+  struct Unit {
+    std::uint64_t ns;  // nanoseconds per unit
+    const char* name;
+  };
+  static constexpr Unit kUnits[] = {{1000, "us"}, {1000000, "ms"}, {1000000000, "s"}};
+  for (std::size_t i = 0; i < std::size(kUnits); ++i) {
+    const std::uint64_t per_milli = kUnits[i].ns / 1000;  // ns per 0.001 unit
+    const std::uint64_t milli = a / per_milli + (a % per_milli >= (per_milli + 1) / 2 ? 1 : 0);
+    const bool last = i + 1 == std::size(kUnits);
+    if (milli < 1000000 || last)  // below 1000 units, or no larger unit
+      return fmt::format("{}{}.{:03d} {}", sign, milli / 1000, milli % 1000, kUnits[i].name);
+  }
+  return {};  // unreachable
+}
+
+namespace {
+
+struct Row {
+  std::string label;               // without indentation
+  std::vector<std::string> cells;  // one per model
+};
+
+struct Section {
+  std::string title;
+  std::vector<Row> rows;
+};
+
+// Display width of a UTF-8 string: the number of code points.
+std::size_t display_width(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+void pad_to(std::string& line, std::size_t width) {
+  const std::size_t w = display_width(line);
+  if (w < width) line.append(width - w, ' ');
+}
+
+void rstrip(std::string& s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\r' || s.back() == '\t')) s.pop_back();
+}
+
+// part/whole as a percentage with one decimal, rounded half up ("25.0%").
+std::string percent(Time part, Time whole) {
+  if (whole.count() <= 0) return {};
+  const __int128 p = part.count();
+  const __int128 w = whole.count();
+  __int128 tenths = (p * 1000 + (p >= 0 ? w / 2 : -w / 2)) / w;
+  const char* sign = tenths < 0 ? "-" : "";
+  if (tenths < 0) tenths = -tenths;
+  const auto t = static_cast<std::uint64_t>(tenths);
+  return fmt::format("{}{}.{}%", sign, t / 10, t % 10);
+}
+
+// A task is identified across models by its name and, should a workload ever
+// repeat a name, by which occurrence of that name it is.
+using TaskKey = std::pair<std::string, std::size_t>;
+
+std::vector<std::optional<std::size_t>> index_tasks(const ModelResult& m,
+                                                    const std::vector<TaskKey>& keys) {
+  std::vector<std::optional<std::size_t>> idx(keys.size());
+  std::vector<TaskKey> own;
+  for (std::size_t i = 0; i < m.tasks.size(); ++i) {
+    std::size_t occ = 0;
+    for (std::size_t j = 0; j < i; ++j)
+      if (m.tasks[j].name == m.tasks[i].name) ++occ;
+    const TaskKey k{m.tasks[i].name, occ};
+    const auto it = std::find(keys.begin(), keys.end(), k);
+    if (it != keys.end()) idx[static_cast<std::size_t>(it - keys.begin())] = i;
+  }
+  return idx;
+}
+
+std::vector<TaskKey> task_keys(const RunResult& r) {
+  std::vector<TaskKey> keys;
+  for (const ModelResult& m : r.results) {
+    for (std::size_t i = 0; i < m.tasks.size(); ++i) {
+      std::size_t occ = 0;
+      for (std::size_t j = 0; j < i; ++j)
+        if (m.tasks[j].name == m.tasks[i].name) ++occ;
+      TaskKey k{m.tasks[i].name, occ};
+      if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(std::move(k));
+    }
+  }
+  return keys;
+}
+
+Section task_section(const RunResult& r, const TaskKey& key) {
+  const std::size_t n = r.results.size();
+  std::vector<const TaskResult*> t(n, nullptr);
+  for (std::size_t m = 0; m < n; ++m) {
+    const auto idx = index_tasks(r.results[m], {key});
+    if (idx[0]) t[m] = &r.results[m].tasks[*idx[0]];
+  }
+
+  Section s;
+  s.title = "task " + key.first;
+  for (const TaskResult* p : t) {
+    if (p) {
+      if (!p->sched.empty()) s.title += "  " + p->sched;
+      break;
+    }
+  }
+
+  // Adds a row whose cell is f(task) where the model has the task, "" otherwise.
+  auto row = [&](std::string label, auto f) {
+    Row rw{std::move(label), {}};
+    for (const TaskResult* p : t) rw.cells.push_back(p ? f(*p) : std::string());
+    s.rows.push_back(std::move(rw));
+  };
+  auto latency = [&](std::string label, auto get) {
+    row(std::move(label), [&](const TaskResult& x) -> std::string {
+      if (x.wakeup_latency.count() == 0) return "-";
+      return format_time_short(get(x.wakeup_latency));
+    });
+  };
+
+  row("wakeups", [](const TaskResult& x) { return fmt::format("{}", x.wakeup_latency.count()); });
+  latency("latency min", [](const LatencyHistogram& h) { return h.min(); });
+  latency("latency avg", [](const LatencyHistogram& h) { return h.mean(); });
+  latency("latency p50", [](const LatencyHistogram& h) { return h.percentile(0.50); });
+  latency("latency p99", [](const LatencyHistogram& h) { return h.percentile(0.99); });
+  latency("latency p99.9", [](const LatencyHistogram& h) { return h.percentile(0.999); });
+  latency("latency max", [](const LatencyHistogram& h) { return h.max(); });
+  row("exit", [](const TaskResult& x) { return x.exit ? format_time_short(*x.exit) : "-"; });
+  row("cpu time", [](const TaskResult& x) { return format_time_short(x.cpu_time); });
+  row("switches vol/invol",
+      [](const TaskResult& x) { return fmt::format("{}/{}", x.nvcsw, x.nivcsw); });
+
+  // One row per mark name seen in any model, in name order.
+  std::vector<std::string> marks;
+  for (const TaskResult* p : t)
+    if (p)
+      for (const auto& [name, times] : p->marks)
+        if (std::find(marks.begin(), marks.end(), name) == marks.end()) marks.push_back(name);
+  std::sort(marks.begin(), marks.end());
+  for (const std::string& name : marks) {
+    row("mark " + name, [&](const TaskResult& x) -> std::string {
+      const auto it = x.marks.find(name);
+      if (it == x.marks.end() || it->second.empty()) return "-";
+      return fmt::format("n={} last {}", it->second.size(), format_time_short(it->second.back()));
+    });
+  }
+  return s;
+}
+
+Section cpu_section(const RunResult& r, int cpu) {
+  const std::size_t n = r.results.size();
+  std::vector<const CpuResult*> c(n, nullptr);
+  for (std::size_t m = 0; m < n; ++m)
+    for (const CpuResult& x : r.results[m].cpus)
+      if (x.cpu == cpu) {
+        c[m] = &x;
+        break;
+      }
+
+  Section s;
+  s.title = fmt::format("cpu {}", cpu);
+  auto row = [&](std::string label, auto f) {
+    Row rw{std::move(label), {}};
+    for (const CpuResult* p : c) rw.cells.push_back(p ? f(*p) : std::string());
+    s.rows.push_back(std::move(rw));
+  };
+  auto share = [&](std::string label, Time CpuResult::*field) {
+    row(std::move(label), [&](const CpuResult& x) {
+      const std::string pc = percent(x.*field, r.duration);
+      return pc.empty() ? format_time_short(x.*field)
+                        : fmt::format("{} ({})", format_time_short(x.*field), pc);
+    });
+  };
+  share("user", &CpuResult::user);
+  share("kernel", &CpuResult::kernel);
+  share("hardirq", &CpuResult::hardirq);
+  share("sched", &CpuResult::sched);
+  share("idle", &CpuResult::idle);
+  row("irqs", [](const CpuResult& x) { return fmt::format("{}", x.irqs); });
+  row("context switches", [](const CpuResult& x) { return fmt::format("{}", x.switches); });
+  return s;
+}
+
+}  // namespace
+
+void write_table(std::ostream& out, const RunResult& r) {
+  std::string text = fmt::format("preemptsim: {}  seed {}  simulated {}  {} CPU{}  HZ {}\n",
+                                 r.workload, r.seed, format_time_short(r.duration), r.cpus,
+                                 r.cpus == 1 ? "" : "s", r.hz);
+
+  std::vector<Section> sections;
+  for (const TaskKey& k : task_keys(r)) sections.push_back(task_section(r, k));
+  std::vector<int> cpus;
+  for (const ModelResult& m : r.results)
+    for (const CpuResult& x : m.cpus) cpus.push_back(x.cpu);
+  std::sort(cpus.begin(), cpus.end());
+  cpus.erase(std::unique(cpus.begin(), cpus.end()), cpus.end());
+  for (int cpu : cpus) sections.push_back(cpu_section(r, cpu));
+
+  // One layout for the whole table: every section lines up with the others.
+  constexpr std::size_t kIndent = 2, kGap = 2;
+  std::size_t label_w = 20;
+  std::size_t cell_w = 10;
+  for (const ModelResult& m : r.results) cell_w = std::max(cell_w, display_width(m.model));
+  for (const Section& s : sections)
+    for (const Row& rw : s.rows) {
+      label_w = std::max(label_w, display_width(rw.label));
+      for (const std::string& c : rw.cells) cell_w = std::max(cell_w, display_width(c));
+    }
+  const std::size_t first_col = kIndent + label_w + kGap;
+  const std::size_t col_w = cell_w + kGap;
+
+  auto emit = [&](const std::string& label, const std::vector<std::string>& cells) {
+    std::string line(kIndent, ' ');
+    line += label;
+    pad_to(line, first_col);
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      line += cells[i];
+      pad_to(line, first_col + (i + 1) * col_w);
+    }
+    rstrip(line);
+    text += line;
+    text += '\n';
+  };
+
+  std::vector<std::string> models;
+  for (const ModelResult& m : r.results) models.push_back(m.model);
+  for (const Section& s : sections) {
+    text += '\n';
+    text += s.title;
+    text += '\n';
+    emit("", models);
+    for (const Row& rw : s.rows) emit(rw.label, rw.cells);
+  }
+
+  bool any_bugs = false;
+  for (const ModelResult& m : r.results) any_bugs = any_bugs || !m.bugs.empty();
+  if (any_bugs) {
+    text += "\nbugs\n";
+    for (const ModelResult& m : r.results) {
+      if (m.bugs.empty()) continue;
+      text += fmt::format("  {}: {} report{}\n", m.model, m.bugs.size(),
+                          m.bugs.size() == 1 ? "" : "s");
+      for (const BugReport& b : m.bugs) {
+        text += fmt::format("    at {}\n", format_time(b.time));
+        // The report's own lines, indented; trailing blank lines dropped.
+        std::string body = b.text;
+        while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
+        std::size_t pos = 0;
+        while (pos <= body.size() && !body.empty()) {
+          std::size_t nl = body.find('\n', pos);
+          if (nl == std::string::npos) nl = body.size();
+          std::string line = "      " + body.substr(pos, nl - pos);
+          rstrip(line);
+          text += line;
+          text += '\n';
+          pos = nl + 1;
+        }
+      }
+    }
+  }
+  out << text;
+}
+
+}  // namespace preemptsim

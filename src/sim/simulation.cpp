@@ -1,0 +1,65 @@
+// One Kernel per model, a statistics observer on each, results gathered in
+// workload order. Nothing is shared between models, so runs are independent.
+#include "sim/simulation.h"
+
+#include <fmt/format.h>
+
+#include "kernel/kernel.h"
+#include "stats/task_stats.h"
+
+namespace preemptsim {
+
+ModelResult simulate_model(const Scenario& scenario, const PreemptModel& model, const KernelHook& hook) {
+  Kernel kernel(scenario, model);
+  TaskStatsObserver stats(scenario.tasks.size(), kernel.tasks().empty() ? 0 : kernel.tasks().front()->pid);
+  kernel.add_observer(&stats);
+  if (hook) hook(kernel, model);
+  kernel.run();
+
+  ModelResult r;
+  r.model = std::string(model.name);
+  r.events = kernel.events_processed();
+  for (std::size_t i = 0; i < scenario.tasks.size(); ++i) {
+    const Task& t = *kernel.tasks()[i];
+    TaskResult tr = std::move(stats.tasks()[i]);
+    tr.name = t.comm;
+    tr.sched = (t.policy == Policy::Fifo || t.policy == Policy::Rr)
+                   ? fmt::format("{} {}", policy_kernel_name(t.policy), t.rt_priority)
+                   : fmt::format("{} nice {}", policy_kernel_name(t.policy), t.nice);
+    tr.cpu_time = t.sum_exec_runtime;
+    tr.nvcsw = t.nvcsw;
+    tr.nivcsw = t.nivcsw;
+    r.tasks.push_back(std::move(tr));
+  }
+  for (const Rq& rq : kernel.rqs()) {
+    CpuResult c;
+    c.cpu = rq.cpu;
+    c.user = rq.time[static_cast<std::size_t>(CpuTime::User)];
+    c.kernel = rq.time[static_cast<std::size_t>(CpuTime::Kernel)];
+    c.hardirq = rq.time[static_cast<std::size_t>(CpuTime::HardIrq)];
+    c.sched = rq.time[static_cast<std::size_t>(CpuTime::Sched)];
+    c.idle = rq.time[static_cast<std::size_t>(CpuTime::Idle)];
+    c.irqs = rq.nr_irqs;
+    c.switches = rq.nr_switches;
+    r.cpus.push_back(c);
+  }
+  r.bugs = std::move(stats.bugs());
+  return r;
+}
+
+RunResult simulate(const Scenario& scenario, const KernelHook& hook) {
+  RunResult run;
+  run.workload = scenario.file;
+  run.seed = scenario.system.seed;
+  run.duration = scenario.system.duration;
+  run.cpus = scenario.system.cpus;
+  run.hz = scenario.system.hz;
+  for (const std::string& name : scenario.system.models) {
+    const PreemptModel* m = find_preempt_model(name);
+    if (!m) throw WorkloadError(SourceLoc{scenario.file, 0, 0}, fmt::format("unknown model '{}' (models: {})", name, preempt_model_names()));
+    run.results.push_back(simulate_model(scenario, *m, hook));
+  }
+  return run;
+}
+
+}  // namespace preemptsim

@@ -1,0 +1,56 @@
+// What one run produces: per model, per task and per CPU figures.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/time.h"
+#include "stats/latency_histogram.h"
+
+namespace preemptsim {
+
+struct TaskResult {
+  std::string name;
+  std::string sched;                 // "SCHED_FIFO 50", "SCHED_OTHER nice 0"
+  LatencyHistogram wakeup_latency;   // timed sleep expiry -> switch-in
+  std::map<std::string, std::vector<Time>> marks;
+  std::optional<Time> exit;          // when the program ended; none if still running at the end
+  Time cpu_time;                     // on-CPU time (user + kernel, excluding IRQs it suffered)
+  std::uint64_t nvcsw = 0;           // voluntary switches (blocked)
+  std::uint64_t nivcsw = 0;          // involuntary switches (preempted)
+};
+
+struct CpuResult {
+  int cpu = 0;
+  Time user, kernel, hardirq, sched, idle;  // sums to the simulated duration
+  std::uint64_t irqs = 0;                   // hard interrupts taken (tick, timers, IPIs)
+  std::uint64_t switches = 0;               // context switches performed
+};
+
+// A kernel debug report (BUG:/WARNING:) the simulated kernel printed.
+struct BugReport {
+  Time time;
+  std::string text;  // the kernel's wording, several lines
+};
+
+struct ModelResult {
+  std::string model;
+  std::vector<TaskResult> tasks;  // in workload order
+  std::vector<CpuResult> cpus;
+  std::vector<BugReport> bugs;
+  std::uint64_t events = 0;       // discrete events processed
+};
+
+struct RunResult {
+  std::string workload;  // file as given
+  std::uint64_t seed = 0;
+  Time duration;
+  int cpus = 1;
+  int hz = 250;
+  std::vector<ModelResult> results;  // in the order the models were asked for
+};
+
+}  // namespace preemptsim

@@ -1,0 +1,19 @@
+// Task programs: step syntax, the user/kernel context rule and the static balance of disable/enable pairs.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "workload/scenario.h"
+#include "workload/yaml_reader.h"
+
+namespace preemptsim::workload_detail {
+
+// Reads a task's `program:` list (a Field whose value should be a list).
+// A kthread's program is in kernel context and must end balanced; a user
+// task's program is in user context and each syscall's kernel list must be
+// balanced. `task` and `task_loc` name the task for the kthread end check.
+std::vector<Step> parse_program(const Reader& r, const Field& program, bool kthread, const std::string& task,
+                                const SourceLoc& task_loc);
+
+}  // namespace preemptsim::workload_detail

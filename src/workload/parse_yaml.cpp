@@ -1,0 +1,240 @@
+// The workload file reader: the document's layout, the system: block and the tasks: map (programs: parse_steps.cpp).
+#include "workload/parse_yaml.h"
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "kernel/preempt_model.h"
+#include "workload/parse_steps.h"
+#include "workload/yaml_reader.h"
+
+namespace preemptsim {
+namespace {
+using namespace workload_detail;
+
+// Linux's TASK_COMM_LEN is 16 bytes including the terminating NUL.
+constexpr std::size_t kMaxTaskName = 15;
+constexpr int kMaxCpus = 256;
+
+struct CostField {
+  std::string_view key;
+  Time Costs::*member;
+};
+constexpr std::array kCostFields{
+    CostField{"context_switch", &Costs::context_switch}, CostField{"irq_entry", &Costs::irq_entry},
+    CostField{"irq_exit", &Costs::irq_exit},             CostField{"hrtimer_wakeup", &Costs::hrtimer_wakeup},
+    CostField{"tick", &Costs::tick},                     CostField{"ipi_latency", &Costs::ipi_latency},
+    CostField{"ipi_handler", &Costs::ipi_handler},
+};
+
+constexpr std::array kPolicies{Policy::Fifo, Policy::Rr, Policy::Other, Policy::Batch, Policy::Idle};
+
+Costs parse_costs(const Reader& r, const Field& f) {
+  Costs c;
+  for (const Field& e : r.map(f, "costs", {"context_switch", "irq_entry", "irq_exit", "hrtimer_wakeup", "tick",
+                                           "ipi_latency", "ipi_handler"}))
+    for (const auto& cf : kCostFields)
+      if (cf.key == e.key) c.*cf.member = r.duration(e, Time::ns(0), "at least 0");
+  return c;
+}
+
+std::vector<std::string> parse_models(const Reader& r, const Field& f) {
+  std::vector<std::string> models;
+  std::vector<Field> items = r.list(f);
+  if (items.empty()) r.fail(f, fmt::format("models is empty: list at least one of {}", preempt_model_names()));
+  for (const Field& item : items) {
+    if (!item.value.IsScalar())
+      r.fail(item, fmt::format("expected a model name ({}), got {}", preempt_model_names(), describe(item.value)));
+    const std::string& name = item.value.Scalar();
+    if (find_preempt_model(name) == nullptr) {
+      std::string hint;
+      for (const auto& m : preempt_models())
+        if (hint.empty()) hint = did_you_mean(name, {m.name});
+      r.fail(item, fmt::format("unknown preemption model '{}'{} (models: {})", name, hint, preempt_model_names()));
+    }
+    for (const auto& seen : models)
+      if (seen == name) r.fail(item, fmt::format("model '{}' is listed twice", name));
+    models.push_back(name);
+  }
+  return models;
+}
+
+// SystemSpec's defaults plus the default model list: every model, in table order.
+SystemSpec default_system() {
+  SystemSpec sys;
+  for (const auto& m : preempt_models()) sys.models.emplace_back(m.name);
+  return sys;
+}
+
+SystemSpec parse_system(const Reader& r, const Field& f) {
+  SystemSpec sys = default_system();
+  for (const Field& e : r.map(f, "system", {"cpus", "hz", "models", "duration", "seed", "costs"})) {
+    if (e.key == "cpus") {
+      sys.cpus = static_cast<int>(r.integer(e, 1, kMaxCpus));
+    } else if (e.key == "hz") {
+      const std::int64_t hz = r.integer(e, std::numeric_limits<std::int64_t>::min(),
+                                        std::numeric_limits<std::int64_t>::max());
+      if (hz != 100 && hz != 250 && hz != 300 && hz != 1000)
+        r.fail(e, fmt::format("hz must be one of 100, 250, 300, 1000 (the CONFIG_HZ choices), got {}", hz));
+      sys.hz = static_cast<int>(hz);
+    } else if (e.key == "models") {
+      sys.models = parse_models(r, e);
+    } else if (e.key == "duration") {
+      sys.duration = r.duration(e, Time::ns(1), "more than 0");
+    } else if (e.key == "seed") {
+      sys.seed = r.unsigned_integer(e);
+    } else if (e.key == "costs") {
+      sys.costs = parse_costs(r, e);
+    }
+  }
+  return sys;
+}
+
+void check_task_name(const Reader& r, const Field& t) {
+  const std::string& name = t.key;
+  const SourceLoc at = r.loc(t.key_node);
+  if (name.empty()) r.fail(at, "tasks", "task name is empty");
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                    c == '.' || c == '-';
+    if (!ok)
+      r.fail(at, "tasks",
+             fmt::format("task name '{}' contains '{}': use only letters, digits, '_', '.' and '-'", name, c));
+  }
+  if (name.size() > kMaxTaskName)
+    r.fail(at, "tasks",
+           fmt::format("task name '{}' is {} characters long: at most {} (the kernel's TASK_COMM_LEN is 16 with the "
+                       "NUL)",
+                       name, name.size(), kMaxTaskName));
+}
+
+Policy parse_policy(const Reader& r, const Field& e) {
+  const std::string name = e.value.IsScalar() ? e.value.Scalar() : std::string();
+  for (Policy p : kPolicies)
+    if (name == policy_name(p)) return p;
+  const Names kNames = {"fifo", "rr", "other", "batch", "idle"};
+  const std::string what = e.value.IsScalar() ? fmt::format("unknown policy '{}'", name)
+                                              : fmt::format("expected a policy name, got {}", describe(e.value));
+  r.fail(e, fmt::format("{}{} (policies: {})", what, e.value.IsScalar() ? did_you_mean(name, kNames) : "",
+                        join(kNames)));
+}
+
+std::vector<int> parse_cpus(const Reader& r, const Field& e, const SystemSpec& sys) {
+  std::vector<int> cpus;
+  const std::vector<Field> items = r.list(e);
+  if (items.empty()) r.fail(e, "cpus is empty: omit 'cpus' to allow every CPU");
+  for (const Field& item : items) {
+    const auto cpu = static_cast<int>(r.integer(item, 0, kMaxCpus - 1));
+    if (cpu >= sys.cpus)
+      r.fail(item, fmt::format("cpu {} does not exist: the system has {} CPU{} (0..{})", cpu, sys.cpus,
+                               sys.cpus == 1 ? "" : "s", sys.cpus - 1));
+    for (int seen : cpus)
+      if (seen == cpu) r.fail(item, fmt::format("cpu {} is listed twice", cpu));
+    cpus.push_back(cpu);
+  }
+  return cpus;
+}
+
+TaskSpec parse_task(const Reader& r, const Field& t, const SystemSpec& sys) {
+  check_task_name(r, t);
+  TaskSpec task;
+  task.name = t.key;
+  task.loc = r.loc(t.key_node);
+  if (t.value.IsNull())
+    r.fail(task.loc, t.path, fmt::format("task '{}' has no definition: expected a map with at least 'program'", t.key));
+
+  std::optional<Field> priority, nice, program;
+  for (const Field& e : r.map(t, fmt::format("task '{}'", t.key),
+                              {"policy", "priority", "nice", "cpus", "kthread", "program"})) {
+    if (e.key == "policy") task.policy = parse_policy(r, e);
+    if (e.key == "priority") priority = e;
+    if (e.key == "nice") nice = e;
+    if (e.key == "cpus") task.cpus = parse_cpus(r, e, sys);
+    if (e.key == "kthread") task.kthread = r.boolean(e);
+    if (e.key == "program") program = e;
+  }
+
+  const bool rt = task.policy == Policy::Fifo || task.policy == Policy::Rr;
+  const char* pol = policy_name(task.policy);
+  constexpr auto kAny = std::numeric_limits<std::int64_t>::max();
+  if (rt && !priority)
+    r.fail(task.loc, t.path, fmt::format("task '{}' has policy {} and needs a priority (1..99)", t.key, pol));
+  if (priority) {
+    task.priority = static_cast<int>(r.integer(*priority, rt ? 1 : -kAny, rt ? 99 : kAny));
+    if (!rt && task.priority != 0)
+      r.fail(*priority, fmt::format("priority applies to fifo and rr only (this task's policy is {}): remove it{}", pol,
+                                    task.policy == Policy::Idle ? "" : ", or use nice"));
+  }
+  if (nice) {
+    const bool has_nice = task.policy == Policy::Other || task.policy == Policy::Batch;
+    task.nice = static_cast<int>(r.integer(*nice, has_nice ? -20 : -kAny, has_nice ? 19 : kAny));
+    if (!has_nice && task.nice != 0)
+      r.fail(*nice, fmt::format("nice applies to other and batch only (this task's policy is {}): remove it", pol));
+  }
+  if (!program) r.fail(task.loc, t.path, fmt::format("task '{}' has no program: add 'program: [...]'", t.key));
+  task.program = parse_program(r, *program, task.kthread, task.name, task.loc);
+  return task;
+}
+
+std::vector<TaskSpec> parse_tasks(const Reader& r, const Field& f, const SystemSpec& sys) {
+  if (f.value.IsNull() || (f.value.IsMap() && f.value.size() == 0))
+    r.fail(f, "no tasks: 'tasks' must define at least one task");
+  if (f.value.IsSequence())
+    r.fail(f, "expected a map of task name -> task for 'tasks', got a list (write 'name: {...}', not '- name: ...')");
+  std::vector<TaskSpec> tasks;
+  for (const Field& t : r.map(f, "tasks", {}, "task name")) tasks.push_back(parse_task(r, t, sys));
+  return tasks;
+}
+
+Scenario parse_document(const Reader& r, const YAML::Node& doc) {
+  if (doc.IsNull())
+    r.fail(SourceLoc{r.file(), 1, 1}, "", "the workload is empty: expected a map with 'tasks:' (and optionally 'system:')");
+  const Field root{"", doc, doc, ""};
+  if (!doc.IsMap())
+    r.fail(root, fmt::format("expected a map with 'tasks:' (and optionally 'system:') at the top level, got {}",
+                             describe(doc)));
+
+  std::optional<Field> system, tasks;
+  for (const Field& e : r.map(root, "the top level", {"system", "tasks"})) (e.key == "system" ? system : tasks) = e;
+  Scenario sc;
+  sc.file = r.file();
+  sc.system = system ? parse_system(r, *system) : default_system();  // first: tasks' cpus are checked against it
+  if (!tasks) r.fail(r.loc(doc), "", "no 'tasks:' in the workload: define at least one task");
+  sc.tasks = parse_tasks(r, *tasks, sc.system);
+  return sc;
+}
+
+}  // namespace
+
+Scenario parse_workload(const std::string& text, const std::string& file_name) {
+  const Reader r(file_name);
+  const YAML::Node doc = load_one_document(text, file_name);
+  try {
+    return parse_document(r, doc);
+  } catch (const YAML::Exception& e) {  // not expected: the reader checks types before converting
+    const SourceLoc at = e.mark.is_null() ? SourceLoc{file_name} : SourceLoc{file_name, e.mark.line + 1, e.mark.column + 1};
+    throw_workload_error(at, "cannot read the workload: " + e.msg);
+  }
+}
+
+Scenario load_workload(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw_workload_error(SourceLoc{path}, "cannot read the workload file: it is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw_workload_error(SourceLoc{path}, fmt::format("cannot read the workload file: {}", std::strerror(errno)));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw_workload_error(SourceLoc{path}, "cannot read the workload file: read error");
+  return parse_workload(text.str(), path);
+}
+
+}  // namespace preemptsim

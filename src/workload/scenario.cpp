@@ -1,0 +1,54 @@
+// Names of step kinds and policies as the workload format spells them.
+#include "workload/scenario.h"
+
+namespace preemptsim {
+
+const char* step_kind_name(StepKind k) {
+  switch (k) {
+    case StepKind::Run: return "run";
+    case StepKind::Sleep: return "sleep";
+    case StepKind::SleepUntil: return "sleep_until";
+    case StepKind::Periodic: return "periodic";
+    case StepKind::Syscall: return "syscall";
+    case StepKind::Yield: return "yield";
+    case StepKind::Mark: return "mark";
+    case StepKind::Loop: return "loop";
+    case StepKind::Busy: return "busy";
+    case StepKind::CondResched: return "cond_resched";
+    case StepKind::MightSleep: return "might_sleep";
+    case StepKind::MightResched: return "might_resched";
+    case StepKind::PreemptDisable: return "preempt_disable";
+    case StepKind::PreemptEnable: return "preempt_enable";
+    case StepKind::LocalIrqDisable: return "local_irq_disable";
+    case StepKind::LocalIrqEnable: return "local_irq_enable";
+    case StepKind::LocalBhDisable: return "local_bh_disable";
+    case StepKind::LocalBhEnable: return "local_bh_enable";
+    case StepKind::Msleep: return "msleep";
+    case StepKind::Schedule: return "schedule";
+  }
+  return "?";
+}
+
+const char* policy_name(Policy p) {
+  switch (p) {
+    case Policy::Fifo: return "fifo";
+    case Policy::Rr: return "rr";
+    case Policy::Other: return "other";
+    case Policy::Batch: return "batch";
+    case Policy::Idle: return "idle";
+  }
+  return "?";
+}
+
+const char* policy_kernel_name(Policy p) {
+  switch (p) {
+    case Policy::Fifo: return "SCHED_FIFO";
+    case Policy::Rr: return "SCHED_RR";
+    case Policy::Other: return "SCHED_OTHER";
+    case Policy::Batch: return "SCHED_BATCH";
+    case Policy::Idle: return "SCHED_IDLE";
+  }
+  return "?";
+}
+
+}  // namespace preemptsim
