@@ -1,0 +1,50 @@
+// Helpers for scenario tests: load an example or inline workload, run one
+// model, find a task's results, and explain expectations in failure output.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/time.h"
+#include "kernel/preempt_model.h"
+#include "sim/simulation.h"
+#include "stats/results.h"
+#include "workload/parse_yaml.h"
+#include "workload/scenario.h"
+
+namespace preemptsim::testing {
+
+inline std::string source_path(const std::string& rel) { return std::string(PREEMPTSIM_SOURCE_DIR) + "/" + rel; }
+
+inline Scenario load_example(const std::string& name) { return load_workload(source_path("examples/" + name)); }
+
+inline ModelResult run_model(const Scenario& sc, const std::string& model) {
+  const PreemptModel* m = find_preempt_model(model);
+  EXPECT_NE(m, nullptr) << model;
+  return simulate_model(sc, *m);
+}
+
+inline const TaskResult& task(const ModelResult& r, const std::string& name) {
+  for (const TaskResult& t : r.tasks)
+    if (t.name == name) return t;
+  ADD_FAILURE() << "no task " << name;
+  static TaskResult none;
+  return none;
+}
+
+inline Time mark(const TaskResult& t, const std::string& name, std::size_t i = 0) {
+  auto it = t.marks.find(name);
+  if (it == t.marks.end() || it->second.size() <= i) {
+    ADD_FAILURE() << "task " << t.name << " has no mark " << name << "[" << i << "]";
+    return Time();
+  }
+  return it->second[i];
+}
+
+// "expected <what> = <formula> = <value>; actual <value>"
+inline std::string explain(const std::string& what, const std::string& formula, Time expected, Time actual) {
+  return "expected " + what + " = " + formula + " = " + format_time(expected) + "; actual " + format_time(actual);
+}
+
+}  // namespace preemptsim::testing

@@ -1,0 +1,201 @@
+// Unit tests for kernel mechanisms: the preempt_count layout, the model
+// table, RR slices, fair shares, msleep rounding, debug reports, invariants.
+#include <gtest/gtest.h>
+
+#include <iostream>
+
+#include "core/error.h"
+#include "kernel/kernel.h"
+#include "kernel/preempt.h"
+#include "kernel/preempt_model.h"
+#include "report/json_report.h"
+#include "scenario_util.h"
+
+namespace preemptsim::testing {
+namespace {
+
+TEST(PreemptCountLayout, MatchesIncludeLinuxPreemptH) {
+  EXPECT_EQ(PREEMPT_MASK, 0x000000ffu);
+  EXPECT_EQ(SOFTIRQ_MASK, 0x0000ff00u);
+  EXPECT_EQ(HARDIRQ_MASK, 0x000f0000u);
+  EXPECT_EQ(NMI_MASK, 0x00f00000u);  // 4 bits, not the seed's single "bit 20"
+  EXPECT_EQ(SOFTIRQ_DISABLE_OFFSET, 0x200u);
+  const std::uint32_t bh_disabled = SOFTIRQ_DISABLE_OFFSET;
+  EXPECT_TRUE(in_softirq(bh_disabled));
+  EXPECT_FALSE(in_serving_softirq(bh_disabled));
+  EXPECT_TRUE(in_task(bh_disabled));
+  EXPECT_TRUE(in_serving_softirq(SOFTIRQ_OFFSET));
+  EXPECT_FALSE(in_task(SOFTIRQ_OFFSET));
+  const std::uint32_t nmi = NMI_OFFSET + HARDIRQ_OFFSET;  // nmi_enter()
+  EXPECT_TRUE(in_nmi(nmi) && in_hardirq(nmi) && in_interrupt(nmi));
+  EXPECT_TRUE(in_atomic(PREEMPT_OFFSET));
+  EXPECT_FALSE(in_interrupt(PREEMPT_OFFSET));
+}
+
+TEST(ModelTable, FollowsPreemptDynamic) {
+  struct Row { const char* name; Call cond, might, ps, irq; bool lazy; };
+  const Row rows[] = {
+      {"none", Call::Real, Call::Nop, Call::Nop, Call::Nop, false},
+      {"voluntary", Call::Real, Call::Real, Call::Nop, Call::Nop, false},
+      {"full", Call::Nop, Call::Nop, Call::Real, Call::Real, false},
+      {"lazy", Call::Nop, Call::Nop, Call::Real, Call::Real, true},
+      {"rt", Call::Nop, Call::Nop, Call::Real, Call::Real, false},
+  };
+  for (const Row& r : rows) {
+    const PreemptModel* m = find_preempt_model(r.name);
+    ASSERT_NE(m, nullptr) << r.name;
+    EXPECT_EQ(m->cond_resched, r.cond) << r.name;
+    EXPECT_EQ(m->might_resched, r.might) << r.name;
+    EXPECT_EQ(m->preempt_schedule, r.ps) << r.name;
+    EXPECT_EQ(m->irqentry_exit_cond_resched, r.irq) << r.name;
+    EXPECT_EQ(m->lazy, r.lazy) << r.name;
+  }
+  EXPECT_TRUE(find_preempt_model("rt")->rt_locks);
+  EXPECT_EQ(find_preempt_model("preempt"), nullptr);
+}
+
+TEST(SchedRr, EqualPriorityTasksRotateEverySlice) {
+  const Scenario sc = parse_workload(R"(
+system: {cpus: 1, hz: 250, models: [full], duration: 1s}
+tasks:
+  a: {policy: rr, priority: 10, program: [{run: 10s}]}
+  b: {policy: rr, priority: 10, program: [{run: 10s}]}
+)", "rr.yaml");
+  const ModelResult r = run_model(sc, "full");
+  // RR_TIMESLICE = 100 ms = 25 ticks at HZ 250: about 10 rotations in 1 s.
+  const auto switches = task(r, "a").nivcsw + task(r, "b").nivcsw;
+  std::cout << "SCHED_RR switches in 1 s with a 100 ms slice: " << switches << "\n";
+  EXPECT_GE(switches, 9u);
+  EXPECT_LE(switches, 10u);
+  const Time diff = task(r, "a").cpu_time - task(r, "b").cpu_time;
+  EXPECT_LE(diff < Time() ? Time() - diff : diff, Time::ns(100'000'000));
+}
+
+TEST(SchedFifo, NoSliceMeansNoRotation) {
+  const Scenario sc = parse_workload(R"(
+system: {cpus: 1, models: [full], duration: 1s}
+tasks:
+  a: {policy: fifo, priority: 10, program: [{run: 10s}]}
+  b: {policy: fifo, priority: 10, program: [{run: 10s}]}
+)", "fifo.yaml");
+  const ModelResult r = run_model(sc, "full");
+  EXPECT_EQ(task(r, "b").cpu_time, Time()) << "b never runs: a SCHED_FIFO task keeps the CPU";
+}
+
+TEST(SchedFair, CpuTimeFollowsNiceWeights) {
+  const Scenario sc = parse_workload(R"(
+system: {cpus: 1, models: [full], duration: 4s}
+tasks:
+  n0: {policy: other, nice: 0, program: [{run: 10s}]}
+  n5: {policy: other, nice: 5, program: [{run: 10s}]}
+)", "fair.yaml");
+  const ModelResult r = run_model(sc, "full");
+  const double ratio = static_cast<double>(task(r, "n0").cpu_time.count()) / static_cast<double>(task(r, "n5").cpu_time.count());
+  std::cout << "nice 0 : nice 5 CPU time = " << ratio << " (weights 1024 : 335 = " << 1024.0 / 335.0 << ")\n";
+  EXPECT_NEAR(ratio, 1024.0 / 335.0, 0.15);
+}
+
+TEST(Msleep, WakesOnTheJiffyAfterMsecsToJiffiesPlusOne) {
+  const Scenario sc = parse_workload(R"(
+system: {cpus: 1, hz: 250, models: [full], duration: 100ms}
+tasks:
+  k: {kthread: true, policy: fifo, priority: 1, program: [{busy: 1ms}, {mark: before}, {msleep: 10ms}, {mark: after}]}
+)", "msleep.yaml");
+  const ModelResult r = run_model(sc, "full");
+  const Costs& c = sc.system.costs;
+  const Time before = mark(task(r, "k"), "before");
+  const Time tick = Time::ns(4'000'000);
+  // msecs_to_jiffies(10) = 3 at HZ 250, + 1: the timer expires at jiffy(before) + 4.
+  const Time expires = tick * (before / tick + 4);
+  const Time expected = expires + c.irq_entry + c.hrtimer_wakeup + c.irq_exit + c.context_switch;
+  const std::string why = explain("msleep(10) wake", "tick at jiffies(" + format_time(before) + ") + 3 + 1 + timer IRQ + switch",
+                                  expected, mark(task(r, "k"), "after"));
+  std::cout << why << "\n";
+  EXPECT_EQ(mark(task(r, "k"), "after"), expected) << why;
+}
+
+TEST(DebugChecks, MightSleepInsideAtomicPrintsTheKernelReport) {
+  const Scenario sc = parse_workload(R"(
+system: {cpus: 1, models: [full], duration: 10ms}
+tasks:
+  t:
+    program:
+      - syscall: ioctl
+        kernel: [preempt_disable, might_sleep, preempt_enable]
+)", "atomic.yaml");
+  const ModelResult r = run_model(sc, "full");
+  ASSERT_EQ(r.bugs.size(), 1u);
+  const std::string& text = r.bugs[0].text;
+  std::cout << text << "\n";
+  EXPECT_NE(text.find("BUG: sleeping function called from invalid context at atomic.yaml:7:"), std::string::npos) << text;
+  EXPECT_NE(text.find("in_atomic(): 1, irqs_disabled(): 0, non_block: 0, pid: 1000, name: t"), std::string::npos) << text;
+  EXPECT_NE(text.find("preempt_count: 1, expected: 0"), std::string::npos) << text;
+}
+
+TEST(DebugChecks, BlockingWhileAtomicIsSchedulingWhileAtomic) {
+  const Scenario sc = parse_workload(R"(
+system: {cpus: 1, models: [none], duration: 100ms}
+tasks:
+  t:
+    program:
+      - syscall: ioctl
+        kernel: [preempt_disable, {msleep: 1ms}, preempt_enable]
+)", "atomic.yaml");
+  const ModelResult r = run_model(sc, "none");
+  ASSERT_GE(r.bugs.size(), 1u);
+  std::cout << r.bugs[0].text << "\n";
+  // schedule()'s own preempt_disable() makes the printed count 2.
+  EXPECT_EQ(r.bugs[0].text, "BUG: scheduling while atomic: t/1000/0x00000002");
+  EXPECT_TRUE(task(r, "t").exit.has_value()) << "the run goes on after the report, as the kernel's does";
+}
+
+TEST(Invariants, PreemptCountUnderflowStopsWithTheLastEvents) {
+  const Scenario sc = parse_workload(R"(
+system: {cpus: 1, models: [full], duration: 10ms}
+tasks:
+  t: {program: [{run: 1ms}]}
+)", "inv.yaml");
+  Kernel k(sc, *find_preempt_model("full"));
+  k.run();
+  try {
+    k.preempt_count_sub(k.cpu_rq(0), HARDIRQ_OFFSET);
+    FAIL() << "no InvariantError";
+  } catch (const InvariantError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("preempt_count underflow"), std::string::npos) << what;
+    EXPECT_NE(what.find("last kernel events"), std::string::npos) << what;
+    EXPECT_NE(what.find("sched_switch"), std::string::npos) << what;
+  }
+}
+
+TEST(Invariants, AProgramThatNeverUsesTimeIsAWorkloadError) {
+  const Scenario sc = parse_workload(R"(
+system: {cpus: 1, models: [full], duration: 1s}
+tasks:
+  spin: {program: [{loop: {until: 1s, steps: [{mark: m}]}}]}
+)", "spin.yaml");
+  try {
+    run_model(sc, "full");
+    FAIL() << "no WorkloadError";
+  } catch (const WorkloadError& e) {
+    EXPECT_EQ(e.loc().line, 4) << e.what();
+    EXPECT_NE(std::string(e.what()).find("makes no progress"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Determinism, SameInputSameJson) {
+  const Scenario sc = load_example("smp-affinity-ipi.yaml");
+  const std::string a = to_json_text(simulate(sc));
+  const std::string b = to_json_text(simulate(sc));
+  EXPECT_EQ(a, b);
+}
+
+TEST(Accounting, CpuTimeSplitSumsToTheDuration) {
+  const Scenario sc = load_example("smp-affinity-ipi.yaml");
+  for (const ModelResult& r : simulate(sc).results)
+    for (const CpuResult& c : r.cpus)
+      EXPECT_EQ(c.user + c.kernel + c.hardirq + c.sched + c.idle, sc.system.duration) << r.model << " cpu" << c.cpu;
+}
+
+}  // namespace
+}  // namespace preemptsim::testing
