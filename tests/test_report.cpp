@@ -318,7 +318,7 @@ TEST(Json, TopLevelShapeAndOrder) {
 
   keys.clear();
   for (const auto& [k, v] : j["results"][0].items()) keys.push_back(k);
-  EXPECT_EQ(keys, (std::vector<std::string>{"model", "tasks", "cpus", "bugs", "events"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"model", "tasks", "cpus", "bugs", "irq_counts", "events"}));
   EXPECT_EQ(j["results"][0]["events"], 12345);
   EXPECT_EQ(j["results"][1]["events"], 999);
 }
@@ -333,7 +333,7 @@ TEST(Json, Tasks) {
   const auto& hi = tasks["hi"];
   std::vector<std::string> keys;
   for (const auto& [k, v] : hi.items()) keys.push_back(k);
-  EXPECT_EQ(keys, (std::vector<std::string>{"sched", "wakeup_latency_ns", "marks", "exit_ns",
+  EXPECT_EQ(keys, (std::vector<std::string>{"sched", "wakeup_latency_ns", "irq_latency_ns", "marks", "exit_ns",
                                             "cpu_ns", "nvcsw", "nivcsw"}));
   EXPECT_EQ(hi["sched"], "SCHED_FIFO 50");
   const auto& lat = hi["wakeup_latency_ns"];
@@ -368,8 +368,8 @@ TEST(Json, CpusAndBugs) {
   const auto& cpu = j["results"][1]["cpus"][0];
   std::vector<std::string> keys;
   for (const auto& [k, v] : cpu.items()) keys.push_back(k);
-  EXPECT_EQ(keys, (std::vector<std::string>{"cpu", "user_ns", "kernel_ns", "hardirq_ns", "sched_ns",
-                                            "idle_ns", "irqs", "switches"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"cpu", "user_ns", "kernel_ns", "hardirq_ns", "softirq_ns", "irqthread_ns",
+                                            "sched_ns", "idle_ns", "irqs", "softirqs", "switches"}));
   EXPECT_EQ(cpu["cpu"], 0);
   EXPECT_EQ(cpu["user_ns"], 7000000000LL);
   EXPECT_EQ(cpu["hardirq_ns"], 500000000);

@@ -9,12 +9,21 @@
 namespace preemptsim::testing {
 namespace {
 
+// The seed's experiment isolated: RT throttling (sched_rt_runtime_us 950 ms
+// per 1 s, on by default) would also throttle lo's 5 s FIFO loop for 50 ms
+// every second; ThrottlingStretchesLoButNotHi below covers that.
+Scenario seed(const std::string& name) {
+  Scenario sc = load_example(name);
+  sc.system.rt_runtime = Time::ns(-1);
+  return sc;
+}
+
 // The cost of a timer wakeup into an idle-free CPU under a preemptible
 // kernel: the hrtimer interrupt (entry, hrtimer_wakeup, exit), then the switch.
 Time irq_and_switch(const Costs& c) { return c.irq_entry + c.hrtimer_wakeup + c.irq_exit + c.context_switch; }
 
 TEST(SeedKernelPath, PreemptibleModelsPayOnlyIrqAndSwitch) {
-  const Scenario sc = load_example("seed-002-kernel-path.yaml");
+  const Scenario sc = seed("seed-002-kernel-path.yaml");
   const Costs& c = sc.system.costs;
   for (const char* model : {"full", "lazy", "rt"}) {
     const TaskResult& hi = task(run_model(sc, model), "hi");
@@ -30,7 +39,7 @@ TEST(SeedKernelPath, PreemptibleModelsPayOnlyIrqAndSwitch) {
 }
 
 TEST(SeedKernelPath, NoneAndVoluntaryWaitForTheReturnToUser) {
-  const Scenario sc = load_example("seed-002-kernel-path.yaml");
+  const Scenario sc = seed("seed-002-kernel-path.yaml");
   const Costs& c = sc.system.costs;
   for (const char* model : {"none", "voluntary"}) {
     const ModelResult r = run_model(sc, model);
@@ -55,7 +64,7 @@ TEST(SeedKernelPath, NoneAndVoluntaryWaitForTheReturnToUser) {
 }
 
 TEST(SeedCondResched, NoneAndVoluntaryPreemptAtCondResched) {
-  const Scenario sc = load_example("seed-002-cond-resched.yaml");
+  const Scenario sc = seed("seed-002-cond-resched.yaml");
   const Costs& c = sc.system.costs;
   for (const char* model : {"none", "voluntary"}) {
     const ModelResult r = run_model(sc, model);
@@ -79,7 +88,7 @@ TEST(SeedCondResched, NoneAndVoluntaryPreemptAtCondResched) {
 }
 
 TEST(SeedKernelPath, SwitchCountsFollowTheKernel) {
-  const Scenario sc = load_example("seed-002-kernel-path.yaml");
+  const Scenario sc = seed("seed-002-kernel-path.yaml");
   for (const char* model : {"none", "full"}) {
     const ModelResult r = run_model(sc, model);
     // hi: blocks in sleep (voluntary) and exits (voluntary).
@@ -89,6 +98,27 @@ TEST(SeedKernelPath, SwitchCountsFollowTheKernel) {
     EXPECT_EQ(task(r, "lo").nivcsw, 1u) << model;
     EXPECT_EQ(task(r, "lo").cpu_time, Time::ns(5'000'000'000)) << model << ": 5 s of kernel work, IRQ time excluded";
   }
+}
+
+// With the default RT bandwidth, lo (SCHED_FIFO, 5 s of kernel work) is
+// throttled once its 950 ms of a period are used: under full the throttle's
+// resched_curr() switches it out until the period timer refills it, so its
+// path ends about 50 ms later per second crossed; hi still wakes in µs.
+TEST(SeedKernelPath, ThrottlingStretchesLoButNotHi) {
+  const Scenario sc = load_example("seed-002-kernel-path.yaml");
+  const Costs& c = sc.system.costs;
+  const ModelResult r = run_model(sc, "full");
+  const Time done = mark(task(r, "lo"), "kernel_done");
+  std::cout << "full, RT throttling on: lo's kernel path ends at " << format_time(done) << ", switched out "
+            << task(r, "lo").nivcsw << " times; hi's latency " << format_time(task(r, "hi").wakeup_latency.max()) << "\n";
+  // 5 s of work from ~1 s, crossing periods at 2..6 s: 4 or 5 throttled gaps of <= 50 ms.
+  EXPECT_GT(done, Time::ns(6'190'000'000));
+  EXPECT_LT(done, Time::ns(6'260'000'000));
+  EXPECT_GE(task(r, "lo").nivcsw, 5u) << "one preemption by hi + one per throttle";
+  EXPECT_EQ(task(r, "lo").cpu_time, Time::ns(5'000'000'000));
+  // hi is also SCHED_FIFO: when it wakes lo is not running (throttled gap or
+  // not), and the only extra it can meet is an interrupt in progress.
+  EXPECT_LE(task(r, "hi").wakeup_latency.max(), c.irq_entry + c.tick + c.hrtimer_wakeup * 2 + c.irq_exit + c.context_switch * 2 + c.irq_exit);
 }
 
 }  // namespace

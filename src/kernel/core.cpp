@@ -43,6 +43,12 @@ void Kernel::resched_curr(Rq& rq) { __resched_curr(rq, false); }
 void Kernel::resched_curr_lazy(Rq& rq) { __resched_curr(rq, model_.lazy); }
 
 void Kernel::activate_task(Rq& rq, Task& p, int flags) {
+  // start_rt_bandwidth(): the first RT task on a CPU starts its period timer.
+  if (p.prio < MAX_RT_PRIO && !rq.rt_period_active && scenario_.system.rt_runtime >= Time() &&
+      scenario_.system.rt_runtime < scenario_.system.rt_period) {
+    rq.rt_period_active = true;
+    hrtimer_start(rq, scenario_.system.rt_period * (now_ / scenario_.system.rt_period + 1), HrTimerKind::RtPeriod, nullptr);
+  }
   p.sched_class->enqueue_task(*this, rq, p, flags);
   p.on_rq = true;
   ++rq.nr_running;
@@ -233,7 +239,7 @@ void Kernel::finish_task_switch(Rq& rq) {
   for (Observer* o : observers_) o->on_switch(now_, rq.cpu, prev, next, rq.switch_preempt);
   if (next.latency_pending) {
     next.latency_pending = false;
-    for (Observer* o : observers_) o->on_wakeup_latency(now_, next, next.latency_expiry);
+    for (Observer* o : observers_) o->on_wakeup_latency(now_, next, next.latency_expiry, next.latency_irq);
   }
 }
 

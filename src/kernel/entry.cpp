@@ -1,6 +1,7 @@
-// Interrupt entry and exit (kernel/entry/common.c, kernel/softirq.c,
-// arch/x86 IDT entry): pending vectors, irq_enter/irq_exit, the preemption
-// check on return to kernel, exit_to_user_mode() and reschedule IPIs.
+// Interrupt entry and exit (kernel/entry/common.c, kernel/softirq.c irq_exit(),
+// arch/x86 IDT entry): pending vectors and device lines, the hard IRQ phases,
+// NMIs, the preemption check on return to kernel, exit_to_user_mode() and
+// reschedule IPIs.
 #include "kernel/kernel.h"
 #include "kernel/preempt.h"
 
@@ -10,6 +11,7 @@ const char* vector_name(Vector v) {
   switch (v) {
     case RESCHEDULE_VECTOR: return "RESCHEDULE";
     case LOCAL_TIMER_VECTOR: return "LOCAL_TIMER";
+    case DEVICE_VECTOR: return "DEVICE";
     case NR_VECTORS: break;
   }
   return "?";
@@ -27,7 +29,10 @@ void Kernel::send_reschedule(int cpu) {
   events_.push(now_ + costs().ipi_latency, Band::Hardware, EV_IPI, cpu, 0);
 }
 
-// Take the highest pending vector: push its frame over the interrupted context.
+bool Kernel::irq_is_threaded(const IrqSource& src) const { return src.thread != nullptr; }
+
+// Take the highest pending vector (system vectors first, then the lowest
+// device line): push its frame over the interrupted context.
 void Kernel::irq_deliver(Rq& rq) {
   Vector v = NR_VECTORS;
   for (int i = 0; i < NR_VECTORS; ++i)
@@ -35,63 +40,161 @@ void Kernel::irq_deliver(Rq& rq) {
       v = static_cast<Vector>(i);
       break;
     }
-  rq.pending &= ~(1u << v);
   IrqFrame f;
   f.vec = v;
-  f.from_user = rq.irq_stack.empty() && !rq.curr->is_idle() && rq.curr->user_mode;
+  if (v == DEVICE_VECTOR) {
+    for (std::size_t i = 0; i < rq.line_pending.size(); ++i)
+      if (rq.line_pending[i]) {
+        f.irq = static_cast<int>(i);
+        rq.line_pending[i] = false;
+        break;
+      }
+    bool more = false;
+    for (bool b : rq.line_pending) more = more || b;
+    if (!more) rq.pending &= ~(1u << v);
+    f.threaded = irq_is_threaded(irqs_[static_cast<std::size_t>(f.irq)]);
+  } else {
+    rq.pending &= ~(1u << v);
+  }
+  f.from_user = rq.irq_stack.empty() && !rq.curr->is_idle() && rq.curr->user_mode && !rq.curr->in_softirq_work;
   rq.irq_stack.push_back(std::move(f));
   ++rq.nr_irqs;
-  trace(rq, "irq_entry", rq.curr, v);
+  trace(rq, "irq_handler_entry", rq.curr, v);
   for (Observer* o : observers_) o->on_irq_entry(now_, rq.cpu, v);
 }
 
+// An NMI is taken whatever the IRQ state; one arriving during another is
+// latched and taken after it.
+void Kernel::nmi_deliver(Rq& rq, int irq) {
+  if (!rq.irq_stack.empty() && rq.irq_stack.back().kind == FrameKind::Nmi) {
+    ++rq.nmi_pending;
+    return;
+  }
+  if (rq.seg_active) segment_interrupt(rq);
+  IrqFrame f;
+  f.kind = FrameKind::Nmi;
+  f.irq = irq;
+  rq.irq_stack.push_back(std::move(f));
+  ++rq.nr_irqs;
+  trace(rq, "nmi_entry", rq.curr, irq);
+}
+
 void Kernel::irq_handler_begin(Rq& rq, IrqFrame& f) {
-  if (f.vec == LOCAL_TIMER_VECTOR) {
-    // hrtimer_interrupt(): run every timer expired by now, in expiry order.
-    f.remaining = Time();
-    while (true) {
-      const bool tick_due = rq.next_tick <= now_;
-      const bool timer_due = !rq.hrtimers.empty() && rq.hrtimers.top().expires <= now_;
-      if (!tick_due && !timer_due) break;
-      if (tick_due && (!timer_due || rq.next_tick <= rq.hrtimers.top().expires)) {
-        f.expired.push_back(HrTimer{rq.next_tick, 0, HrTimerKind::Tick, nullptr});
-        rq.next_tick = Time::max();
-        f.remaining += costs().tick;
-      } else {
-        f.expired.push_back(rq.hrtimers.top());
-        rq.hrtimers.pop();
-        f.remaining += costs().hrtimer_wakeup;
+  f.remaining = Time();
+  switch (f.vec) {
+    case LOCAL_TIMER_VECTOR:
+      // hrtimer_interrupt(): every timer expired by now, in expiry order.
+      while (true) {
+        const bool tick_due = rq.next_tick <= now_;
+        const bool timer_due = !rq.hrtimers.empty() && rq.hrtimers.top().expires <= now_;
+        if (!tick_due && !timer_due) break;
+        if (tick_due && (!timer_due || rq.next_tick <= rq.hrtimers.top().expires)) {
+          f.expired.push_back(HrTimer{rq.next_tick, 0, HrTimerKind::Tick, nullptr});
+          rq.next_tick = Time::max();
+          f.remaining += costs().tick;
+        } else {
+          const HrTimer t = rq.hrtimers.top();
+          rq.hrtimers.pop();
+          if (t.kind == HrTimerKind::SleepWakeup) t.task->latency_irq = now_;
+          f.expired.push_back(t);
+          // A wheel timeout only raises TIMER_SOFTIRQ here (run_local_timers()).
+          if (t.kind != HrTimerKind::WheelTimeout) f.remaining += costs().hrtimer_wakeup;
+        }
       }
+      break;
+    case RESCHEDULE_VECTOR:
+      f.remaining = costs().ipi_handler;
+      break;
+    case DEVICE_VECTOR: {
+      IrqSource& src = irqs_[static_cast<std::size_t>(f.irq)];
+      f.remaining = f.threaded ? costs().irq_thread_wake : src.spec->handler.sample(src.durations);
+      break;
     }
-  } else {
-    f.remaining = costs().ipi_handler;
+    case NR_VECTORS:
+      break;
   }
 }
 
 void Kernel::irq_handler_end(Rq& rq, IrqFrame& f) {
-  if (f.vec == LOCAL_TIMER_VECTOR) {
-    for (const HrTimer& t : f.expired) {
-      if (t.kind == HrTimerKind::Tick) {
-        // tick_sched_timer(): sched_tick(), then hrtimer_forward() to the next jiffy.
-        sched_tick(rq);
-        if (!rq.curr->is_idle()) rq.next_tick = tick_nsec_ * (now_ / tick_nsec_ + 1);
-      } else {
-        // hrtimer_wakeup() / process_timeout(): wake the sleeper.
-        try_to_wake_up(*t.task, t.kind == HrTimerKind::SleepWakeup ? TASK_INTERRUPTIBLE : TASK_UNINTERRUPTIBLE);
+  switch (f.vec) {
+    case LOCAL_TIMER_VECTOR:
+      for (const HrTimer& t : f.expired) {
+        switch (t.kind) {
+          case HrTimerKind::Tick:  // tick_sched_timer(): sched_tick(), hrtimer_forward() to the next jiffy
+            sched_tick(rq);
+            if (!rq.curr->is_idle()) rq.next_tick = tick_nsec_ * (now_ / tick_nsec_ + 1);
+            break;
+          case HrTimerKind::SleepWakeup:  // hrtimer_wakeup()
+            try_to_wake_up(*t.task, TASK_INTERRUPTIBLE);
+            break;
+          case HrTimerKind::WheelTimeout:  // expired wheel timer: TIMER_SOFTIRQ runs process_timeout()
+            raise_softirq(rq, SoftirqWork{TIMER_SOFTIRQ, costs().hrtimer_wakeup, t.task});
+            break;
+          case HrTimerKind::RtPeriod: {  // sched_rt_period_timer() -> do_sched_rt_period_timer()
+            const Time runtime = scenario_.system.rt_runtime;
+            rq.rt_time = rq.rt_time > runtime ? rq.rt_time - runtime : Time();
+            if (rq.rt_throttled && rq.rt_time < runtime) {
+              rq.rt_throttled = false;
+              trace(rq, "rt_unthrottle", rq.curr);
+              if (rq.rt.rt_nr_running) resched_curr(rq);
+            }
+            // the timer goes idle once there is nothing left to account
+            if (rq.rt.rt_nr_running || rq.rt_time > Time())
+              hrtimer_start(rq, t.expires + scenario_.system.rt_period, HrTimerKind::RtPeriod, nullptr);
+            else
+              rq.rt_period_active = false;
+            break;
+          }
+        }
       }
+      f.expired.clear();
+      clockevent_reprogram(rq);
+      break;
+    case RESCHEDULE_VECTOR:  // scheduler_ipi() -> preempt_fold_need_resched()
+      if (need_resched(rq)) rq.preempt_need_resched = true;
+      break;
+    case DEVICE_VECTOR: {
+      IrqSource& src = irqs_[static_cast<std::size_t>(f.irq)];
+      ++src.count;
+      if (f.threaded) {  // irq_default_primary_handler() -> __irq_wake_thread()
+        ++src.thread->irq_thread_pending;
+        try_to_wake_up(*src.thread, TASK_INTERRUPTIBLE);
+      } else {
+        for (const SoftirqRaise& r : src.spec->softirqs) raise_softirq(rq, SoftirqWork{r.vec, r.duration.sample(src.durations), nullptr});
+      }
+      break;
     }
-    f.expired.clear();
-    clockevent_reprogram(rq);
-  } else {
-    // scheduler_ipi() -> preempt_fold_need_resched()
-    if (need_resched(rq)) rq.preempt_need_resched = true;
+    case NR_VECTORS:
+      break;
   }
 }
 
-// One phase of the top interrupt frame: entry cost, handler, exit cost.
-// Returns true when a segment of work was started.
+// One phase of the top frame. Returns true when a segment of work was started.
 bool Kernel::irq_step(Rq& rq) {
   IrqFrame& f = rq.irq_stack.back();
+  if (f.kind == FrameKind::Softirq) return softirq_step(rq);
+  if (f.kind == FrameKind::Nmi) {
+    // nmi_enter(): +NMI_OFFSET+HARDIRQ_OFFSET; the handler; nmi_exit(): no softirqs, no preemption.
+    if (f.remaining < Time()) {
+      const IrqSource& src = irqs_[static_cast<std::size_t>(f.irq)];
+      f.remaining = costs().nmi_entry + src.spec->handler.sample(irqs_[static_cast<std::size_t>(f.irq)].durations);
+      preempt_count_add(rq, NMI_OFFSET + HARDIRQ_OFFSET);
+      ++irqs_[static_cast<std::size_t>(f.irq)].count;
+    }
+    if (f.remaining > Time()) {
+      start_segment(rq, &f.remaining);
+      return true;
+    }
+    const int irq = f.irq;
+    preempt_count_sub(rq, NMI_OFFSET + HARDIRQ_OFFSET);
+    rq.irq_stack.pop_back();
+    trace(rq, "nmi_exit", rq.curr);
+    if (rq.nmi_pending > 0) {
+      --rq.nmi_pending;
+      nmi_deliver(rq, irq);
+    }
+    return false;
+  }
   if (f.remaining < Time()) {
     switch (f.phase) {
       case IrqPhase::Entry: f.remaining = costs().irq_entry; break;
@@ -108,16 +211,18 @@ bool Kernel::irq_step(Rq& rq) {
       preempt_count_add(rq, HARDIRQ_OFFSET);
       f.phase = IrqPhase::Handler;
       break;
-    case IrqPhase::Handler:  // handler, then irq_exit(): -HARDIRQ_OFFSET (softirqs would run here)
+    case IrqPhase::Handler:  // the handler, then irq_exit(): -HARDIRQ_OFFSET and softirqs
       irq_handler_end(rq, f);
       preempt_count_sub(rq, HARDIRQ_OFFSET);
       f.phase = IrqPhase::Exit;
-      break;
+      f.remaining = Time::ns(-1);
+      trace(rq, "irq_handler_exit", rq.curr, f.vec);
+      if (!in_interrupt(rq.preempt_count) && rq.softirq_pending) invoke_softirq(rq);  // may push a frame: f is stale after
+      return false;
     case IrqPhase::Exit: {
       const bool from_user = f.from_user;
       const Vector v = f.vec;
       rq.irq_stack.pop_back();
-      trace(rq, "irq_exit", rq.curr, v);
       for (Observer* o : observers_) o->on_irq_exit(now_, rq.cpu, v);
       irqentry_exit(rq, from_user);
       return false;
@@ -132,7 +237,7 @@ bool Kernel::irq_step(Rq& rq) {
 // enable it, irqentry_exit_cond_resched(): count 0 and need_resched() ->
 // preempt_schedule_irq(). Not for the idle task: its loop checks need_resched().
 void Kernel::irqentry_exit(Rq& rq, bool from_user) {
-  if (!rq.irq_stack.empty()) return;  // back into an interrupted interrupt
+  if (!rq.irq_stack.empty()) return;  // back into an interrupted softirq run
   if (from_user) {
     exit_to_user_mode(rq);
     return;

@@ -15,12 +15,15 @@ void Kernel::account(Rq& rq) {
   if (dt <= Time()) return;
   rq.last_account = now_;
   CpuTime kind;
-  if (!rq.irq_stack.empty()) kind = CpuTime::HardIrq;
+  const Task& curr = *rq.curr;
+  if (!rq.irq_stack.empty()) kind = rq.irq_stack.back().kind == FrameKind::Softirq ? CpuTime::Softirq : CpuTime::HardIrq;
   else if (rq.switching) kind = CpuTime::Sched;
-  else if (rq.curr->is_idle()) kind = CpuTime::Idle;
-  else kind = rq.curr->user_mode ? CpuTime::User : CpuTime::Kernel;
+  else if (curr.is_idle()) kind = CpuTime::Idle;
+  else if (curr.in_softirq_work) kind = CpuTime::Softirq;
+  else if (curr.kthread_kind == Task::Kthread::IrqThread) kind = CpuTime::IrqThread;
+  else kind = curr.user_mode ? CpuTime::User : CpuTime::Kernel;
   rq.time[static_cast<std::size_t>(kind)] += dt;
-  if (kind == CpuTime::User || kind == CpuTime::Kernel) rq.curr->sum_exec_runtime += dt;
+  if (rq.irq_stack.empty() && !rq.switching && !curr.is_idle()) rq.curr->sum_exec_runtime += dt;
 }
 
 void Kernel::start_segment(Rq& rq, Time* remaining) {
@@ -103,7 +106,7 @@ void Kernel::check_progress(Rq& rq, const Task& p) {
 // expiry has already passed: the call returns at once, late by now - expiry.
 bool Kernel::timed_sleep(Rq& rq, Task& p, Time expiry) {
   if (expiry <= now_) {
-    for (Observer* o : observers_) o->on_wakeup_latency(now_, p, expiry);
+    for (Observer* o : observers_) o->on_wakeup_latency(now_, p, expiry, now_);
     return false;
   }
   p.latency_pending = true;
@@ -118,6 +121,26 @@ bool Kernel::timed_sleep(Rq& rq, Task& p, Time expiry) {
 // of work was started; false after any state change (the loop goes on).
 bool Kernel::task_step(Rq& rq, Task& p) {
   check_progress(rq, p);
+  // PREEMPT_RT: softirq work this task took over runs first, preemptibly.
+  if (p.softirq_next < p.softirq_work.size()) {
+    p.in_softirq_work = true;
+    const SoftirqWork& w = p.softirq_work[p.softirq_next];
+    if (p.softirq_remaining < Time()) p.softirq_remaining = w.duration;
+    if (p.softirq_remaining > Time()) {
+      start_segment(rq, &p.softirq_remaining);
+      return true;
+    }
+    p.softirq_remaining = Time::ns(-1);
+    ++p.softirq_next;
+    softirq_work_done(rq, w);
+    return false;
+  }
+  if (p.in_softirq_work) {
+    p.in_softirq_work = false;
+    p.softirq_work.clear();
+    p.softirq_next = 0;
+    if (rq.softirq_pending && p.kthread_kind != Task::Kthread::Ksoftirqd) wakeup_softirqd(rq);
+  }
   const Op& op = p.op();
   switch (op.code) {
     case OpCode::Run:
@@ -239,19 +262,29 @@ bool Kernel::task_step(Rq& rq, Task& p) {
       rq.irqs_off = false;
       return false;
 
-    case OpCode::LocalBhDisable:
+    case OpCode::LocalBhDisable:  // PREEMPT_RT: a per-task count (the local lock is not modelled)
       ++p.pc;
-      preempt_count_add(rq, SOFTIRQ_DISABLE_OFFSET);
+      if (rt_softirqs())
+        ++p.softirq_disable_cnt;
+      else
+        preempt_count_add(rq, SOFTIRQ_DISABLE_OFFSET);
       return false;
-    case OpCode::LocalBhEnable:  // __local_bh_enable_ip(): then preempt_check_resched()
+    case OpCode::LocalBhEnable:
       ++p.pc;
-      if ((rq.preempt_count & SOFTIRQ_MASK) < SOFTIRQ_DISABLE_OFFSET) {
-        report_bug(fmt::format("WARNING: local_bh_enable underflow in {} at {}\n(after a BUG: scheduling while atomic fixup; ignored)", p.comm, op.step->loc.str()));
-        return false;
-      }
-      preempt_count_sub(rq, SOFTIRQ_DISABLE_OFFSET);
-      if (model_.preempt_schedule == Call::Real && should_resched(rq)) preempt_schedule(rq);
+      local_bh_enable(rq, p);
       return false;
+    case OpCode::RaiseSoftirq: {  // raise_softirq(): outside BH-disabled/IRQ context ksoftirqd runs it
+      ++p.pc;
+      const auto vec = static_cast<SoftirqVec>(op.count);
+      raise_softirq(rq, SoftirqWork{vec, op.slot ? op.a : scenario_.system.softirq_costs[vec], nullptr});
+      const bool bh_off = rt_softirqs() ? p.softirq_disable_cnt > 0 : in_interrupt(rq.preempt_count);
+      if (!bh_off) wakeup_softirqd(rq);
+      return false;
+    }
+    case OpCode::KsoftirqdMain:
+      return ksoftirqd_step(rq, p);
+    case OpCode::IrqThreadMain:
+      return irq_thread_step(rq, p);
 
     case OpCode::Msleep:
       if (p.stage == 0) {

@@ -2,6 +2,10 @@
 // queues) and the event loop that drives it for the run's duration.
 #include "kernel/kernel.h"
 
+#include <fmt/format.h>
+
+#include <cmath>
+
 #include "kernel/sched_class.h"
 
 namespace preemptsim {
@@ -65,8 +69,66 @@ Kernel::Kernel(const Scenario& scenario, const PreemptModel& model)
     rq.curr = idle.get();
     tasks_.push_back(std::move(idle));
   }
+  // ksoftirqd/N: SCHED_OTHER nice 0, one per CPU, asleep until woken.
+  for (int c = 0; c < ncpus; ++c) {
+    Task& k = create_kthread("ksoftirqd/" + std::to_string(c), Policy::Other, 0, c);
+    k.kthread_kind = Task::Kthread::Ksoftirqd;
+    k.prog.ops.push_back(Op{.code = OpCode::KsoftirqdMain});
+    rqs_[static_cast<std::size_t>(c)].ksoftirqd = &k;
+  }
+  // Device lines; with forced threading each threadable one gets irq/N-NAME.
+  int number = 16;
+  for (const IrqSpec& spec : scenario.irqs) {
+    const std::uint64_t seed = scenario.system.seed;
+    irqs_.push_back(IrqSource{&spec, number++, Rng(seed, "irq/" + spec.name + "/arrival"), Rng(seed, "irq/" + spec.name + "/duration")});
+  }
+  for (std::size_t i = 0; i < irqs_.size(); ++i) {
+    IrqSource& src = irqs_[i];
+    if (!force_irqthreads() || src.spec->no_thread || src.spec->percpu || src.spec->nmi) continue;
+    Task& t = create_kthread(fmt::format("irq/{}-{}", src.number, src.spec->name), Policy::Fifo, src.spec->thread_priority, src.spec->cpu);
+    t.kthread_kind = Task::Kthread::IrqThread;
+    t.irq = static_cast<int>(i);
+    t.prog.ops.push_back(Op{.code = OpCode::IrqThreadMain});
+    src.thread = &t;
+  }
+  for (Rq& rq : rqs_) rq.line_pending.assign(irqs_.size(), false);
   for (auto& t : tasks_)
     if (t->policy == Policy::Rr) t->rt.time_slice = sched_rr_timeslice_ticks(*this);
+}
+
+// The next arrival of a line after the k-th (k counts from 0).
+Time Kernel::next_arrival(IrqSource& src) {
+  const Arrival& a = src.spec->arrival;
+  const std::int64_t k = src.k++;
+  auto exp_ns = [&](double mean_ns) {
+    double u = src.arrivals.next_unit();
+    while (u <= 0.0) u = src.arrivals.next_unit();
+    return Time::ns(static_cast<std::int64_t>(-mean_ns * std::log(u)) + 1);
+  };
+  switch (a.kind) {
+    case Arrival::Kind::Periodic: {
+      Time t = a.phase + a.period * k;
+      if (a.jitter > Time()) t += Time::ns(src.arrivals.uniform_int(0, a.jitter.count()));
+      return t;
+    }
+    case Arrival::Kind::Poisson:
+      src.last = (k == 0 ? a.phase : src.last) + exp_ns(1e9 / a.rate);
+      return src.last;
+    case Arrival::Kind::Sporadic:
+      src.last = (k == 0 ? a.phase : src.last) + a.min_interarrival +
+                 (a.mean > a.min_interarrival ? exp_ns(static_cast<double>((a.mean - a.min_interarrival).count())) : Time());
+      return src.last;
+    case Arrival::Kind::Burst:
+      return a.phase + a.every * (k / a.count) + a.gap * (k % a.count);
+    case Arrival::Kind::Timestamps:
+      return static_cast<std::size_t>(k) < a.timestamps.size() ? a.timestamps[static_cast<std::size_t>(k)] : Time::max();
+  }
+  return Time::max();
+}
+
+void Kernel::arm_next_arrival(IrqSource& src) {
+  const Time t = next_arrival(src);
+  if (t < scenario_.system.duration) events_.push(t, Band::Hardware, EV_DEVICE_IRQ, static_cast<std::int32_t>(&src - irqs_.data()), 0);
 }
 
 void Kernel::dispatch(const Event& e) {
@@ -90,6 +152,8 @@ void Kernel::dispatch(const Event& e) {
       raise_vector(rq, RESCHEDULE_VECTOR);
       cpu_run(rq);
       break;
+    case EV_DEVICE_IRQ:
+      break;  // handled in run(): the target is a line, not a CPU
     default:
       invariant_failed("unknown event kind");
   }
@@ -100,12 +164,30 @@ void Kernel::run() {
   now_ = Time();
   this_cpu_ = 0;
   for (auto& t : tasks_)
-    if (!t->is_idle()) wake_up_new_task(*t);
+    if (!t->is_idle() && t->kthread_kind == Task::Kthread::None) wake_up_new_task(*t);
   events_.push(end, Band::Control, EV_END, 0, 0);
   for (Rq& rq : rqs_) cpu_run(rq);
+  for (IrqSource& src : irqs_) arm_next_arrival(src);
   while (!events_.empty()) {
     const Event e = events_.pop();
     if (e.kind == EV_END) break;
+    if (e.kind == EV_DEVICE_IRQ) {
+      IrqSource& src = irqs_[static_cast<std::size_t>(e.target)];
+      now_ = e.time;
+      ++events_processed_;
+      Rq& rq = cpu_rq(src.spec->cpu);
+      this_cpu_ = rq.cpu;
+      account(rq);
+      if (src.spec->nmi) {
+        nmi_deliver(rq, e.target);
+      } else {
+        rq.line_pending[static_cast<std::size_t>(e.target)] = true;
+        raise_vector(rq, DEVICE_VECTOR);
+      }
+      arm_next_arrival(src);
+      cpu_run(rq);
+      continue;
+    }
     dispatch(e);
   }
   now_ = end;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/event_queue.h"
+#include "core/rng.h"
 #include "core/time.h"
 #include "kernel/observer.h"
 #include "kernel/preempt_model.h"
@@ -19,7 +20,19 @@
 namespace preemptsim {
 
 // Kinds of events the kernel puts on the queue.
-enum EventKind : std::uint32_t { EV_SEGMENT_END, EV_CLOCKEVENT, EV_IPI, EV_END };
+enum EventKind : std::uint32_t { EV_SEGMENT_END, EV_CLOCKEVENT, EV_IPI, EV_DEVICE_IRQ, EV_END };
+
+// A device interrupt line at run time: its arrival process and random streams.
+struct IrqSource {
+  const IrqSpec* spec = nullptr;
+  int number = 0;            // the Linux IRQ number shown in irq/N-NAME
+  Rng arrivals;              // stream "irq/NAME/arrival"
+  Rng durations;             // stream "irq/NAME/duration"
+  std::int64_t k = 0;        // arrivals generated so far
+  Time last;                 // previous arrival (Poisson, Sporadic)
+  Task* thread = nullptr;    // irq/N-NAME when forced threading applies
+  std::uint64_t count = 0;   // arrivals delivered
+};
 
 // __schedule() modes (kernel/sched/core.c)
 enum class SchedMode : std::uint8_t { SM_IDLE, SM_NONE, SM_PREEMPT };
@@ -41,6 +54,13 @@ class Kernel {
   std::int64_t sysctl_sched_base_slice() const { return base_slice_; }
   const std::vector<std::unique_ptr<Task>>& tasks() const { return tasks_; }
   const std::vector<Rq>& rqs() const { return rqs_; }
+  const std::vector<IrqSource>& irqs() const { return irqs_; }
+  // Forced IRQ threading: the model forces it (rt, basic_rt) or `threadirqs`.
+  bool force_irqthreads() const { return model_.force_irqthreads || scenario_.system.threadirqs; }
+  // PREEMPT_RT's softirq rules: BH-disable is a local lock, softirqs run in task context.
+  bool rt_softirqs() const { return model_.rt_softirqs; }
+  // RT throttling (update_curr_rt(), sched_rt_runtime_exceeded()); false when disabled.
+  void update_curr_rt(Rq& rq);
   std::uint64_t events_processed() const { return events_processed_; }
   int smp_processor_id() const { return this_cpu_; }
   Rq& cpu_rq(int cpu) { return rqs_[static_cast<std::size_t>(cpu)]; }
@@ -91,6 +111,23 @@ class Kernel {
   void irq_handler_end(Rq& rq, IrqFrame& f);
   void irqentry_exit(Rq& rq, bool from_user);
   void exit_to_user_mode(Rq& rq);
+  void nmi_deliver(Rq& rq, int irq);
+  void arm_next_arrival(IrqSource& src);
+  Time next_arrival(IrqSource& src);
+  bool irq_is_threaded(const IrqSource& src) const;
+
+  // softirq.cpp: raising and running softirqs, ksoftirqd, IRQ threads
+  void raise_softirq(Rq& rq, SoftirqWork w);
+  void invoke_softirq(Rq& rq);
+  void wakeup_softirqd(Rq& rq);
+  void push_softirq_frame(Rq& rq, bool in_task);
+  bool softirq_step(Rq& rq);
+  void softirq_work_done(Rq& rq, const SoftirqWork& w);
+  void take_softirqs_into_task(Rq& rq, Task& p);
+  void local_bh_enable(Rq& rq, Task& p);
+  bool ksoftirqd_step(Rq& rq, Task& p);
+  bool irq_thread_step(Rq& rq, Task& p);
+  Task& create_kthread(const std::string& comm, Policy policy, int rt_priority, int cpu);
 
   // hrtimer.cpp: per-CPU hrtimers, the clock event and the tick
   void hrtimer_start(Rq& rq, Time expires, HrTimerKind kind, Task* task);
@@ -123,6 +160,8 @@ class Kernel {
   const PreemptModel& model_;
   std::vector<std::unique_ptr<Task>> tasks_;  // workload tasks, then the idle tasks
   std::vector<Rq> rqs_;
+  std::vector<IrqSource> irqs_;
+  std::vector<std::unique_ptr<TaskSpec>> kthread_specs_;  // specs of the kernel's own threads
   std::vector<Observer*> observers_;
   EventQueue events_;
   Time now_;

@@ -18,8 +18,9 @@ class Observer {
   virtual void on_switch(Time, int /*cpu*/, const Task& /*prev*/, const Task& /*next*/, bool /*preempt*/) {}
   // sched_waking/sched_wakeup: `p` queued on `cpu`.
   virtual void on_wakeup(Time, const Task& /*p*/, int /*cpu*/) {}
-  // A timed sleep that should have ended at `expiry` ended (switch-in, or the call itself when already past).
-  virtual void on_wakeup_latency(Time, const Task& /*p*/, Time /*expiry*/) {}
+  // A timed sleep that should have ended at `expiry` ended (switch-in, or the
+  // call itself when already past); its hrtimer callback ran at `irq_at`.
+  virtual void on_wakeup_latency(Time, const Task& /*p*/, Time /*expiry*/, Time /*irq_at*/) {}
   virtual void on_mark(Time, const Task& /*p*/, const std::string& /*name*/) {}
   virtual void on_exit(Time, const Task& /*p*/) {}
   virtual void on_irq_entry(Time, int /*cpu*/, Vector) {}

@@ -14,6 +14,8 @@ constexpr std::array kModels{
     PreemptModel{"full", "PREEMPT", Nop, Nop, Real, Real, false, false, false, false},
     PreemptModel{"lazy", "PREEMPT_LAZY", Nop, Nop, Real, Real, true, false, false, false},
     PreemptModel{"rt", "PREEMPT_RT (+PREEMPT)", Nop, Nop, Real, Real, false, true, true, true},
+    // Seed 003's "Preemptible Kernel (Basic RT)": full plus forced IRQ threads.
+    PreemptModel{"basic_rt", "PREEMPT + threadirqs", Nop, Nop, Real, Real, false, false, true, false},
 };
 }  // namespace
 

@@ -25,6 +25,7 @@ OpCode simple_code(StepKind k) {
     case StepKind::LocalBhEnable: return OpCode::LocalBhEnable;
     case StepKind::Msleep: return OpCode::Msleep;
     case StepKind::Schedule: return OpCode::Schedule;
+    case StepKind::RaiseSoftirq: return OpCode::RaiseSoftirq;
     case StepKind::Loop:
     case StepKind::Syscall: break;
   }
@@ -53,6 +54,7 @@ void emit(Program& prog, const std::vector<Step>& steps, bool user) {
         case StepKind::Msleep: op.a = s.duration; break;
         case StepKind::SleepUntil: op.a = s.at; break;
         case StepKind::Periodic: op.a = s.period; op.b = s.phase; op.slot = prog.slots++; break;
+        case StepKind::RaiseSoftirq: op.a = s.duration; op.count = s.softirq; op.slot = s.has_duration ? 1 : 0; break;
         default: break;
       }
       op.from_user = user;
@@ -94,7 +96,10 @@ const char* op_name(OpCode c) {
     case OpCode::LocalBhEnable: return "local_bh_enable";
     case OpCode::Msleep: return "msleep";
     case OpCode::Schedule: return "schedule";
+    case OpCode::RaiseSoftirq: return "raise_softirq";
     case OpCode::Exit: return "exit";
+    case OpCode::KsoftirqdMain: return "run_ksoftirqd";
+    case OpCode::IrqThreadMain: return "irq_thread";
   }
   return "?";
 }

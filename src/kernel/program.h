@@ -15,7 +15,9 @@ namespace preemptsim {
 enum class OpCode : std::uint8_t {
   Run, Busy, Sleep, SleepUntil, Periodic, LoopBegin, LoopEnd, SyscallEnter, SyscallExit, Yield, Mark,
   CondResched, MightSleep, MightResched, PreemptDisable, PreemptEnable, LocalIrqDisable, LocalIrqEnable,
-  LocalBhDisable, LocalBhEnable, Msleep, Schedule, Exit,
+  LocalBhDisable, LocalBhEnable, Msleep, Schedule, RaiseSoftirq, Exit,
+  KsoftirqdMain,  // run_ksoftirqd() loop of ksoftirqd/N
+  IrqThreadMain,  // irq_thread() loop of irq/N-NAME
 };
 
 struct Op {

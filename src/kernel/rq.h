@@ -4,6 +4,7 @@
 
 #include <array>
 #include <bitset>
+#include <deque>
 #include <cstdint>
 #include <list>
 #include <queue>
@@ -35,10 +36,11 @@ struct CfsRq {
 
 // Interrupt vectors, delivered highest-first when several are pending
 // (x86: RESCHEDULE_VECTOR 0xfd above LOCAL_TIMER_VECTOR 0xec).
-enum Vector : std::uint8_t { RESCHEDULE_VECTOR = 0, LOCAL_TIMER_VECTOR = 1, NR_VECTORS };
+// Device lines come after the system vectors, lowest line first.
+enum Vector : std::uint8_t { RESCHEDULE_VECTOR = 0, LOCAL_TIMER_VECTOR = 1, DEVICE_VECTOR = 2, NR_VECTORS };
 const char* vector_name(Vector v);
 
-enum class HrTimerKind : std::uint8_t { Tick, SleepWakeup, WheelTimeout };
+enum class HrTimerKind : std::uint8_t { Tick, SleepWakeup, WheelTimeout, RtPeriod };
 struct HrTimer {
   Time expires;
   std::uint64_t seq = 0;
@@ -48,19 +50,29 @@ struct HrTimer {
 };
 
 enum class IrqPhase : std::uint8_t { Entry, Handler, Exit };
+enum class FrameKind : std::uint8_t { HardIrq, Softirq, Nmi };
 
-// One hard interrupt in progress (what pt_regs + the entry code hold).
+// One interrupt context in progress on a CPU: a hard IRQ (what pt_regs and
+// the entry code hold), a softirq run (handle_softirqs()), or an NMI.
 struct IrqFrame {
-  Vector vec;
+  FrameKind kind = FrameKind::HardIrq;
+  Vector vec = RESCHEDULE_VECTOR;
+  int irq = -1;                 // DEVICE_VECTOR / Nmi: index into the scenario's irqs
   IrqPhase phase = IrqPhase::Entry;
   Time remaining = Time::ns(-1);
   bool from_user = false;       // interrupted context was user mode
-  bool done = false;            // current phase finished
-  std::vector<HrTimer> expired;  // LOCAL_TIMER: timers this interrupt runs
+  bool threaded = false;        // DEVICE_VECTOR: primary handler only wakes irq/N-NAME
+  std::vector<HrTimer> expired; // LOCAL_TIMER: timers this interrupt runs
+  // Softirq: the snapshot being run, and the limits of handle_softirqs()
+  std::vector<SoftirqWork> work;
+  std::size_t next = 0;
+  std::int64_t end_jiffy = 0;
+  int max_restart = 0;
+  bool in_task = false;         // run from task context (local_bh_enable, ksoftirqd)
 };
 
 // Where the CPU's time goes (summed per CPU; adds up to the run's duration).
-enum class CpuTime : std::uint8_t { User, Kernel, HardIrq, Sched, Idle, NR };
+enum class CpuTime : std::uint8_t { User, Kernel, HardIrq, Softirq, IrqThread, Sched, Idle, NR };
 
 struct Rq {
   int cpu = 0;
@@ -74,8 +86,17 @@ struct Rq {
   std::uint32_t preempt_count = 0;  // without PREEMPT_NEED_RESCHED
   bool preempt_need_resched = false;  // folded TIF_NEED_RESCHED (x86 keeps it inverted in bit 31)
   bool irqs_off = false;              // task-context local_irq_disable() state
-  std::uint32_t pending = 0;          // pending vectors (bit per Vector)
-  std::vector<IrqFrame> irq_stack;
+  std::uint32_t pending = 0;          // pending vectors (bit per Vector; DEVICE_VECTOR = some line)
+  std::vector<bool> line_pending;     // device lines pending (the IRR bit per line)
+  int nmi_pending = 0;                // NMIs latched while one is being handled
+  std::deque<IrqFrame> irq_stack;     // deque: frames never move (segments point into them)
+  std::uint32_t softirq_pending = 0;  // local_softirq_pending()
+  std::array<std::vector<SoftirqWork>, NR_SOFTIRQS> softirq_work;
+  Task* ksoftirqd = nullptr;
+  // RT throttling (sched_rt_runtime_exceeded / do_sched_rt_period_timer)
+  Time rt_time;
+  bool rt_throttled = false;
+  bool rt_period_active = false;      // the period timer runs while RT tasks are around
   bool switching = false;             // in context_switch(): rq lock held, IRQs off
   Task* switch_prev = nullptr;
   Time switch_remaining;
@@ -103,7 +124,13 @@ struct Rq {
   Time progress_time = Time::ns(-1);  // livelock guard: ops run at one instant
   std::uint64_t progress_ops = 0;
 
-  bool hard_irqs_disabled() const { return irqs_off || switching || !irq_stack.empty(); }
+  std::uint64_t nr_softirq_runs = 0;  // softirq work items completed
+
+  // Hard IRQs are masked in a hard IRQ or NMI, during a switch, and under
+  // local_irq_disable(); a softirq run has them enabled.
+  bool hard_irqs_disabled() const {
+    return irqs_off || switching || (!irq_stack.empty() && irq_stack.back().kind != FrameKind::Softirq);
+  }
 };
 
 }  // namespace preemptsim

@@ -44,17 +44,19 @@ class RtSchedClass final : public SchedClass {
     if (p.prio < rq.curr->prio) k.resched_curr(rq);
   }
 
+  // A throttled rt_rq offers nothing until the period timer replenishes it.
   Task* pick_task(Kernel&, Rq& rq) const override {
-    if (!rq.rt.rt_nr_running) return nullptr;
+    if (!rq.rt.rt_nr_running || rq.rt_throttled) return nullptr;
     return rq.rt.queue[rq.rt.bitmap._Find_first()].front();
   }
 
-  void put_prev_task(Kernel&, Rq&, Task&) const override {}
+  void put_prev_task(Kernel& k, Rq& rq, Task&) const override { k.update_curr_rt(rq); }
   void set_next_task(Kernel& k, Rq&, Task& p) const override { p.se.exec_start = k.now(); }
 
   // task_tick_rt(): SCHED_RR spends a tick of its slice; at 0 it refills and,
   // if another task shares its priority, goes to the tail and resched_curr().
   void task_tick(Kernel& k, Rq& rq, Task& p) const override {
+    k.update_curr_rt(rq);
     if (p.policy != Policy::Rr) return;
     if (--p.rt.time_slice > 0) return;
     p.rt.time_slice = rr_timeslice_ticks(k);
@@ -64,7 +66,7 @@ class RtSchedClass final : public SchedClass {
     }
   }
 
-  void update_curr(Kernel&, Rq&) const override {}
+  void update_curr(Kernel& k, Rq& rq) const override { k.update_curr_rt(rq); }
 };
 
 const RtSchedClass rt_class_instance;
@@ -73,5 +75,24 @@ const RtSchedClass rt_class_instance;
 const SchedClass& rt_sched_class = rt_class_instance;  // DEFINE_SCHED_CLASS(rt)
 
 int sched_rr_timeslice_ticks(const Kernel& k) { return rr_timeslice_ticks(k); }
+
+// update_curr_rt() + sched_rt_runtime_exceeded(): RT time on this CPU beyond
+// sched_rt_runtime_us in the period throttles the rt_rq until the period
+// timer (do_sched_rt_period_timer()) gives the runtime back.
+void Kernel::update_curr_rt(Rq& rq) {
+  Task& curr = *rq.curr;
+  if (curr.sched_class != &rt_sched_class) return;
+  const Time delta = now_ - curr.se.exec_start;
+  if (delta <= Time()) return;
+  curr.se.exec_start = now_;
+  const Time runtime = scenario_.system.rt_runtime;
+  if (runtime < Time() || runtime >= scenario_.system.rt_period) return;
+  rq.rt_time += delta;
+  if (!rq.rt_throttled && rq.rt_time > runtime) {
+    rq.rt_throttled = true;
+    trace(rq, "sched: RT throttling activated", &curr);
+    resched_curr(rq);
+  }
+}
 
 }  // namespace preemptsim

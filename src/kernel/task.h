@@ -14,6 +14,16 @@
 namespace preemptsim {
 
 class SchedClass;
+class Task;
+
+// One unit of softirq work: a raise's duration, and the task a timer-wheel
+// expiry wakes when the work is done (TIMER_SOFTIRQ).
+struct SoftirqWork {
+  SoftirqVec vec;
+  Time duration;
+  Task* wake = nullptr;
+};
+
 
 inline constexpr int MAX_CPUS = 256;
 inline constexpr int MAX_RT_PRIO = 100;
@@ -80,6 +90,17 @@ class Task {
   std::vector<std::int64_t> slots;
   bool latency_pending = false;  // a timed sleep's expiry awaits the switch-in
   Time latency_expiry;
+
+  // kernel threads the kernel itself creates
+  enum class Kthread : std::uint8_t { None, Ksoftirqd, IrqThread } kthread_kind = Kthread::None;
+  int irq = -1;                  // IrqThread: the scenario irq it serves
+  int irq_thread_pending = 0;    // IrqThread: handler runs owed (IRQTF_RUNTHREAD)
+  std::vector<SoftirqWork> softirq_work;  // PREEMPT_RT: softirqs run in this task's context
+  std::size_t softirq_next = 0;
+  bool in_softirq_work = false;
+  Time softirq_remaining = Time::ns(-1);
+  int softirq_disable_cnt = 0;   // PREEMPT_RT: local_bh_disable() depth (current->softirq_disable_cnt)
+  Time latency_irq;              // when the sleep's hrtimer callback ran (timerlat IRQ latency)
 
   // accounting
   Time sum_exec_runtime;

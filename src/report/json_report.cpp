@@ -31,6 +31,7 @@ ordered_json task_json(const TaskResult& t) {
   ordered_json j = ordered_json::object();
   j["sched"] = t.sched;
   j["wakeup_latency_ns"] = latency_json(t.wakeup_latency);
+  j["irq_latency_ns"] = latency_json(t.irq_latency);
   ordered_json marks = ordered_json::object();
   for (const auto& [name, times] : t.marks) {
     ordered_json a = ordered_json::array();
@@ -54,9 +55,12 @@ ordered_json cpu_json(const CpuResult& c) {
   j["user_ns"] = c.user.count();
   j["kernel_ns"] = c.kernel.count();
   j["hardirq_ns"] = c.hardirq.count();
+  j["softirq_ns"] = c.softirq.count();
+  j["irqthread_ns"] = c.irqthread.count();
   j["sched_ns"] = c.sched.count();
   j["idle_ns"] = c.idle.count();
   j["irqs"] = c.irqs;
+  j["softirqs"] = c.softirqs;
   j["switches"] = c.switches;
   return j;
 }
@@ -84,6 +88,9 @@ ordered_json model_json(const ModelResult& m) {
     bugs.push_back(std::move(e));
   }
   j["bugs"] = std::move(bugs);
+  ordered_json irqs = ordered_json::object();
+  for (const auto& [name, n] : m.irq_counts) irqs[name] = n;
+  j["irq_counts"] = std::move(irqs);
   j["events"] = m.events;
   return j;
 }

@@ -144,6 +144,13 @@ Section task_section(const RunResult& r, const TaskKey& key) {
   latency("latency p99", [](const LatencyHistogram& h) { return h.percentile(0.99); });
   latency("latency p99.9", [](const LatencyHistogram& h) { return h.percentile(0.999); });
   latency("latency max", [](const LatencyHistogram& h) { return h.max(); });
+  // timerlat's split: expiry -> the hrtimer callback (IRQ latency).
+  row("irq latency p99", [](const TaskResult& x) {
+    return x.irq_latency.count() ? format_time_short(x.irq_latency.percentile(0.99)) : std::string("-");
+  });
+  row("irq latency max", [](const TaskResult& x) {
+    return x.irq_latency.count() ? format_time_short(x.irq_latency.max()) : std::string("-");
+  });
   row("exit", [](const TaskResult& x) { return x.exit ? format_time_short(*x.exit) : "-"; });
   row("cpu time", [](const TaskResult& x) { return format_time_short(x.cpu_time); });
   row("switches vol/invol",
@@ -193,9 +200,12 @@ Section cpu_section(const RunResult& r, int cpu) {
   share("user", &CpuResult::user);
   share("kernel", &CpuResult::kernel);
   share("hardirq", &CpuResult::hardirq);
+  share("softirq", &CpuResult::softirq);
+  share("irq threads", &CpuResult::irqthread);
   share("sched", &CpuResult::sched);
   share("idle", &CpuResult::idle);
   row("irqs", [](const CpuResult& x) { return fmt::format("{}", x.irqs); });
+  row("softirq runs", [](const CpuResult& x) { return fmt::format("{}", x.softirqs); });
   row("context switches", [](const CpuResult& x) { return fmt::format("{}", x.switches); });
   return s;
 }

@@ -37,6 +37,9 @@ ModelResult simulate_model(const Scenario& scenario, const PreemptModel& model, 
     c.user = rq.time[static_cast<std::size_t>(CpuTime::User)];
     c.kernel = rq.time[static_cast<std::size_t>(CpuTime::Kernel)];
     c.hardirq = rq.time[static_cast<std::size_t>(CpuTime::HardIrq)];
+    c.softirq = rq.time[static_cast<std::size_t>(CpuTime::Softirq)];
+    c.irqthread = rq.time[static_cast<std::size_t>(CpuTime::IrqThread)];
+    c.softirqs = rq.nr_softirq_runs;
     c.sched = rq.time[static_cast<std::size_t>(CpuTime::Sched)];
     c.idle = rq.time[static_cast<std::size_t>(CpuTime::Idle)];
     c.irqs = rq.nr_irqs;
@@ -44,6 +47,7 @@ ModelResult simulate_model(const Scenario& scenario, const PreemptModel& model, 
     r.cpus.push_back(c);
   }
   r.bugs = std::move(stats.bugs());
+  for (const IrqSource& src : kernel.irqs()) r.irq_counts[src.spec->name] = src.count;
   return r;
 }
 

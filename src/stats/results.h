@@ -15,7 +15,8 @@ namespace preemptsim {
 struct TaskResult {
   std::string name;
   std::string sched;                 // "SCHED_FIFO 50", "SCHED_OTHER nice 0"
-  LatencyHistogram wakeup_latency;   // timed sleep expiry -> switch-in
+  LatencyHistogram wakeup_latency;   // timed sleep expiry -> switch-in (timerlat's "thread latency")
+  LatencyHistogram irq_latency;      // timed sleep expiry -> its hrtimer callback (timerlat's "IRQ latency")
   std::map<std::string, std::vector<Time>> marks;
   std::optional<Time> exit;          // when the program ended; none if still running at the end
   Time cpu_time;                     // on-CPU time (user + kernel, excluding IRQs it suffered)
@@ -25,8 +26,9 @@ struct TaskResult {
 
 struct CpuResult {
   int cpu = 0;
-  Time user, kernel, hardirq, sched, idle;  // sums to the simulated duration
-  std::uint64_t irqs = 0;                   // hard interrupts taken (tick, timers, IPIs)
+  Time user, kernel, hardirq, softirq, irqthread, sched, idle;  // sums to the simulated duration
+  std::uint64_t irqs = 0;                   // hard interrupts taken (tick, timers, IPIs, devices, NMIs)
+  std::uint64_t softirqs = 0;               // softirq work items run (in any context)
   std::uint64_t switches = 0;               // context switches performed
 };
 
@@ -41,6 +43,7 @@ struct ModelResult {
   std::vector<TaskResult> tasks;  // in workload order
   std::vector<CpuResult> cpus;
   std::vector<BugReport> bugs;
+  std::map<std::string, std::uint64_t> irq_counts;  // device interrupts delivered, per line
   std::uint64_t events = 0;       // discrete events processed
 };
 

@@ -11,8 +11,11 @@ TaskResult* TaskStatsObserver::slot(const Task& p) {
   return &tasks_[static_cast<std::size_t>(i)];
 }
 
-void TaskStatsObserver::on_wakeup_latency(Time t, const Task& p, Time expiry) {
-  if (TaskResult* r = slot(p)) r->wakeup_latency.record(t - expiry);
+void TaskStatsObserver::on_wakeup_latency(Time t, const Task& p, Time expiry, Time irq_at) {
+  if (TaskResult* r = slot(p)) {
+    r->wakeup_latency.record(t - expiry);
+    r->irq_latency.record(irq_at - expiry);
+  }
 }
 
 void TaskStatsObserver::on_mark(Time t, const Task& p, const std::string& name) {

@@ -40,12 +40,14 @@ std::optional<Time> try_parse_duration(std::string_view text, std::string& error
   }
 
   // 1. Integer part (at least one digit), then an optional fraction.
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
   std::size_t i = 0;
-  unsigned __int128 whole = 0;
-  bool whole_too_big = false;
+  std::int64_t whole = 0;
+  bool too_large = false;  // the integer part alone exceeds kMax
   while (i < text.size() && is_digit(text[i])) {
-    whole = whole * 10 + static_cast<unsigned>(text[i] - '0');
-    if (whole > std::numeric_limits<std::uint64_t>::max()) whole_too_big = true, whole = 0;
+    const int d = text[i] - '0';
+    if (whole > (kMax - d) / 10) too_large = true;
+    else whole = whole * 10 + d;
     ++i;
   }
   if (i == 0) return invalid();
@@ -81,16 +83,16 @@ std::optional<Time> try_parse_duration(std::string_view text, std::string& error
     error = fmt::format("duration '{}' is finer than the 1 ns resolution", text);
     return std::nullopt;
   }
-  unsigned __int128 frac_ns = 0;
-  for (char c : fraction) frac_ns = frac_ns * 10 + static_cast<unsigned>(c - '0');
+  std::int64_t frac_ns = 0;  // < unit->ns <= 1e9: no overflow
+  for (char c : fraction) frac_ns = frac_ns * 10 + (c - '0');
   for (int k = static_cast<int>(fraction.size()); k < unit->digits; ++k) frac_ns *= 10;
 
-  const unsigned __int128 total = whole * static_cast<unsigned __int128>(unit->ns) + frac_ns;
-  if (whole_too_big || total > static_cast<unsigned __int128>(std::numeric_limits<std::int64_t>::max())) {
+  // 4. whole * unit + fraction must fit in Time.
+  if (too_large || whole > (kMax - frac_ns) / unit->ns) {
     error = fmt::format("duration '{}' is too large (at most {})", text, format_time(Time::max()));
     return std::nullopt;
   }
-  return Time::ns(static_cast<std::int64_t>(total));
+  return Time::ns(whole * unit->ns + frac_ns);
 }
 
 Time parse_duration(const std::string& text, const SourceLoc& loc) {

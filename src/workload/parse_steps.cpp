@@ -169,8 +169,14 @@ class StepParser {
     switch (info->kind) {
       case StepKind::Run:
       case StepKind::Sleep:
-      case StepKind::Busy:
-      case StepKind::Msleep: s.duration = r_.duration(e, Time::ns(0), "at least 0"); break;
+      case StepKind::Busy: s.duration = r_.duration(e, Time::ns(0), "at least 0"); break;
+      case StepKind::Msleep:
+        s.duration = r_.duration(e, Time::ns(0), "at least 0");
+        if (s.duration.count() % 1'000'000 != 0)
+          r_.fail(e, fmt::format("msleep takes whole milliseconds, like the kernel's msleep(unsigned int msecs); "
+                                 "got {}",
+                                 e.value.Scalar()));
+        break;
       case StepKind::SleepUntil: s.at = r_.duration(e, Time::ns(0), "at least 0"); break;
       case StepKind::Mark: s.name = r_.string(e); break;
       case StepKind::Periodic: periodic(s, e); break;

@@ -32,15 +32,17 @@ constexpr std::array kCostFields{
     CostField{"context_switch", &Costs::context_switch}, CostField{"irq_entry", &Costs::irq_entry},
     CostField{"irq_exit", &Costs::irq_exit},             CostField{"hrtimer_wakeup", &Costs::hrtimer_wakeup},
     CostField{"tick", &Costs::tick},                     CostField{"ipi_latency", &Costs::ipi_latency},
-    CostField{"ipi_handler", &Costs::ipi_handler},
+    CostField{"ipi_handler", &Costs::ipi_handler},       CostField{"irq_thread_wake", &Costs::irq_thread_wake},
+    CostField{"nmi_entry", &Costs::nmi_entry},
 };
+const Names kCostKeys = {"context_switch", "irq_entry",   "irq_exit",        "hrtimer_wakeup", "tick",
+                         "ipi_latency",    "ipi_handler", "irq_thread_wake", "nmi_entry"};  // == kCostFields
 
 constexpr std::array kPolicies{Policy::Fifo, Policy::Rr, Policy::Other, Policy::Batch, Policy::Idle};
 
 Costs parse_costs(const Reader& r, const Field& f) {
   Costs c;
-  for (const Field& e : r.map(f, "costs", {"context_switch", "irq_entry", "irq_exit", "hrtimer_wakeup", "tick",
-                                           "ipi_latency", "ipi_handler"}))
+  for (const Field& e : r.map(f, "costs", kCostKeys))
     for (const auto& cf : kCostFields)
       if (cf.key == e.key) c.*cf.member = r.duration(e, Time::ns(0), "at least 0");
   return c;
@@ -196,7 +198,8 @@ std::vector<TaskSpec> parse_tasks(const Reader& r, const Field& f, const SystemS
 
 Scenario parse_document(const Reader& r, const YAML::Node& doc) {
   if (doc.IsNull())
-    r.fail(SourceLoc{r.file(), 1, 1}, "", "the workload is empty: expected a map with 'tasks:' (and optionally 'system:')");
+    r.fail(SourceLoc{r.file(), 1, 1}, "",
+           "the workload is empty: expected a map with 'tasks:' (and optionally 'system:')");
   const Field root{"", doc, doc, ""};
   if (!doc.IsMap())
     r.fail(root, fmt::format("expected a map with 'tasks:' (and optionally 'system:') at the top level, got {}",
@@ -220,8 +223,7 @@ Scenario parse_workload(const std::string& text, const std::string& file_name) {
   try {
     return parse_document(r, doc);
   } catch (const YAML::Exception& e) {  // not expected: the reader checks types before converting
-    const SourceLoc at = e.mark.is_null() ? SourceLoc{file_name} : SourceLoc{file_name, e.mark.line + 1, e.mark.column + 1};
-    throw_workload_error(at, "cannot read the workload: " + e.msg);
+    throw_workload_error(r.loc(e.mark), "cannot read the workload: " + e.msg);
   }
 }
 
@@ -230,7 +232,8 @@ Scenario load_workload(const std::string& path) {
   if (std::filesystem::is_directory(path, ec))
     throw_workload_error(SourceLoc{path}, "cannot read the workload file: it is a directory");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw_workload_error(SourceLoc{path}, fmt::format("cannot read the workload file: {}", std::strerror(errno)));
+  if (!in)
+    throw_workload_error(SourceLoc{path}, fmt::format("cannot read the workload file: {}", std::strerror(errno)));
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) throw_workload_error(SourceLoc{path}, "cannot read the workload file: read error");

@@ -25,8 +25,14 @@ const char* step_kind_name(StepKind k) {
     case StepKind::LocalBhEnable: return "local_bh_enable";
     case StepKind::Msleep: return "msleep";
     case StepKind::Schedule: return "schedule";
+    case StepKind::RaiseSoftirq: return "raise_softirq";
   }
   return "?";
+}
+
+const char* softirq_name(SoftirqVec v) {
+  static constexpr const char* kNames[NR_SOFTIRQS] = {"HI", "TIMER", "NET_TX", "NET_RX", "BLOCK", "IRQ_POLL", "TASKLET", "SCHED", "HRTIMER", "RCU"};
+  return v < NR_SOFTIRQS ? kNames[v] : "?";
 }
 
 const char* policy_name(Policy p) {

@@ -1,6 +1,7 @@
 // A parsed, validated workload: the system, its costs and its tasks' programs.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -35,6 +36,61 @@ enum class StepKind : std::uint8_t {
   LocalBhEnable,  // local_bh_enable
   Msleep,         // msleep: D
   Schedule,       // schedule
+  RaiseSoftirq,   // raise_softirq: VEC  or {raise_softirq: {vector: VEC, duration: D}}
+};
+
+// The ten softirq vectors in bit order (include/linux/interrupt.h).
+enum SoftirqVec : std::uint8_t {
+  HI_SOFTIRQ, TIMER_SOFTIRQ, NET_TX_SOFTIRQ, NET_RX_SOFTIRQ, BLOCK_SOFTIRQ, IRQ_POLL_SOFTIRQ,
+  TASKLET_SOFTIRQ, SCHED_SOFTIRQ, HRTIMER_SOFTIRQ, RCU_SOFTIRQ, NR_SOFTIRQS
+};
+const char* softirq_name(SoftirqVec v);  // "NET_RX"
+
+class Rng;
+
+// A duration drawn per occurrence: fixed, or from a distribution.
+struct Distribution {
+  enum class Kind : std::uint8_t { Fixed, Uniform, Normal, Lognormal, Exponential, Histogram };
+  Kind kind = Kind::Fixed;
+  Time value;              // Fixed
+  Time lo, hi;             // Uniform [lo, hi]
+  Time mean, stddev;       // Normal (truncated at 0); Exponential uses mean
+  Time median;             // Lognormal: median = e^mu
+  double sigma = 0;        // Lognormal: sigma of the underlying normal
+  std::vector<std::pair<Time, double>> buckets;  // Histogram: (value, weight), weights > 0
+  Time sample(Rng& rng) const;   // always >= 0
+  Time expected() const;         // the mean, for explanations
+};
+
+// When an interrupt source fires.
+struct Arrival {
+  enum class Kind : std::uint8_t { Periodic, Poisson, Sporadic, Burst, Timestamps };
+  Kind kind = Kind::Periodic;
+  Time period, phase, jitter;  // Periodic: phase + k*period, each delayed by uniform [0, jitter]
+  double rate = 0;             // Poisson: arrivals per second
+  Time min_interarrival, mean; // Sporadic: min_interarrival + exponential(mean - min_interarrival)
+  int count = 0;               // Burst: `count` arrivals `gap` apart, starting every `every` (from phase)
+  Time gap, every;
+  std::vector<Time> timestamps;  // Timestamps: absolute times, ascending
+};
+
+struct SoftirqRaise {
+  SoftirqVec vec = NET_RX_SOFTIRQ;
+  Distribution duration;  // work this raise adds to the vector
+};
+
+// irqs: {NAME: {...}}: a device interrupt line (or an NMI source).
+struct IrqSpec {
+  std::string name;
+  int cpu = 0;                  // the CPU its affinity routes it to
+  Arrival arrival;
+  Distribution handler;         // hard IRQ handler (or the threaded handler's work when threaded)
+  std::vector<SoftirqRaise> softirqs;
+  bool no_thread = false;       // IRQF_NO_THREAD: stays in hard IRQ context when forced threading is on
+  bool percpu = false;          // per-CPU interrupt (never threaded)
+  bool nmi = false;             // an NMI source: no masking stops it, no softirqs, no preemption on return
+  int thread_priority = 50;     // irq/N-NAME SCHED_FIFO priority (as chrt would set it)
+  SourceLoc loc;
 };
 
 struct Step {
@@ -46,6 +102,8 @@ struct Step {
   std::int64_t count = -1;  // Loop: iterations, or -1 when `until` is used
   Time until = Time::max(); // Loop: stop starting iterations at/after this time
   std::string name;         // Syscall name, Mark name
+  SoftirqVec softirq = NET_RX_SOFTIRQ;  // RaiseSoftirq
+  bool has_duration = false;            // RaiseSoftirq: duration given (else system.softirq_costs)
   std::vector<Step> body;   // Loop steps; Syscall kernel steps
   SourceLoc loc;            // where the step is written (for errors and explanations)
 };
@@ -74,6 +132,8 @@ struct Costs {
   Time tick = Time::ns(1000);             // tick_sched_timer -> sched_tick and friends
   Time ipi_latency = Time::ns(1000);      // send to arrival of a reschedule IPI
   Time ipi_handler = Time::ns(500);       // scheduler_ipi()
+  Time irq_thread_wake = Time::ns(500);   // forced-threaded primary handler: irq_default_primary_handler + wake
+  Time nmi_entry = Time::ns(300);         // NMI entry + exit, together
 };
 
 struct SystemSpec {
@@ -83,12 +143,23 @@ struct SystemSpec {
   Time duration = Time::ns(10'000'000'000);  // simulated time
   std::uint64_t seed = 1;
   Costs costs;
+  bool threadirqs = false;                 // the `threadirqs` boot option (forced on by rt and basic_rt)
+  Time rt_runtime = Time::ns(950'000'000); // sched_rt_runtime_us; negative = -1 (throttling off)
+  Time rt_period = Time::ns(1'000'000'000);// sched_rt_period_us
+  bool ktimers = false;                    // PREEMPT_RT: timer softirqs in ktimers/N (SCHED_FIFO 1)
+  // Work a `raise_softirq: VEC` step adds when it gives no duration (10 us each by default).
+  std::array<Time, NR_SOFTIRQS> softirq_costs = [] {
+    std::array<Time, NR_SOFTIRQS> a{};
+    a.fill(Time::ns(10'000));
+    return a;
+  }();
 };
 
 struct Scenario {
   std::string file;  // as given by the user (for messages)
   SystemSpec system;
   std::vector<TaskSpec> tasks;  // in file order
+  std::vector<IrqSpec> irqs;    // in file order
 };
 
 const char* step_kind_name(StepKind k);   // the workload keyword: "busy", "cond_resched", ...

@@ -5,8 +5,10 @@
 #include <cctype>
 #include <limits>
 #include <sstream>
+#include <unordered_map>
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 
 #include "workload/duration.h"
@@ -77,13 +79,10 @@ class DocumentStart : public YAML::EventHandler {
   int depth_ = 0;
 };
 
-SourceLoc loc_of(const std::string& file, const YAML::Mark& m) {
-  return m.is_null() ? SourceLoc{file} : SourceLoc{file, m.line + 1, m.column + 1};
-}
-
 }  // namespace
 
 YAML::Node load_one_document(const std::string& text, const std::string& file) {
+  const Reader r(file);
   try {
     // 1. Count the documents, at most three parser calls. Not YAML::LoadAll:
     //    in yaml-cpp 0.7 it loops for ever, allocating, when a document
@@ -97,19 +96,21 @@ YAML::Node load_one_document(const std::string& text, const std::string& file) {
     while (n < 3 && parser.HandleNextDocument(docs[n])) {
       if (n > 0 && docs[n - 1].null_root && docs[n].null_root && docs[n].mark.pos == docs[n - 1].mark.pos) {
         const auto pos = static_cast<std::size_t>(docs[n].mark.pos);
-        throw_workload_error(loc_of(file, docs[n].mark),
+        throw_workload_error(r.loc(docs[n].mark),
                              pos < text.size() ? fmt::format("YAML syntax error: unexpected '{}'", text[pos])
                                                : std::string("YAML syntax error"));
       }
       ++n;
     }
     if (n >= 2)
-      throw_workload_error(loc_of(file, docs[1].mark),
+      throw_workload_error(r.loc(docs[1].mark),
                            "more than one YAML document ('---'): a workload file holds exactly one");
     // 2. Build the nodes of the one document.
     return n == 0 ? YAML::Node() : YAML::Load(text);
+  } catch (const YAML::DeepRecursion& e) {  // its message in yaml-cpp 0.7 is "bad file"
+    throw_workload_error(r.loc(e.mark), fmt::format("YAML nested too deeply ({} levels)", e.depth()));
   } catch (const YAML::Exception& e) {
-    throw_workload_error(loc_of(file, e.mark), "YAML syntax error: " + e.msg);
+    throw_workload_error(r.loc(e.mark), "YAML syntax error: " + e.msg);
   }
 }
 
@@ -139,15 +140,15 @@ std::string did_you_mean(std::string_view word, Names candidates) {
     if (d < best_d) best_d = d, best = c;
   }
   const std::size_t limit = word.size() <= 4 ? 1 : 2;
-  if (best.empty() || best_d == 0 || best_d > limit) return "";
+  if (best.empty() || best == word || best_d > limit) return "";  // distance 0: differs only in case
   return fmt::format(" (did you mean '{}'?)", best);
 }
 
-SourceLoc Reader::loc(const YAML::Node& n) const {
-  const YAML::Mark m = n.Mark();
-  if (m.is_null()) return SourceLoc{file_, 0, 0};
-  return SourceLoc{file_, m.line + 1, m.column + 1};
+SourceLoc Reader::loc(const YAML::Mark& m) const {
+  return m.is_null() ? SourceLoc{file_} : SourceLoc{file_, m.line + 1, m.column + 1};
 }
+
+SourceLoc Reader::loc(const YAML::Node& n) const { return loc(n.Mark()); }
 
 SourceLoc Reader::loc(const Field& f) const {
   return loc(f.value.IsDefined() && !f.value.IsNull() ? f.value : f.key_node);
@@ -161,16 +162,20 @@ std::string Reader::for_key(const Field& f) { return f.key.empty() ? "" : fmt::f
 
 std::vector<Field> Reader::map(const Field& f, const std::string& what, Names accepted, const char* noun) const {
   if (!f.value.IsMap()) fail(f, fmt::format("expected a map{}, got {}", for_key(f), describe(f.value)));
+  // yaml-cpp keeps every entry of a map, repeated keys included, in file order.
   std::vector<Field> out;
+  std::unordered_map<std::string, std::size_t> seen;  // key -> index in out
   for (auto it = f.value.begin(); it != f.value.end(); ++it) {
     const YAML::Node k = it->first;
-    if (!k.IsScalar()) fail(loc(k), f.path, fmt::format("expected a plain name as a {} in {}, got {}", noun, what, describe(k)));
+    if (!k.IsScalar())
+      fail(loc(k), f.path, fmt::format("expected a plain name as a {} in {}, got {}", noun, what, describe(k)));
     const std::string key = k.Scalar();
-    for (const auto& prev : out)
-      if (prev.key == key)
-        fail(loc(k), f.path,
-             fmt::format("duplicate {} '{}' in {} (first at line {}, column {})", noun, key, what,
-                         loc(prev.key_node).line, loc(prev.key_node).col));
+    if (const auto prev = seen.find(key); prev != seen.end()) {
+      const SourceLoc first = loc(out[prev->second].key_node);
+      fail(loc(k), f.path,
+           fmt::format("duplicate {} '{}' in {} (first at line {}, column {})", noun, key, what, first.line, first.col));
+    }
+    seen.emplace(key, out.size());
     if (accepted.size() != 0 && std::find(accepted.begin(), accepted.end(), key) == accepted.end())
       fail(loc(k), f.path,
            fmt::format("unknown key '{}' in {}{} (accepted keys: {})", key, what, did_you_mean(key, accepted),
@@ -242,7 +247,8 @@ Time Reader::duration(const Field& f, Time min, const char* min_text) const {
   std::string error;
   const auto t = try_parse_duration(f.value.Scalar(), error);
   if (!t) fail(f, error);
-  if (*t < min) fail(f, fmt::format("{} must be {}, got {}", f.key.empty() ? "duration" : f.key, min_text, f.value.Scalar()));
+  if (*t < min)
+    fail(f, fmt::format("{} must be {}, got {}", f.key.empty() ? "duration" : f.key, min_text, f.value.Scalar()));
   return *t;
 }
 

@@ -46,7 +46,8 @@ class Reader {
   explicit Reader(std::string file) : file_(std::move(file)) {}
   const std::string& file() const { return file_; }
 
-  // 1-based file:line:col of a node.
+  // 1-based file:line:col of a yaml-cpp (0-based) mark, or of a node.
+  SourceLoc loc(const YAML::Mark& m) const;
   SourceLoc loc(const YAML::Node& n) const;
   // Where a field's value is written, or its key when the value is empty.
   SourceLoc loc(const Field& f) const;

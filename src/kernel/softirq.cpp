@@ -1,0 +1,222 @@
+// Softirqs (kernel/softirq.c): raising, handle_softirqs() with its 2 ms /
+// 10-pass / need_resched limits, ksoftirqd/N, local_bh_enable(); forced IRQ
+// threads (kernel/irq/manage.c irq_thread()); PREEMPT_RT's softirqs in task
+// context.
+#include <fmt/format.h>
+
+#include "kernel/kernel.h"
+#include "kernel/preempt.h"
+#include "kernel/sched_class.h"
+
+namespace preemptsim {
+
+namespace {
+constexpr int MAX_SOFTIRQ_RESTART = 10;
+// MAX_SOFTIRQ_TIME = msecs_to_jiffies(2): rounded up to whole jiffies.
+std::int64_t max_softirq_jiffies(int hz) { return (2LL * hz + 999) / 1000; }
+}  // namespace
+
+// raise_softirq_irqoff(): mark the vector pending and queue its work.
+void Kernel::raise_softirq(Rq& rq, SoftirqWork w) {
+  rq.softirq_pending |= 1u << w.vec;
+  rq.softirq_work[w.vec].push_back(w);
+  trace(rq, "softirq_raise", rq.curr, w.vec);
+}
+
+void Kernel::wakeup_softirqd(Rq& rq) {
+  if (rq.ksoftirqd) try_to_wake_up(*rq.ksoftirqd, TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE);
+}
+
+// invoke_softirq() at irq_exit(): inline unless IRQs are force-threaded
+// (then, and always on PREEMPT_RT, ksoftirqd is woken instead).
+void Kernel::invoke_softirq(Rq& rq) {
+  if (force_irqthreads() || rt_softirqs()) {
+    wakeup_softirqd(rq);
+    return;
+  }
+  push_softirq_frame(rq, false);
+}
+
+// handle_softirqs() begins: +SOFTIRQ_OFFSET, IRQs on, the pending set taken.
+void Kernel::push_softirq_frame(Rq& rq, bool in_task) {
+  IrqFrame f;
+  f.kind = FrameKind::Softirq;
+  f.in_task = in_task;
+  f.end_jiffy = now_ / tick_nsec_ + max_softirq_jiffies(scenario_.system.hz);
+  f.max_restart = MAX_SOFTIRQ_RESTART;
+  for (int v = 0; v < NR_SOFTIRQS; ++v) {
+    auto& q = rq.softirq_work[static_cast<std::size_t>(v)];
+    f.work.insert(f.work.end(), q.begin(), q.end());
+    q.clear();
+  }
+  rq.softirq_pending = 0;
+  rq.irq_stack.push_back(std::move(f));
+  preempt_count_add(rq, SOFTIRQ_OFFSET);
+  trace(rq, "softirq_entry", rq.curr);
+}
+
+void Kernel::softirq_work_done(Rq& rq, const SoftirqWork& w) {
+  ++rq.nr_softirq_runs;
+  if (w.wake) try_to_wake_up(*w.wake, TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE);  // process_timeout()
+}
+
+// One step of handle_softirqs(): run the snapshot in vector order; then
+// restart while work is pending, before the jiffy deadline, without
+// need_resched() and fewer than 10 passes; what is left wakes ksoftirqd.
+bool Kernel::softirq_step(Rq& rq) {
+  IrqFrame& f = rq.irq_stack.back();
+  if (f.next < f.work.size()) {
+    SoftirqWork& w = f.work[f.next];
+    if (f.remaining < Time()) f.remaining = w.duration;
+    if (f.remaining > Time()) {
+      start_segment(rq, &f.remaining);
+      return true;
+    }
+    f.remaining = Time::ns(-1);
+    ++f.next;
+    softirq_work_done(rq, w);
+    return false;
+  }
+  if (rq.softirq_pending) {
+    if (now_ / tick_nsec_ < f.end_jiffy && !need_resched(rq) && --f.max_restart > 0) {
+      f.work.clear();
+      f.next = 0;
+      for (int v = 0; v < NR_SOFTIRQS; ++v) {
+        auto& q = rq.softirq_work[static_cast<std::size_t>(v)];
+        f.work.insert(f.work.end(), q.begin(), q.end());
+        q.clear();
+      }
+      rq.softirq_pending = 0;
+      return false;
+    }
+    wakeup_softirqd(rq);
+  }
+  const bool in_task = f.in_task;
+  rq.irq_stack.pop_back();
+  preempt_count_sub(rq, SOFTIRQ_OFFSET);
+  trace(rq, "softirq_exit", rq.curr);
+  // do_softirq() from local_bh_enable()/ksoftirqd returns into the task:
+  // preempt_check_resched() (CONFIG_PREEMPTION).
+  if (in_task && rq.irq_stack.empty() && model_.preempt_schedule == Call::Real && should_resched(rq)) preempt_schedule(rq);
+  return false;
+}
+
+// PREEMPT_RT: the task leaving the outermost BH section runs the pending
+// softirqs itself, preemptibly, at its own priority.
+void Kernel::take_softirqs_into_task(Rq& rq, Task& p) {
+  for (int v = 0; v < NR_SOFTIRQS; ++v) {
+    auto& q = rq.softirq_work[static_cast<std::size_t>(v)];
+    p.softirq_work.insert(p.softirq_work.end(), q.begin(), q.end());
+    q.clear();
+  }
+  rq.softirq_pending = 0;
+}
+
+// __local_bh_enable_ip(): leaving the outermost section runs pending softirqs
+// (not from interrupt context), then preempt_check_resched().
+void Kernel::local_bh_enable(Rq& rq, Task& p) {
+  if (rt_softirqs()) {  // softirq_disable_cnt lives in the task; preempt_count untouched
+    if (p.softirq_disable_cnt == 0) {
+      report_bug(fmt::format("WARNING: local_bh_enable underflow in {}", p.comm));
+      return;
+    }
+    if (--p.softirq_disable_cnt == 0 && rq.softirq_pending) take_softirqs_into_task(rq, p);
+    return;
+  }
+  if ((rq.preempt_count & SOFTIRQ_MASK) < SOFTIRQ_DISABLE_OFFSET) {
+    report_bug(fmt::format("WARNING: local_bh_enable underflow in {}\n(after a BUG: scheduling while atomic fixup; ignored)", p.comm));
+    return;
+  }
+  preempt_count_sub(rq, SOFTIRQ_DISABLE_OFFSET);
+  if (!in_interrupt(rq.preempt_count) && rq.softirq_pending) {
+    push_softirq_frame(rq, true);
+    return;
+  }
+  if (model_.preempt_schedule == Call::Real && should_resched(rq)) preempt_schedule(rq);
+}
+
+// run_ksoftirqd(): with softirqs pending run them (in a softirq frame; on RT
+// in its own context), then cond_resched(); otherwise sleep.
+bool Kernel::ksoftirqd_step(Rq& rq, Task& p) {
+  if (p.stage == 1) {  // after a run: cond_resched()
+    p.stage = 0;
+    if (model_.cond_resched == Call::Real) __cond_resched(rq);
+    return false;
+  }
+  if (rq.softirq_pending) {
+    p.stage = 1;
+    if (rt_softirqs())
+      take_softirqs_into_task(rq, p);
+    else
+      push_softirq_frame(rq, true);
+    return false;
+  }
+  p.state = TASK_INTERRUPTIBLE;
+  schedule(rq);
+  return false;
+}
+
+// irq_thread(): wait for IRQTF_RUNTHREAD, then irq_forced_thread_fn():
+// local_bh_disable(); the handler; local_bh_enable() (which runs the
+// softirqs the handler raised, in this thread).
+bool Kernel::irq_thread_step(Rq& rq, Task& p) {
+  IrqSource& src = irqs_[static_cast<std::size_t>(p.irq)];
+  switch (p.stage) {
+    case 0:
+      if (p.irq_thread_pending == 0) {
+        p.state = TASK_INTERRUPTIBLE;
+        schedule(rq);
+        return false;
+      }
+      --p.irq_thread_pending;
+      if (rt_softirqs())
+        ++p.softirq_disable_cnt;
+      else
+        preempt_count_add(rq, SOFTIRQ_DISABLE_OFFSET);
+      p.remaining = src.spec->handler.sample(src.durations);
+      p.stage = 1;
+      return false;
+    case 1:
+      if (p.remaining > Time()) {
+        start_segment(rq, &p.remaining);
+        return true;
+      }
+      p.remaining = Time::ns(-1);
+      for (const SoftirqRaise& r : src.spec->softirqs) raise_softirq(rq, SoftirqWork{r.vec, r.duration.sample(src.durations), nullptr});
+      p.stage = 0;
+      local_bh_enable(rq, p);
+      return false;
+  }
+  invariant_failed("irq_thread_step: bad stage");
+}
+
+Task& Kernel::create_kthread(const std::string& comm, Policy policy, int rt_priority, int cpu) {
+  auto spec = std::make_unique<TaskSpec>();
+  spec->name = comm;
+  spec->policy = policy;
+  spec->priority = rt_priority;
+  spec->kthread = true;
+  spec->cpus = {cpu};
+  auto t = std::make_unique<Task>();
+  t->pid = 2 + static_cast<int>(kthread_specs_.size());  // kernel threads get low pids
+  t->comm = comm;
+  t->spec = spec.get();
+  t->policy = policy;
+  t->cpus_allowed.set(static_cast<std::size_t>(cpu));
+  t->cpu = cpu;
+  t->user_mode = false;
+  if (policy == Policy::Fifo || policy == Policy::Rr) {
+    t->rt_priority = rt_priority;
+    t->prio = MAX_RT_PRIO - 1 - rt_priority;
+    t->sched_class = &rt_sched_class;
+  } else {
+    t->sched_class = &fair_sched_class;
+    t->se.weight = nice_to_weight(0);
+  }
+  t->state = TASK_INTERRUPTIBLE;  // created sleeping, woken when there is work
+  kthread_specs_.push_back(std::move(spec));
+  tasks_.push_back(std::move(t));
+  return *tasks_.back();
+}
+
+}  // namespace preemptsim
