@@ -105,11 +105,28 @@ tasks:
   const Costs& c = sc.system.costs;
   const Time before = mark(task(r, "k"), "before");
   const Time tick = Time::ns(4'000'000);
-  // msecs_to_jiffies(10) = 3 at HZ 250, + 1: the timer expires at jiffy(before) + 4.
+  // msecs_to_jiffies(10) = 3 at HZ 250; the wheel rounds a level-0 expiry up by one jiffy: jiffy(before) + 4.
   const Time expires = tick * (before / tick + 4);
   const Time expected = expires + c.irq_entry + c.hrtimer_wakeup + c.irq_exit + c.context_switch;
-  const std::string why = explain("msleep(10) wake", "tick at jiffies(" + format_time(before) + ") + 3 + 1 + timer IRQ + switch",
+  const std::string why = explain("msleep(10) wake", "tick at jiffies(" + format_time(before) + ") + 3 (msecs_to_jiffies) + 1 (calc_index round-up) + timer IRQ + TIMER_SOFTIRQ + switch",
                                   expected, mark(task(r, "k"), "after"));
+  std::cout << why << "\n";
+  EXPECT_EQ(mark(task(r, "k"), "after"), expected) << why;
+}
+
+TEST(Msleep, LongTimeoutsTakeTheCoarserWheelLevel) {
+  const Scenario sc = parse_workload(R"(
+system: {cpus: 1, hz: 250, models: [full], duration: 2s}
+tasks:
+  k: {kthread: true, policy: fifo, priority: 1, program: [{msleep: 1000ms}, {mark: after}]}
+)", "msleep.yaml");
+  const ModelResult r = run_model(sc, "full");
+  const Costs& c = sc.system.costs;
+  // 1000 ms = 250 jiffies: wheel level 1 (63 <= delta < 504), granularity 8
+  // jiffies: calc_index() rounds 250 up to (250 >> 3) + 1 = 32 buckets = 256 jiffies.
+  const Time expected = Time::ns(4'000'000) * 256 + c.irq_entry + c.hrtimer_wakeup + c.irq_exit + c.context_switch;
+  const std::string why = explain("msleep(1000) wake", "256 jiffies x 4 ms (level-1 rounding of 250) + timer IRQ + TIMER_SOFTIRQ + switch", expected,
+                                  mark(task(r, "k"), "after"));
   std::cout << why << "\n";
   EXPECT_EQ(mark(task(r, "k"), "after"), expected) << why;
 }

@@ -164,11 +164,13 @@ void Kernel::push_task(Rq& rq, Task& p) {
   if (best >= 0) move_queued_task(rq, p, best);
 }
 
-// pick_next_task(): put prev back, then ask the classes in order rt, fair,
-// idle. Before picking, a CPU with nothing better pulls a waiting task from
-// another CPU (pull_rt_task() / newidle balance, simplified).
+// pick_next_task(): update prev's runtime, ask the classes in order rt,
+// fair, idle (each considers its running task too), and only when the pick
+// is another task put_prev_task() + set_next_task() (put_prev_set_next_task()
+// returns early for next == prev). Before picking, a CPU with nothing better
+// pulls a waiting task from another CPU (pull_rt_task() / newidle balance, simplified).
 Task* Kernel::pick_next_task(Rq& rq, Task& prev) {
-  if (prev.on_rq) prev.sched_class->put_prev_task(*this, rq, prev);
+  if (prev.on_rq) prev.sched_class->update_curr(*this, rq);
   const int mine = cpu_prio(rq);
   bool waiting_elsewhere = false;
   for (const Rq& other : rqs_)
@@ -185,7 +187,10 @@ Task* Kernel::pick_next_task(Rq& rq, Task& prev) {
   if (steal) move_queued_task(cpu_rq(steal->cpu), *steal, rq.cpu);
   for (const SchedClass* c : {&rt_sched_class, &fair_sched_class, &idle_sched_class}) {
     if (Task* p = c->pick_task(*this, rq)) {
-      c->set_next_task(*this, rq, *p);
+      if (p != &prev) {
+        prev.sched_class->put_prev_task(*this, rq, prev);
+        c->set_next_task(*this, rq, *p);
+      }
       return p;
     }
   }
@@ -206,7 +211,8 @@ void Kernel::__schedule(Rq& rq, SchedMode mode) {
     deactivate_task(rq, prev, DEQUEUE_SLEEP);
     switch_count = &prev.nvcsw;
   }
-  Task* next = pick_next_task(rq, prev);
+  // SM_IDLE with nothing queued keeps the idle task without a pick.
+  Task* next = (mode == SchedMode::SM_IDLE && rq.nr_running == 0) ? &prev : pick_next_task(rq, prev);
   prev.tif_need_resched = false;  // clear_tsk_need_resched()
   prev.tif_need_resched_lazy = false;
   rq.preempt_need_resched = false;  // clear_preempt_need_resched()

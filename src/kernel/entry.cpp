@@ -120,7 +120,7 @@ void Kernel::irq_handler_end(Rq& rq, IrqFrame& f) {
     case LOCAL_TIMER_VECTOR:
       for (const HrTimer& t : f.expired) {
         switch (t.kind) {
-          case HrTimerKind::Tick:  // tick_sched_timer(): sched_tick(), hrtimer_forward() to the next jiffy
+          case HrTimerKind::Tick:  // tick_nohz_handler() (tick_sched_timer() before 6.9): sched_tick(), hrtimer_forward() to the next jiffy
             sched_tick(rq);
             if (!rq.curr->is_idle()) rq.next_tick = tick_nsec_ * (now_ / tick_nsec_ + 1);
             break;

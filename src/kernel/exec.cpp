@@ -64,8 +64,11 @@ void Kernel::cpu_run(Rq& rq) {
         return;
       }
       finish_task_switch(rq);
-      // schedule()'s loop: while (need_resched()) __schedule() again.
-      if (!rq.curr->is_idle() && need_resched(rq)) __schedule(rq, SchedMode::SM_PREEMPT);
+      // schedule()'s loop: while (need_resched()) __schedule() again; a task
+      // returning to user goes through exit_to_user_mode_loop(), which also
+      // honours the lazy bit.
+      if (!rq.curr->is_idle() && (need_resched(rq) || (rq.curr->user_mode && rq.curr->tif_need_resched_lazy)))
+        __schedule(rq, SchedMode::SM_PREEMPT);
     } else if (rq.curr->is_idle()) {
       if (idle_step(rq)) return;
     } else {

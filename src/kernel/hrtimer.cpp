@@ -29,16 +29,25 @@ void Kernel::tick_restart(Rq& rq) {
   clockevent_reprogram(rq);
 }
 
-// msleep(): schedule_timeout_uninterruptible(msecs_to_jiffies(ms) + 1): the
-// timer wheel expires it on the tick that reaches jiffies + timeout.
-// msecs_to_jiffies() rounds up; level-0 wheel precision is assumed (the
-// coarser levels of timeouts above 63 jiffies are not modelled).
+// msleep() (kernel/time/sleep_timeout.c, 6.13+): schedule_timeout of
+// msecs_to_jiffies(ms) (rounded up). The timer wheel (kernel/time/timer.c)
+// files it by calc_wheel_index(): level n for deltas below LVL_START(n+1),
+// and calc_index() rounds the expiry up to the next multiple of the level's
+// granularity (8^n jiffies), so it never fires early and at most 12.5 % late.
+// (Before 6.13 msleep() added one jiffy itself.)
 Time Kernel::msleep_expiry(Time d) const {
+  constexpr int LVL_CLK_SHIFT = 3, LVL_BITS = 6, LVL_DEPTH = 9;
+  auto lvl_start = [](int n) { return static_cast<std::int64_t>((1 << LVL_BITS) - 1) << ((n - 1) * LVL_CLK_SHIFT); };
   const std::int64_t hz = scenario_.system.hz;
   const std::int64_t msecs = (d.count() + 999'999) / 1'000'000;
-  const std::int64_t timeout = (msecs * hz + 999) / 1000 + 1;
-  const std::int64_t jiffies = now_ / tick_nsec_;
-  return tick_nsec_ * (jiffies + timeout);
+  const std::int64_t timeout = (msecs * hz + 999) / 1000;
+  const std::int64_t clk = now_ / tick_nsec_;
+  const std::int64_t expires = clk + timeout;
+  int lvl = 0;
+  while (lvl + 1 < LVL_DEPTH && timeout >= lvl_start(lvl + 1)) ++lvl;
+  const int shift = lvl * LVL_CLK_SHIFT;
+  const std::int64_t bucket_expiry = ((expires >> shift) + 1) << shift;
+  return tick_nsec_ * bucket_expiry;
 }
 
 // sched_tick(): lazy promotion first (only with lazy preemption), then the
