@@ -436,7 +436,7 @@ system: {cpus: 1}
 tasks: {a: {program: [yield]}}
 extra: 1
 )",
-                        2, 1, "unknown key 'extra' in the top level (accepted keys: system, tasks)");
+                        2, 1, "unknown key 'extra' in the top level (accepted keys: system, tasks, irqs)");
   EXPECT_WORKLOAD_ERROR(R"(
 tasks: {a: {program: [yield]}}
 ---
@@ -478,7 +478,7 @@ TEST(WorkloadParseErrors, System) {
 system: {cpu: 2}
 tasks: {a: {program: [yield]}}
 )",
-                        1, 10, "system: unknown key 'cpu' in system (did you mean 'cpus'?) (accepted keys: cpus, hz, models, duration, seed, costs)");
+                        1, 10, "system: unknown key 'cpu' in system (did you mean 'cpus'?) (accepted keys: cpus, hz, models, duration, seed, costs, threadirqs, rt_runtime, rt_period, ktimers, softirq_costs)");
   EXPECT_WORKLOAD_ERROR(R"(
 system: [cpus]
 tasks: {a: {program: [yield]}}
@@ -790,7 +790,7 @@ tasks:
                         5, 19,
                         "tasks.lo.program[0].kernel[0]: unknown step 'busyy' (did you mean 'busy'?) (kernel steps: busy, "
                         "cond_resched, might_sleep, might_resched, preempt_disable, preempt_enable, local_irq_disable, "
-                        "local_irq_enable, local_bh_disable, local_bh_enable, msleep, schedule; also allowed: sleep, "
+                        "local_irq_enable, local_bh_disable, local_bh_enable, msleep, schedule, raise_softirq; also allowed: sleep, "
                         "sleep_until, periodic, yield, mark, loop)");
   EXPECT_WORKLOAD_ERROR(R"(
 tasks:

@@ -52,7 +52,9 @@ void Kernel::irq_deliver(Rq& rq) {
     bool more = false;
     for (bool b : rq.line_pending) more = more || b;
     if (!more) rq.pending &= ~(1u << v);
-    f.threaded = irq_is_threaded(irqs_[static_cast<std::size_t>(f.irq)]);
+    IrqSource& src = irqs_[static_cast<std::size_t>(f.irq)];
+    f.threaded = irq_is_threaded(src);
+    ++src.count;  // kstat_incr_irqs_this_cpu(): counted as the flow handler starts
   } else {
     rq.pending &= ~(1u << v);
   }
@@ -155,7 +157,6 @@ void Kernel::irq_handler_end(Rq& rq, IrqFrame& f) {
       break;
     case DEVICE_VECTOR: {
       IrqSource& src = irqs_[static_cast<std::size_t>(f.irq)];
-      ++src.count;
       if (f.threaded) {  // irq_default_primary_handler() -> __irq_wake_thread()
         ++src.thread->irq_thread_pending;
         try_to_wake_up(*src.thread, TASK_INTERRUPTIBLE);

@@ -31,7 +31,7 @@ struct IrqSource {
   std::int64_t k = 0;        // arrivals generated so far
   Time last;                 // previous arrival (Poisson, Sporadic)
   Task* thread = nullptr;    // irq/N-NAME when forced threading applies
-  std::uint64_t count = 0;   // arrivals delivered
+  std::uint64_t count = 0;   // interrupts taken (arrivals while the line was already pending coalesce)
 };
 
 // __schedule() modes (kernel/sched/core.c)

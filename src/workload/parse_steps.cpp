@@ -2,6 +2,8 @@
 // the static balance of preempt/irq/bh disable-enable pairs.
 #include "workload/parse_steps.h"
 
+#include "workload/parse_irqs.h"
+
 #include <array>
 #include <optional>
 
@@ -48,15 +50,16 @@ constexpr std::array kSteps{
     StepInfo{"local_bh_enable", StepKind::LocalBhEnable, false, Allowed::Kernel, "local_bh_enable"},
     StepInfo{"msleep", StepKind::Msleep, true, Allowed::Kernel, "msleep: 10ms"},
     StepInfo{"schedule", StepKind::Schedule, false, Allowed::Kernel, "schedule"},
+    StepInfo{"raise_softirq", StepKind::RaiseSoftirq, true, Allowed::Kernel, "raise_softirq: NET_RX"},
 };
 const Names kAllStepNames = {"run", "sleep", "sleep_until", "periodic", "syscall", "yield", "mark", "loop",
                              "busy", "cond_resched", "might_sleep", "might_resched", "preempt_disable",
                              "preempt_enable", "local_irq_disable", "local_irq_enable", "local_bh_disable",
-                             "local_bh_enable", "msleep", "schedule"};
+                             "local_bh_enable", "msleep", "schedule", "raise_softirq"};
 constexpr std::string_view kUserStepList = "run, sleep, sleep_until, periodic, syscall, yield, mark, loop";
 constexpr std::string_view kKernelStepList =
     "busy, cond_resched, might_sleep, might_resched, preempt_disable, preempt_enable, local_irq_disable, "
-    "local_irq_enable, local_bh_disable, local_bh_enable, msleep, schedule";
+    "local_irq_enable, local_bh_disable, local_bh_enable, msleep, schedule, raise_softirq";
 constexpr std::string_view kBothStepList = "sleep, sleep_until, periodic, yield, mark, loop";
 
 const StepInfo* find_step(std::string_view name) {
@@ -179,12 +182,31 @@ class StepParser {
         break;
       case StepKind::SleepUntil: s.at = r_.duration(e, Time::ns(0), "at least 0"); break;
       case StepKind::Mark: s.name = r_.string(e); break;
+      case StepKind::RaiseSoftirq: raise_softirq(s, e); break;
       case StepKind::Periodic: periodic(s, e); break;
       case StepKind::Loop: loop(s, item, e, where, bal, depth); break;
       case StepKind::Syscall: syscall_body(s, item, e, kernel, depth); break;
       default: break;  // value-less kinds were handled above
     }
     return s;
+  }
+
+  // raise_softirq: NET_RX  or  {vector: NET_RX, duration: 20us}
+  void raise_softirq(Step& s, const Field& e) const {
+    if (e.value.IsScalar()) {
+      s.softirq = parse_softirq_name(r_, e, e.value.Scalar(), r_.loc(e));
+      return;
+    }
+    std::optional<Field> vec;
+    for (const Field& f : r_.map(e, "raise_softirq", {"vector", "duration"})) {
+      if (f.key == "vector") vec = f;
+      if (f.key == "duration") {
+        s.duration = r_.duration(f, Time(), "at least 0");
+        s.has_duration = true;
+      }
+    }
+    if (!vec) r_.fail(e, "raise_softirq needs a vector: raise_softirq: NET_RX or {vector: NET_RX, duration: 20us}");
+    s.softirq = parse_softirq_name(r_, *vec, r_.string(*vec), r_.loc(*vec));
   }
 
   void periodic(Step& s, const Field& e) const {

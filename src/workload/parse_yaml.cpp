@@ -1,6 +1,8 @@
 // The workload file reader: the document's layout, the system: block and the tasks: map (programs: parse_steps.cpp).
 #include "workload/parse_yaml.h"
 
+#include "workload/parse_irqs.h"
+
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -78,7 +80,8 @@ SystemSpec default_system() {
 
 SystemSpec parse_system(const Reader& r, const Field& f) {
   SystemSpec sys = default_system();
-  for (const Field& e : r.map(f, "system", {"cpus", "hz", "models", "duration", "seed", "costs"})) {
+  for (const Field& e : r.map(f, "system", {"cpus", "hz", "models", "duration", "seed", "costs", "threadirqs",
+                                            "rt_runtime", "rt_period", "ktimers", "softirq_costs"})) {
     if (e.key == "cpus") {
       sys.cpus = static_cast<int>(r.integer(e, 1, kMaxCpus));
     } else if (e.key == "hz") {
@@ -95,6 +98,20 @@ SystemSpec parse_system(const Reader& r, const Field& f) {
       sys.seed = r.unsigned_integer(e);
     } else if (e.key == "costs") {
       sys.costs = parse_costs(r, e);
+    } else if (e.key == "threadirqs") {
+      sys.threadirqs = r.boolean(e);
+    } else if (e.key == "ktimers") {
+      sys.ktimers = r.boolean(e);
+    } else if (e.key == "rt_runtime") {  // sched_rt_runtime_us: a duration, or -1 for no throttling
+      if (e.value.IsScalar() && e.value.Scalar() == "-1")
+        sys.rt_runtime = Time::ns(-1);
+      else
+        sys.rt_runtime = r.duration(e, Time(), "at least 0 (or -1 to disable RT throttling)");
+    } else if (e.key == "rt_period") {
+      sys.rt_period = r.duration(e, Time::ns(1), "more than 0");
+    } else if (e.key == "softirq_costs") {
+      for (const Field& s : r.map(e, "softirq_costs", {}, "softirq vector"))
+        sys.softirq_costs[parse_softirq_name(r, s, s.key, r.loc(s.key_node))] = r.duration(s, Time(), "at least 0");
     }
   }
   return sys;
@@ -205,13 +222,17 @@ Scenario parse_document(const Reader& r, const YAML::Node& doc) {
     r.fail(root, fmt::format("expected a map with 'tasks:' (and optionally 'system:') at the top level, got {}",
                              describe(doc)));
 
-  std::optional<Field> system, tasks;
-  for (const Field& e : r.map(root, "the top level", {"system", "tasks"})) (e.key == "system" ? system : tasks) = e;
+  std::optional<Field> system, tasks, irqs;
+  for (const Field& e : r.map(root, "the top level", {"system", "tasks", "irqs"}))
+    (e.key == "system" ? system : e.key == "tasks" ? tasks : irqs) = e;
   Scenario sc;
   sc.file = r.file();
   sc.system = system ? parse_system(r, *system) : default_system();  // first: tasks' cpus are checked against it
   if (!tasks) r.fail(r.loc(doc), "", "no 'tasks:' in the workload: define at least one task");
   sc.tasks = parse_tasks(r, *tasks, sc.system);
+  if (irqs) sc.irqs = parse_irqs(r, *irqs, sc.system);
+  if (sc.system.rt_runtime > sc.system.rt_period)
+    r.fail(*system, "rt_runtime cannot exceed rt_period");
   return sc;
 }
 

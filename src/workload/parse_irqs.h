@@ -1,0 +1,19 @@
+// Parsing of interrupt sources (irqs:), distributions, and softirq vector names.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "workload/scenario.h"
+#include "workload/yaml_reader.h"
+
+namespace preemptsim::workload_detail {
+
+std::vector<IrqSpec> parse_irqs(const Reader& r, const Field& f, const SystemSpec& sys);
+// A duration drawn per occurrence: "5us" or {uniform: [lo, hi]} | {normal: {mean, stddev}} |
+// {lognormal: {median, sigma}} | {exponential: {mean}} | {histogram: [[value, weight], ...]}.
+Distribution parse_distribution(const Reader& r, const Field& f);
+// "NET_RX" (or "NET_RX_SOFTIRQ") -> the vector.
+SoftirqVec parse_softirq_name(const Reader& r, const Field& f, const std::string& name, const SourceLoc& at);
+
+}  // namespace preemptsim::workload_detail

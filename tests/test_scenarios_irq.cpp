@@ -1,0 +1,217 @@
+// Scenario tests for interrupts: a NET_RX storm per model, IRQ affinity,
+// RT throttling, NMIs, softirqs raised from task context, arrival processes.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "scenario_util.h"
+
+namespace preemptsim::testing {
+namespace {
+
+TEST(NetRxStorm, NonRtWaitsForHandlerAndSoftirqBasicRtForSoftirqRtForNeither) {
+  const Scenario sc = load_example("irq-net-rx-storm.yaml");
+  const Costs& c = sc.system.costs;
+  const Time handler = Time::ns(20'000), net_rx = Time::ns(25'000);
+  const TaskResult full = task(run_model(sc, "full"), "cyclic");
+  const TaskResult basic = task(run_model(sc, "basic_rt"), "cyclic");
+  const TaskResult rt = task(run_model(sc, "rt"), "cyclic");
+  // rt: at worst the timer interrupt waits for a threaded primary handler
+  // (entry + irq_thread_wake + exit), then its own interrupt (with a tick and
+  // the RT period timer), then the switch.
+  const Time rt_bound = c.irq_entry + c.irq_thread_wake + c.irq_exit + c.irq_entry + c.tick + c.hrtimer_wakeup * 2 + c.irq_exit + c.context_switch;
+  std::cout << "cyclic max latency: full " << format_time(full.wakeup_latency.max()) << ", basic_rt "
+            << format_time(basic.wakeup_latency.max()) << ", rt " << format_time(rt.wakeup_latency.max()) << " (bound "
+            << format_time(rt_bound) << " = primary handler + own timer IRQ + tick + period timer + switch)\n"
+            << "cyclic max IRQ latency: full " << format_time(full.irq_latency.max()) << " (waits for a 20 us hard handler), rt "
+            << format_time(rt.irq_latency.max()) << "\n";
+  EXPECT_LE(rt.wakeup_latency.max(), rt_bound);
+  // full: a hard handler and at least one NET_RX run ahead of the wakeup at worst.
+  EXPECT_GE(full.wakeup_latency.max(), handler + net_rx);
+  EXPECT_GT(full.wakeup_latency.max(), basic.wakeup_latency.max());
+  EXPECT_GT(basic.wakeup_latency.max(), rt.wakeup_latency.max());
+  // basic_rt threads the handler (no 20 us hard IRQ in the way) but not the softirq.
+  EXPECT_GE(basic.wakeup_latency.max(), net_rx);
+  EXPECT_GE(full.irq_latency.max(), handler) << "the timer IRQ waited for eth0's hard handler";
+  EXPECT_LT(rt.irq_latency.max(), Time::ns(5'000)) << "threaded: the hard part is only the wakeup";
+}
+
+TEST(NetRxStorm, PerCpuSplitShowsWhereTheWorkRuns) {
+  const Scenario sc = load_example("irq-net-rx-storm.yaml");
+  const ModelResult full = run_model(sc, "full");
+  const ModelResult rt = run_model(sc, "rt");
+  const CpuResult& f = full.cpus[0];
+  const CpuResult& r = rt.cpus[0];
+  EXPECT_EQ(f.irqthread, Time()) << "no IRQ threads without forced threading";
+  EXPECT_GT(f.hardirq, Time::ns(300'000'000)) << "~8000/s x 2 s x 20 us in hard IRQ context";
+  EXPECT_GT(r.irqthread, Time::ns(300'000'000)) << "under rt the same handler time is irq/16-eth0's";
+  EXPECT_LT(r.hardirq, f.hardirq / 5);
+  EXPECT_GT(f.softirq, Time::ns(350'000'000));
+  EXPECT_GT(r.softirq, Time::ns(350'000'000)) << "NET_RX still costs the same, in the thread's context";
+  // Same seed, same arrivals in every model; but an edge that arrives while
+  // the line is still pending coalesces (one IRR bit per line), and a 20 us
+  // hard handler leaves more time for that than a threaded primary handler.
+  EXPECT_LT(full.irq_counts.at("eth0"), rt.irq_counts.at("eth0"));
+  EXPECT_GT(full.irq_counts.at("eth0"), rt.irq_counts.at("eth0") * 95 / 100);
+  for (const ModelResult* m : {&full, &rt})
+    for (const CpuResult& c : m->cpus)
+      EXPECT_EQ(c.user + c.kernel + c.hardirq + c.softirq + c.irqthread + c.sched + c.idle, sc.system.duration) << m->model;
+}
+
+TEST(IrqAffinity, TheIsolatedCpuSeesOnlyItsOwnTimer) {
+  const Scenario sc = load_example("irq-affinity-isolation.yaml");
+  const Costs& c = sc.system.costs;
+  for (const char* model : {"full", "rt"}) {
+    const ModelResult r = run_model(sc, model);
+    const Time expected = c.irq_entry + c.hrtimer_wakeup + c.irq_exit + c.context_switch;
+    const std::string why = explain(std::string(model) + " cyclic1 max latency on the isolated CPU", "irq_entry + hrtimer_wakeup + irq_exit + switch", expected,
+                                    task(r, "cyclic1").wakeup_latency.max());
+    std::cout << why << "; cyclic0 beside the storm: " << format_time(task(r, "cyclic0").wakeup_latency.max()) << "\n";
+    EXPECT_EQ(task(r, "cyclic1").wakeup_latency.max(), expected) << why;
+    EXPECT_EQ(r.cpus[1].softirq, Time());
+    EXPECT_EQ(r.cpus[1].irqthread, Time());
+    // every 50 us from 90 us up to the end: (1 s - 90 us) / 50 us rounded up, all taken on cpu 0
+    EXPECT_EQ(r.irq_counts.at("eth0"), (1'000'000u - 90u + 49u) / 50u);
+  }
+  EXPECT_GT(task(run_model(sc, "full"), "cyclic0").wakeup_latency.max(), Time::ns(20'000)) << "cyclic0 waits behind the storm";
+}
+
+TEST(RtThrottling, FairTaskGetsTheRestOfEachPeriod) {
+  const Scenario sc = load_example("rt-throttling.yaml");
+  const ModelResult r = run_model(sc, "full");
+  const std::int64_t periods = sc.system.duration / sc.system.rt_period;
+  const Time share = sc.system.rt_period - sc.system.rt_runtime;
+  const Time tick = Time::ns(1'000'000'000 / sc.system.hz);
+  const Time expected = share * periods;
+  const Time other = task(r, "other").cpu_time;
+  std::cout << "other: " << format_time(other) << " of CPU; expected " << periods << " periods x (" << format_time(sc.system.rt_period) << " - "
+            << format_time(sc.system.rt_runtime) << ") = " << format_time(expected)
+            << ", less up to one tick per period (throttling is noticed at the tick)\n";
+  EXPECT_LE(other, expected);
+  EXPECT_GE(other, expected - tick * periods);
+  EXPECT_EQ(task(r, "spinner").nivcsw, static_cast<std::uint64_t>(periods)) << "switched out once per throttle";
+}
+
+TEST(RtThrottling, MinusOneDisablesIt) {
+  Scenario sc = load_example("rt-throttling.yaml");
+  sc.system.rt_runtime = Time::ns(-1);
+  const ModelResult r = run_model(sc, "full");
+  EXPECT_EQ(task(r, "other").cpu_time, Time()) << "a SCHED_FIFO spinner starves SCHED_OTHER";
+}
+
+TEST(Nmi, NotStoppedByLocalIrqDisable) {
+  const Scenario sc = parse_workload(R"(
+system: {cpus: 1, models: [full], duration: 10ms}
+irqs:
+  watchdog: {cpu: 0, nmi: true, arrival: {periodic: {period: 100us, phase: 50us}}, handler: 5us}
+tasks:
+  k:
+    kthread: true
+    policy: fifo
+    priority: 10
+    program: [{mark: start}, local_irq_disable, {busy: 1ms}, local_irq_enable, {mark: end}]
+)", "nmi.yaml");
+  const Costs& c = sc.system.costs;
+  const ModelResult r = run_model(sc, "full");
+  const Time start = mark(task(r, "k"), "start");
+  const Time took = mark(task(r, "k"), "end") - start;
+  // NMIs at 50 us + k*100 us land inside the section: count them from the result.
+  const std::uint64_t n = r.irq_counts.at("watchdog");
+  EXPECT_GE(n, 10u);
+  const Time nmi = c.nmi_entry + Time::ns(5'000);
+  const std::int64_t inside = took.count() / 100'000 + 1;
+  const Time expected = Time::ns(1'000'000) + nmi * inside;
+  const std::string why = explain("irqs-off section length", "1 ms of work + " + std::to_string(inside) + " NMIs x (nmi entry/exit + 5 us handler)", expected, took);
+  std::cout << why << "\n";
+  EXPECT_EQ(took, expected) << why;
+}
+
+TEST(Softirq, RaisedInsideBhSectionRunsAtLocalBhEnable) {
+  const Scenario sc = parse_workload(R"(
+system: {cpus: 1, models: [full, rt], duration: 10ms}
+tasks:
+  k:
+    kthread: true
+    policy: fifo
+    priority: 10
+    program: [local_bh_disable, {raise_softirq: {vector: NET_RX, duration: 50us}}, {mark: raised}, local_bh_enable, {mark: after}]
+)", "bh.yaml");
+  for (const char* model : {"full", "rt"}) {
+    const ModelResult r = run_model(sc, model);
+    const Time took = mark(task(r, "k"), "after") - mark(task(r, "k"), "raised");
+    std::cout << model << ": local_bh_enable() ran the 50 us NET_RX in " << task(r, "k").name << "'s own context: " << format_time(took) << "\n";
+    EXPECT_EQ(took, Time::ns(50'000)) << model;
+    EXPECT_EQ(r.cpus[0].softirq, Time::ns(50'000)) << model;
+  }
+}
+
+TEST(Softirq, RaisedOutsideBhSectionWakesKsoftirqd) {
+  const Scenario sc = parse_workload(R"(
+system: {cpus: 1, models: [full], duration: 10ms}
+tasks:
+  k:
+    kthread: true
+    policy: fifo
+    priority: 10
+    program: [{raise_softirq: {vector: TASKLET, duration: 30us}}, {mark: raised}, {sleep: 1ms}]
+)", "ksoftirqd.yaml");
+  const ModelResult r = run_model(sc, "full");
+  // k keeps the CPU (FIFO); when it sleeps, ksoftirqd/0 (SCHED_OTHER) runs the TASKLET work.
+  EXPECT_EQ(r.cpus[0].softirq, Time::ns(30'000));
+  EXPECT_EQ(r.cpus[0].switches, 5u) << "boot->k, k->ksoftirqd (k sleeps), ksoftirqd->idle, idle->k (woken), k->idle (exit)";
+}
+
+TEST(Arrivals, BurstPeriodicTimestampsAndPoisson) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("preemptsim-ts-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "ts.txt") << "# arrival times\n100us\n250us\n\n1ms\n";
+  std::ofstream(dir / "w.yaml") << R"(
+system: {cpus: 1, models: [full], duration: 10s}
+irqs:
+  burst: {arrival: {burst: {count: 4, gap: 10us, every: 1ms}}, handler: 1us}
+  tick: {arrival: {periodic: {period: 10ms, jitter: 1ms}}, handler: 1us}
+  file: {arrival: {timestamps: ts.txt}, handler: 1us}
+  poisson: {arrival: {poisson: {rate: 1000}}, handler: 1us}
+tasks:
+  t: {program: [{sleep: 1s}]}
+)";
+  const Scenario sc = load_workload((dir / "w.yaml").string());
+  const ModelResult r = run_model(sc, "full");
+  EXPECT_EQ(r.irq_counts.at("burst"), 4u * 10'000u);
+  EXPECT_EQ(r.irq_counts.at("tick"), 1'000u);
+  EXPECT_EQ(r.irq_counts.at("file"), 3u);
+  // 10 s at 1000/s: 10000 expected, standard deviation 100.
+  EXPECT_NEAR(static_cast<double>(r.irq_counts.at("poisson")), 10'000.0, 400.0);
+  Scenario other = sc;
+  other.system.seed = 2;
+  EXPECT_NE(run_model(other, "full").irq_counts.at("poisson"), r.irq_counts.at("poisson")) << "the seed drives the streams";
+  EXPECT_EQ(run_model(other, "full").irq_counts.at("burst"), r.irq_counts.at("burst"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(IrqParsing, ErrorsNameTheirPlace) {
+  auto fails_at = [](const std::string& text, int line, const std::string& what) {
+    try {
+      parse_workload(text, "irq.yaml");
+      ADD_FAILURE() << "no error for: " << what;
+    } catch (const WorkloadError& e) {
+      EXPECT_EQ(e.loc().line, line) << e.what();
+      EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+    }
+  };
+  const std::string head = "system: {cpus: 2}\ntasks:\n  t: {program: [{run: 1ms}]}\nirqs:\n";
+  fails_at(head + "  a: {arrival: {sometimes: {rate: 3}}, handler: 1us}\n", 5, "unknown key 'sometimes'");
+  fails_at(head + "  a: {arrival: {poisson: {rate: 3}}, handler: 1us, softirqs: {NET_RXX: 1us}}\n", 5, "unknown softirq 'NET_RXX'");
+  fails_at(head + "  a: {arrival: {poisson: {rate: 3}}}\n", 5, "needs a 'handler'");
+  fails_at(head + "  a: {cpu: 2, arrival: {poisson: {rate: 3}}, handler: 1us}\n", 5, "cpu 2 does not exist");
+  fails_at(head + "  a: {arrival: {poisson: {rate: -3}}, handler: 1us}\n", 5, "rate must be more than 0");
+  fails_at(head + "  a: {arrival: {timestamps: missing.txt}, handler: 1us}\n", 5, "cannot read the timestamps file");
+  fails_at(head + "  a: {arrival: {poisson: {rate: 3}}, handler: {uniform: [5us, 2us]}}\n", 5, "high is below low");
+  fails_at("system: {rt_runtime: 2s}\ntasks:\n  t: {program: [{run: 1ms}]}\n", 1, "rt_runtime cannot exceed rt_period");
+  fails_at("tasks:\n  t: {program: [{raise_softirq: NET_RX}]}\n", 2, "outside a syscall");
+}
+
+}  // namespace
+}  // namespace preemptsim::testing
