@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "kernel/kernel.h"
 #include "scenario_util.h"
 
 namespace preemptsim::testing {
@@ -161,6 +162,58 @@ tasks:
   // k keeps the CPU (FIFO); when it sleeps, ksoftirqd/0 (SCHED_OTHER) runs the TASKLET work.
   EXPECT_EQ(r.cpus[0].softirq, Time::ns(30'000));
   EXPECT_EQ(r.cpus[0].switches, 5u) << "boot->k, k->ksoftirqd (k sleeps), ksoftirqd->idle, idle->k (woken), k->idle (exit)";
+}
+
+// With forced IRQ threading, an expired timer-wheel timer (msleep) is run by
+// ktimers/N at SCHED_FIFO 1: one switch into ktimers, its TIMER_SOFTIRQ work,
+// one switch into the sleeper. Without it, irq_exit() runs the softirq inline.
+TEST(Softirq, TimerWheelExpiryGoesThroughKtimersWhenThreaded) {
+  const Scenario sc = parse_workload(R"(
+system: {cpus: 1, hz: 250, models: [full, rt], duration: 100ms}
+tasks:
+  hog: {policy: other, program: [{run: 1s}]}
+  k: {kthread: true, policy: fifo, priority: 10, program: [{mark: before}, {msleep: 10ms}, {mark: after}]}
+)", "ktimers.yaml");
+  const Costs& c = sc.system.costs;
+  for (const char* model : {"full", "rt"}) {
+    const ModelResult r = run_model(sc, model);
+    const Time before = mark(task(r, "k"), "before");
+    const Time tick = Time::ns(4'000'000);
+    // msecs_to_jiffies(10) = 3, rounded up one jiffy by calc_index(); the tick
+    // that expires it also costs its own handler time (the hog keeps the tick on).
+    const Time expires = tick * (before / tick + 4);
+    const bool threaded = std::string(model) == "rt";
+    const Time expected = expires + c.irq_entry + c.tick + c.irq_exit + (threaded ? c.context_switch : Time()) + c.hrtimer_wakeup + c.context_switch;
+    const std::string why = explain(std::string(model) + " msleep(10) wake",
+                                    threaded ? "tick IRQ (entry + tick + exit) + switch to ktimers/0 + TIMER_SOFTIRQ + switch to k"
+                                             : "tick IRQ (entry + tick), TIMER_SOFTIRQ at irq_exit, exit + switch to k",
+                                    expected, mark(task(r, "k"), "after"));
+    std::cout << why << "\n";
+    EXPECT_EQ(mark(task(r, "k"), "after"), expected) << why;
+  }
+}
+
+// handle_softirqs() restarts while work keeps coming, but at most 10 passes
+// and within 2 ms (jiffy-granular): a storm that raises NET_RX faster than a
+// pass drains it overflows to ksoftirqd/0; a light one never wakes it.
+TEST(Softirq, RestartLimitHandsTheRestToKsoftirqd) {
+  auto ksoftirqd_ran = [](const std::string& period) {
+    const Scenario sc = parse_workload(R"(
+system: {cpus: 1, models: [full], duration: 50ms}
+irqs:
+  eth0: {arrival: {periodic: {period: )" + period + R"(}}, handler: 1us, softirqs: {NET_RX: 8us}}
+tasks:
+  t: {program: [{sleep: 1s}]}
+)", "limit.yaml");
+    Kernel k(sc, *find_preempt_model("full"));
+    k.run();
+    for (const auto& t : k.tasks())
+      if (t->comm == "ksoftirqd/0") return t->state == TASK_RUNNING || t->nvcsw + t->nivcsw > 0;  // woken at least once
+    ADD_FAILURE() << "no ksoftirqd/0";
+    return false;
+  };
+  EXPECT_TRUE(ksoftirqd_ran("9us")) << "a new NET_RX every 9 us, each pass takes 8 us + the nested IRQ: never drained in 10 passes";
+  EXPECT_FALSE(ksoftirqd_ran("100us")) << "each raise is drained in one pass";
 }
 
 TEST(Arrivals, BurstPeriodicTimestampsAndPoisson) {

@@ -130,7 +130,7 @@ void Kernel::irq_handler_end(Rq& rq, IrqFrame& f) {
             try_to_wake_up(*t.task, TASK_INTERRUPTIBLE);
             break;
           case HrTimerKind::WheelTimeout:  // expired wheel timer: TIMER_SOFTIRQ runs process_timeout()
-            raise_softirq(rq, SoftirqWork{TIMER_SOFTIRQ, costs().hrtimer_wakeup, t.task});
+            raise_timer_softirq(rq, SoftirqWork{TIMER_SOFTIRQ, costs().hrtimer_wakeup, t.task});
             break;
           case HrTimerKind::RtPeriod: {  // sched_rt_period_timer() -> do_sched_rt_period_timer()
             const Time runtime = scenario_.system.rt_runtime;

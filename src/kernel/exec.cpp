@@ -288,6 +288,8 @@ bool Kernel::task_step(Rq& rq, Task& p) {
       return ksoftirqd_step(rq, p);
     case OpCode::IrqThreadMain:
       return irq_thread_step(rq, p);
+    case OpCode::KtimersMain:
+      return ktimers_step(rq, p);
 
     case OpCode::Msleep:
       if (p.stage == 0) {

@@ -75,6 +75,13 @@ Kernel::Kernel(const Scenario& scenario, const PreemptModel& model)
     k.kthread_kind = Task::Kthread::Ksoftirqd;
     k.prog.ops.push_back(Op{.code = OpCode::KsoftirqdMain});
     rqs_[static_cast<std::size_t>(c)].ksoftirqd = &k;
+    // spawn_ksoftirqd(): with forced IRQ threading also ktimers/N, at sched_set_fifo_low() (FIFO 1).
+    if (force_irqthreads()) {
+      Task& kt = create_kthread("ktimers/" + std::to_string(c), Policy::Fifo, 1, c);
+      kt.kthread_kind = Task::Kthread::Ktimers;
+      kt.prog.ops.push_back(Op{.code = OpCode::KtimersMain});
+      rqs_[static_cast<std::size_t>(c)].ktimers = &kt;
+    }
   }
   // Device lines; with forced threading each threadable one gets irq/N-NAME.
   int number = 16;

@@ -126,6 +126,8 @@ class Kernel {
   void take_softirqs_into_task(Rq& rq, Task& p);
   void local_bh_enable(Rq& rq, Task& p);
   bool ksoftirqd_step(Rq& rq, Task& p);
+  bool ktimers_step(Rq& rq, Task& p);
+  void raise_timer_softirq(Rq& rq, SoftirqWork w);
   bool irq_thread_step(Rq& rq, Task& p);
   Task& create_kthread(const std::string& comm, Policy policy, int rt_priority, int cpu);
 

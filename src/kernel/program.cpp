@@ -100,6 +100,7 @@ const char* op_name(OpCode c) {
     case OpCode::Exit: return "exit";
     case OpCode::KsoftirqdMain: return "run_ksoftirqd";
     case OpCode::IrqThreadMain: return "irq_thread";
+    case OpCode::KtimersMain: return "run_ktimerd";
   }
   return "?";
 }

@@ -18,6 +18,7 @@ enum class OpCode : std::uint8_t {
   LocalBhDisable, LocalBhEnable, Msleep, Schedule, RaiseSoftirq, Exit,
   KsoftirqdMain,  // run_ksoftirqd() loop of ksoftirqd/N
   IrqThreadMain,  // irq_thread() loop of irq/N-NAME
+  KtimersMain,    // run_ktimerd() loop of ktimers/N
 };
 
 struct Op {

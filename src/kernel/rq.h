@@ -93,6 +93,8 @@ struct Rq {
   std::uint32_t softirq_pending = 0;  // local_softirq_pending()
   std::array<std::vector<SoftirqWork>, NR_SOFTIRQS> softirq_work;
   Task* ksoftirqd = nullptr;
+  Task* ktimers = nullptr;            // with forced IRQ threading: ktimers/N (SCHED_FIFO 1)
+  std::vector<SoftirqWork> pending_timer_softirq;  // raise_ktimers_thread(): timer work for ktimers/N
   // RT throttling (sched_rt_runtime_exceeded / do_sched_rt_period_timer)
   Time rt_time;
   bool rt_throttled = false;

@@ -23,6 +23,38 @@ void Kernel::raise_softirq(Rq& rq, SoftirqWork w) {
   trace(rq, "softirq_raise", rq.curr, w.vec);
 }
 
+// raise_timer_softirq(): with forced IRQ threading the timer softirq goes to
+// ktimers/N (raise_ktimers_thread() + wake_timersd()), not to ksoftirqd.
+void Kernel::raise_timer_softirq(Rq& rq, SoftirqWork w) {
+  if (!rq.ktimers) {
+    raise_softirq(rq, w);
+    return;
+  }
+  rq.pending_timer_softirq.push_back(w);
+  trace(rq, "softirq_raise (ktimers)", rq.curr, w.vec);
+  try_to_wake_up(*rq.ktimers, TASK_INTERRUPTIBLE);
+}
+
+// run_ktimerd(): fold the timer work into the pending softirqs, then
+// __do_softirq() like ksoftirqd (which runs everything pending).
+bool Kernel::ktimers_step(Rq& rq, Task& p) {
+  if (!rq.pending_timer_softirq.empty()) {
+    for (const SoftirqWork& w : rq.pending_timer_softirq) {
+      rq.softirq_pending |= 1u << w.vec;
+      rq.softirq_work[w.vec].push_back(w);
+    }
+    rq.pending_timer_softirq.clear();
+    if (rt_softirqs())
+      take_softirqs_into_task(rq, p);
+    else
+      push_softirq_frame(rq, true);
+    return false;
+  }
+  p.state = TASK_INTERRUPTIBLE;
+  schedule(rq);
+  return false;
+}
+
 void Kernel::wakeup_softirqd(Rq& rq) {
   if (rq.ksoftirqd) try_to_wake_up(*rq.ksoftirqd, TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE);
 }

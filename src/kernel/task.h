@@ -92,7 +92,7 @@ class Task {
   Time latency_expiry;
 
   // kernel threads the kernel itself creates
-  enum class Kthread : std::uint8_t { None, Ksoftirqd, IrqThread } kthread_kind = Kthread::None;
+  enum class Kthread : std::uint8_t { None, Ksoftirqd, Ktimers, IrqThread } kthread_kind = Kthread::None;
   int irq = -1;                  // IrqThread: the scenario irq it serves
   int irq_thread_pending = 0;    // IrqThread: handler runs owed (IRQTF_RUNTHREAD)
   std::vector<SoftirqWork> softirq_work;  // PREEMPT_RT: softirqs run in this task's context

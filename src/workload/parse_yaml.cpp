@@ -81,7 +81,7 @@ SystemSpec default_system() {
 SystemSpec parse_system(const Reader& r, const Field& f) {
   SystemSpec sys = default_system();
   for (const Field& e : r.map(f, "system", {"cpus", "hz", "models", "duration", "seed", "costs", "threadirqs",
-                                            "rt_runtime", "rt_period", "ktimers", "softirq_costs"})) {
+                                            "rt_runtime", "rt_period", "softirq_costs"})) {
     if (e.key == "cpus") {
       sys.cpus = static_cast<int>(r.integer(e, 1, kMaxCpus));
     } else if (e.key == "hz") {
@@ -100,8 +100,6 @@ SystemSpec parse_system(const Reader& r, const Field& f) {
       sys.costs = parse_costs(r, e);
     } else if (e.key == "threadirqs") {
       sys.threadirqs = r.boolean(e);
-    } else if (e.key == "ktimers") {
-      sys.ktimers = r.boolean(e);
     } else if (e.key == "rt_runtime") {  // sched_rt_runtime_us: a duration, or -1 for no throttling
       if (e.value.IsScalar() && e.value.Scalar() == "-1")
         sys.rt_runtime = Time::ns(-1);

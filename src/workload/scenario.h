@@ -146,7 +146,6 @@ struct SystemSpec {
   bool threadirqs = false;                 // the `threadirqs` boot option (forced on by rt and basic_rt)
   Time rt_runtime = Time::ns(950'000'000); // sched_rt_runtime_us; negative = -1 (throttling off)
   Time rt_period = Time::ns(1'000'000'000);// sched_rt_period_us
-  bool ktimers = false;                    // PREEMPT_RT: timer softirqs in ktimers/N (SCHED_FIFO 1)
   // Work a `raise_softirq: VEC` step adds when it gives no duration (10 us each by default).
   std::array<Time, NR_SOFTIRQS> softirq_costs = [] {
     std::array<Time, NR_SOFTIRQS> a{};
