@@ -177,10 +177,10 @@ bool Kernel::irq_step(Rq& rq) {
   if (f.kind == FrameKind::Nmi) {
     // nmi_enter(): +NMI_OFFSET+HARDIRQ_OFFSET; the handler; nmi_exit(): no softirqs, no preemption.
     if (f.remaining < Time()) {
-      const IrqSource& src = irqs_[static_cast<std::size_t>(f.irq)];
-      f.remaining = costs().nmi_entry + src.spec->handler.sample(irqs_[static_cast<std::size_t>(f.irq)].durations);
+      IrqSource& src = irqs_[static_cast<std::size_t>(f.irq)];
+      f.remaining = costs().nmi_entry + src.spec->handler.sample(src.durations);
       preempt_count_add(rq, NMI_OFFSET + HARDIRQ_OFFSET);
-      ++irqs_[static_cast<std::size_t>(f.irq)].count;
+      ++src.count;
     }
     if (f.remaining > Time()) {
       start_segment(rq, &f.remaining);

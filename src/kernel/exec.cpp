@@ -160,8 +160,8 @@ bool Kernel::task_step(Rq& rq, Task& p) {
     case OpCode::Sleep:
     case OpCode::SleepUntil:
     case OpCode::Periodic: {
-      std::int64_t dummy = 0;
-      std::int64_t& next = op.code == OpCode::Periodic ? p.slots[static_cast<std::size_t>(op.slot)] : dummy;
+      // Periodic keeps its next grid point in a slot of the task.
+      std::int64_t* next = op.code == OpCode::Periodic ? &p.slots[static_cast<std::size_t>(op.slot)] : nullptr;
       if (p.stage == 0) {
         Time expiry;
         if (op.code == OpCode::Sleep) {
@@ -169,11 +169,11 @@ bool Kernel::task_step(Rq& rq, Task& p) {
         } else if (op.code == OpCode::SleepUntil) {
           expiry = op.a;
         } else {
-          if (next < 0) {  // first use: the grid point phase + k*period after now
+          if (*next < 0) {  // first use: the grid point phase + k*period after now
             const Time phase = op.b, period = op.a;
-            next = now_ < phase ? phase.count() : (phase + period * ((now_ - phase) / period + 1)).count();
+            *next = now_ < phase ? phase.count() : (phase + period * ((now_ - phase) / period + 1)).count();
           }
-          expiry = Time::ns(next);
+          expiry = Time::ns(*next);
         }
         p.user_mode = false;  // clock_nanosleep() (or the kernel's own hrtimer sleep)
         p.stage = 1;
@@ -181,9 +181,9 @@ bool Kernel::task_step(Rq& rq, Task& p) {
         p.latency_expiry = expiry;
       }
       // woken: cyclictest's next period, skipping the ones already missed
-      if (op.code == OpCode::Periodic) {
-        next = (p.latency_expiry + op.a).count();
-        while (Time::ns(next) <= now_) next += op.a.count();
+      if (next) {
+        *next = (p.latency_expiry + op.a).count();
+        while (Time::ns(*next) <= now_) *next += op.a.count();
       }
       p.stage = 0;
       ++p.pc;

@@ -141,7 +141,9 @@ void Kernel::arm_next_arrival(IrqSource& src) {
 void Kernel::dispatch(const Event& e) {
   now_ = e.time;
   ++events_processed_;
-  Rq& rq = cpu_rq(e.target);
+  // A device event targets a line; the line's affinity names the CPU.
+  IrqSource* src = e.kind == EV_DEVICE_IRQ ? &irqs_[static_cast<std::size_t>(e.target)] : nullptr;
+  Rq& rq = cpu_rq(src ? src->spec->cpu : e.target);
   this_cpu_ = rq.cpu;
   account(rq);
   switch (e.kind) {
@@ -160,7 +162,15 @@ void Kernel::dispatch(const Event& e) {
       cpu_run(rq);
       break;
     case EV_DEVICE_IRQ:
-      break;  // handled in run(): the target is a line, not a CPU
+      if (src->spec->nmi) {
+        nmi_deliver(rq, e.target);
+      } else {
+        rq.line_pending[static_cast<std::size_t>(e.target)] = true;
+        raise_vector(rq, DEVICE_VECTOR);
+      }
+      arm_next_arrival(*src);
+      cpu_run(rq);
+      break;
     default:
       invariant_failed("unknown event kind");
   }
@@ -178,23 +188,6 @@ void Kernel::run() {
   while (!events_.empty()) {
     const Event e = events_.pop();
     if (e.kind == EV_END) break;
-    if (e.kind == EV_DEVICE_IRQ) {
-      IrqSource& src = irqs_[static_cast<std::size_t>(e.target)];
-      now_ = e.time;
-      ++events_processed_;
-      Rq& rq = cpu_rq(src.spec->cpu);
-      this_cpu_ = rq.cpu;
-      account(rq);
-      if (src.spec->nmi) {
-        nmi_deliver(rq, e.target);
-      } else {
-        rq.line_pending[static_cast<std::size_t>(e.target)] = true;
-        raise_vector(rq, DEVICE_VECTOR);
-      }
-      arm_next_arrival(src);
-      cpu_run(rq);
-      continue;
-    }
     dispatch(e);
   }
   now_ = end;
