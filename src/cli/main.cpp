@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/cyclictest_cmd.h"
 #include "core/error.h"
 #include "kernel/preempt_model.h"
 #include "report/json_report.h"
@@ -76,6 +77,7 @@ int cmd_models() {
 
 int main(int argc, char** argv) {
   CLI::App app{"preemptsim: simulate a workload under the Linux kernel's preemption models"};
+  app.set_help_flag("--help", "print this help");
   app.require_subcommand(1);
   std::string file, models, json_out, seed, duration;
   CLI::App* run = app.add_subcommand("run", "simulate a workload file under each model, side by side");
@@ -85,6 +87,7 @@ int main(int argc, char** argv) {
   run->add_option("--seed", seed, "seed for the random streams (overrides system.seed)");
   run->add_option("--duration", duration, "simulated time, e.g. 10s (overrides system.duration)");
   app.add_subcommand("models", "print the preemption model table");
+  CLI::App* cyclictest = preemptsim::cli::add_cyclictest_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -95,6 +98,11 @@ int main(int argc, char** argv) {
   }
   try {
     if (run->parsed()) return cmd_run(file, models, json_out, seed, duration);
+    if (cyclictest->parsed()) {
+      std::string cmdline = "cyclictest";
+      for (int i = 2; i < argc; ++i) cmdline += std::string(" ") + argv[i];
+      return preemptsim::cli::run_cyclictest(cmdline);
+    }
     return cmd_models();
   } catch (const WorkloadError& e) {
     std::cerr << e.what() << "\n";
