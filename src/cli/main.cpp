@@ -8,6 +8,7 @@
 
 #include "cli/cyclictest_cmd.h"
 #include "core/error.h"
+#include "host/host.h"
 #include "kernel/preempt_model.h"
 #include "report/json_report.h"
 #include "report/output_file.h"
@@ -88,6 +89,11 @@ int main(int argc, char** argv) {
   run->add_option("--duration", duration, "simulated time, e.g. 10s (overrides system.duration)");
   app.add_subcommand("models", "print the preemption model table");
   CLI::App* cyclictest = preemptsim::cli::add_cyclictest_command(app);
+  bool host_yaml = false;
+  std::string host_root = "/";
+  CLI::App* host = app.add_subcommand("host", "show this machine's preemption model, HZ and RT settings");
+  host->add_flag("--yaml", host_yaml, "print a matching system: block for a workload file");
+  host->add_option("--root", host_root, "read the files under this directory instead of / (for inspecting another system's tree)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -98,6 +104,11 @@ int main(int argc, char** argv) {
   }
   try {
     if (run->parsed()) return cmd_run(file, models, json_out, seed, duration);
+    if (host->parsed()) {
+      const preemptsim::HostInfo h = preemptsim::probe_host(host_root);
+      std::cout << (host_yaml ? preemptsim::host_system_yaml(h) : preemptsim::host_report(h));
+      return 0;
+    }
     if (cyclictest->parsed()) {
       std::string cmdline = "cyclictest";
       for (int i = 2; i < argc; ++i) cmdline += std::string(" ") + argv[i];
