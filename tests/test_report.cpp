@@ -334,12 +334,12 @@ TEST(Json, Tasks) {
   std::vector<std::string> keys;
   for (const auto& [k, v] : hi.items()) keys.push_back(k);
   EXPECT_EQ(keys, (std::vector<std::string>{"sched", "wakeup_latency_ns", "irq_latency_ns", "marks", "exit_ns",
-                                            "cpu_ns", "nvcsw", "nivcsw"}));
+                                            "cpu_ns", "nvcsw", "nivcsw", "migrations", "loops"}));
   EXPECT_EQ(hi["sched"], "SCHED_FIFO 50");
   const auto& lat = hi["wakeup_latency_ns"];
   keys.clear();
   for (const auto& [k, v] : lat.items()) keys.push_back(k);
-  EXPECT_EQ(keys, (std::vector<std::string>{"count", "min", "mean", "max", "p50", "p90", "p99", "p999"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"count", "min", "mean", "max", "p50", "p90", "p99", "p999", "p9999"}));
   EXPECT_EQ(lat["count"], 3);
   EXPECT_EQ(lat["min"], 4000);
   EXPECT_EQ(lat["max"], 3002000000LL);
@@ -369,7 +369,7 @@ TEST(Json, CpusAndBugs) {
   std::vector<std::string> keys;
   for (const auto& [k, v] : cpu.items()) keys.push_back(k);
   EXPECT_EQ(keys, (std::vector<std::string>{"cpu", "user_ns", "kernel_ns", "hardirq_ns", "softirq_ns", "irqthread_ns",
-                                            "sched_ns", "idle_ns", "irqs", "softirqs", "switches"}));
+                                            "sched_ns", "idle_ns", "irqs", "softirqs", "ipis", "switches"}));
   EXPECT_EQ(cpu["cpu"], 0);
   EXPECT_EQ(cpu["user_ns"], 7000000000LL);
   EXPECT_EQ(cpu["hardirq_ns"], 500000000);

@@ -4,6 +4,11 @@
 
 #include <iostream>
 
+#include <fmt/format.h>
+
+#include <sstream>
+
+#include "report/table.h"
 #include "scenario_util.h"
 
 namespace preemptsim::testing {
@@ -143,6 +148,34 @@ tasks:
     std::cout << why << "\n";
     EXPECT_EQ(task(r, "hi").wakeup_latency.max(), expected) << why;
   }
+}
+
+}  // namespace
+}  // namespace preemptsim::testing
+
+namespace preemptsim::testing {
+namespace {
+
+// The summary weighs throughput against latency per model: its figures are
+// the sums of the per-task results, relative to the first model.
+TEST(Summary, ThroughputAgainstLatency) {
+  const Scenario sc = load_example("lazy-fair-wakeup.yaml");
+  const RunResult run = simulate(sc);
+  std::ostringstream out;
+  write_table(out, run);
+  const std::string text = out.str();
+  ASSERT_NE(text.find("summary (relative to none)"), std::string::npos) << text;
+  std::uint64_t loops_none = 0, loops_full = 0;
+  for (const TaskResult& t : run.results[0].tasks) loops_none += t.loops;
+  for (const TaskResult& t : run.results[1].tasks) loops_full += t.loops;
+  std::cout << "loop iterations: none " << loops_none << ", full " << loops_full
+            << " (the sleeper runs more often when its wakeups preempt the hog)\n";
+  EXPECT_GT(loops_full, loops_none);
+  EXPECT_NE(text.find(fmt::format("{} (+0.00%)", loops_none)), std::string::npos) << text;
+  EXPECT_NE(text.find(fmt::format("{} (+{:.2f}%)", loops_full, (static_cast<double>(loops_full) / static_cast<double>(loops_none) - 1) * 100)), std::string::npos) << text;
+  for (const ModelResult& m : run.results)
+    for (const CpuResult& c : m.cpus)
+      EXPECT_EQ(c.user + c.kernel + c.hardirq + c.softirq + c.irqthread + c.sched + c.idle, sc.system.duration) << m.model;
 }
 
 }  // namespace

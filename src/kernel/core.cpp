@@ -117,6 +117,7 @@ bool Kernel::try_to_wake_up(Task& p, std::uint32_t state_mask) {
     return true;
   }
   const int cpu = select_task_rq(p);
+  if (cpu != p.cpu) ++p.nr_migrations;
   p.cpu = cpu;  // set_task_cpu()
   Rq& rq = cpu_rq(cpu);
   activate_task(rq, p, ENQUEUE_WAKEUP);
@@ -140,6 +141,7 @@ void Kernel::wake_up_new_task(Task& p) {
 // Move a queued (not running) task to another CPU and let that CPU decide.
 void Kernel::move_queued_task(Rq& src, Task& p, int dest_cpu) {
   deactivate_task(src, p, DEQUEUE_MIGRATE);
+  ++p.nr_migrations;
   p.cpu = dest_cpu;
   Rq& dst = cpu_rq(dest_cpu);
   activate_task(dst, p, ENQUEUE_MIGRATED);

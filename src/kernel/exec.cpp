@@ -204,6 +204,7 @@ bool Kernel::task_step(Rq& rq, Task& p) {
       std::int64_t& left = p.slots[static_cast<std::size_t>(op.slot)];
       const Op& begin = p.prog.ops[static_cast<std::size_t>(op.jump)];
       const bool again = begin.count >= 0 ? --left > 0 : now_ < begin.a;
+      if (op.outer) ++p.loops_done;
       p.pc = again ? op.jump + 1 : p.pc + 1;
       return false;
     }

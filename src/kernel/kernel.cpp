@@ -158,6 +158,7 @@ void Kernel::dispatch(const Event& e) {
       break;
     case EV_IPI:
       rq.ipi_in_flight = false;
+      ++rq.nr_ipis;
       raise_vector(rq, RESCHEDULE_VECTOR);
       cpu_run(rq);
       break;

@@ -32,18 +32,18 @@ OpCode simple_code(StepKind k) {
   return OpCode::Exit;
 }
 
-void emit(Program& prog, const std::vector<Step>& steps, bool user) {
+void emit(Program& prog, const std::vector<Step>& steps, bool user, int depth) {
   for (const Step& s : steps) {
     if (s.kind == StepKind::Loop) {
       const int begin = static_cast<int>(prog.ops.size());
       Op b{.code = OpCode::LoopBegin, .a = s.until, .count = s.count, .slot = prog.slots++, .step = &s};
       prog.ops.push_back(b);
-      emit(prog, s.body, user);
-      prog.ops.push_back(Op{.code = OpCode::LoopEnd, .slot = b.slot, .jump = begin, .step = &s});
+      emit(prog, s.body, user, depth + 1);
+      prog.ops.push_back(Op{.code = OpCode::LoopEnd, .slot = b.slot, .jump = begin, .outer = depth == 0, .step = &s});
       prog.ops[begin].jump = static_cast<int>(prog.ops.size());
     } else if (s.kind == StepKind::Syscall) {
       prog.ops.push_back(Op{.code = OpCode::SyscallEnter, .step = &s});
-      emit(prog, s.body, false);
+      emit(prog, s.body, false, depth + 1);
       prog.ops.push_back(Op{.code = OpCode::SyscallExit, .step = &s});
     } else {
       Op op{.code = simple_code(s.kind), .step = &s};
@@ -67,7 +67,7 @@ void emit(Program& prog, const std::vector<Step>& steps, bool user) {
 
 Program compile_program(const TaskSpec& task) {
   Program prog;
-  emit(prog, task.program, !task.kthread);
+  emit(prog, task.program, !task.kthread, 0);
   prog.ops.push_back(Op{.code = OpCode::Exit, .from_user = !task.kthread});
   return prog;
 }

@@ -29,6 +29,7 @@ struct Op {
   int slot = -1;            // loop counter or periodic state slot
   int jump = -1;            // LoopBegin: index after the matching LoopEnd; LoopEnd: its LoopBegin
   bool from_user = false;   // Sleep/SleepUntil/Periodic/Yield issued from user mode (a syscall)
+  bool outer = false;       // LoopEnd of a loop at the top of the program (its iterations are "work done")
   const Step* step = nullptr;  // where it came from (name, location); null for Exit/SyscallExit
 };
 

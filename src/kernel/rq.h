@@ -127,6 +127,7 @@ struct Rq {
   std::uint64_t progress_ops = 0;
 
   std::uint64_t nr_softirq_runs = 0;  // softirq work items completed
+  std::uint64_t nr_ipis = 0;          // reschedule IPIs taken
 
   // Hard IRQs are masked in a hard IRQ or NMI, during a switch, and under
   // local_irq_disable(); a softirq run has them enabled.

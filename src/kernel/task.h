@@ -106,6 +106,8 @@ class Task {
   Time sum_exec_runtime;
   std::uint64_t nvcsw = 0;
   std::uint64_t nivcsw = 0;
+  std::uint64_t nr_migrations = 0;   // se.nr_migrations
+  std::uint64_t loops_done = 0;      // iterations of its top-level loops
   bool is_idle() const { return spec == nullptr; }
   const Op& op() const { return prog.ops[static_cast<std::size_t>(pc)]; }
 };

@@ -24,6 +24,7 @@ ordered_json latency_json(const LatencyHistogram& h) {
   j["p90"] = h.percentile(0.90).count();
   j["p99"] = h.percentile(0.99).count();
   j["p999"] = h.percentile(0.999).count();
+  j["p9999"] = h.percentile(0.9999).count();
   return j;
 }
 
@@ -46,6 +47,8 @@ ordered_json task_json(const TaskResult& t) {
   j["cpu_ns"] = t.cpu_time.count();
   j["nvcsw"] = t.nvcsw;
   j["nivcsw"] = t.nivcsw;
+  j["migrations"] = t.migrations;
+  j["loops"] = t.loops;
   return j;
 }
 
@@ -61,6 +64,7 @@ ordered_json cpu_json(const CpuResult& c) {
   j["idle_ns"] = c.idle.count();
   j["irqs"] = c.irqs;
   j["softirqs"] = c.softirqs;
+  j["ipis"] = c.ipis;
   j["switches"] = c.switches;
   return j;
 }

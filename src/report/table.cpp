@@ -141,8 +141,10 @@ Section task_section(const RunResult& r, const TaskKey& key) {
   latency("latency min", [](const LatencyHistogram& h) { return h.min(); });
   latency("latency avg", [](const LatencyHistogram& h) { return h.mean(); });
   latency("latency p50", [](const LatencyHistogram& h) { return h.percentile(0.50); });
+  latency("latency p90", [](const LatencyHistogram& h) { return h.percentile(0.90); });
   latency("latency p99", [](const LatencyHistogram& h) { return h.percentile(0.99); });
   latency("latency p99.9", [](const LatencyHistogram& h) { return h.percentile(0.999); });
+  latency("latency p99.99", [](const LatencyHistogram& h) { return h.percentile(0.9999); });
   latency("latency max", [](const LatencyHistogram& h) { return h.max(); });
   // timerlat's split: expiry -> the hrtimer callback (IRQ latency).
   row("irq latency p99", [](const TaskResult& x) {
@@ -153,6 +155,8 @@ Section task_section(const RunResult& r, const TaskKey& key) {
   });
   row("exit", [](const TaskResult& x) { return x.exit ? format_time_short(*x.exit) : "-"; });
   row("cpu time", [](const TaskResult& x) { return format_time_short(x.cpu_time); });
+  row("loops", [](const TaskResult& x) { return fmt::format("{}", x.loops); });
+  row("migrations", [](const TaskResult& x) { return fmt::format("{}", x.migrations); });
   row("switches vol/invol",
       [](const TaskResult& x) { return fmt::format("{}/{}", x.nvcsw, x.nivcsw); });
 
@@ -170,6 +174,49 @@ Section task_section(const RunResult& r, const TaskKey& key) {
       return fmt::format("n={} last {}", it->second.size(), format_time_short(it->second.back()));
     });
   }
+  return s;
+}
+
+// Per model, the throughput the workload got against the latency it saw,
+// each relative to the first model: the trade-off the models make.
+Section summary_section(const RunResult& r) {
+  Section s;
+  s.title = "summary (relative to " + (r.results.empty() ? std::string("-") : r.results.front().model) + ")";
+  struct Totals {
+    Time work, overhead, worst;
+    std::uint64_t loops = 0, switches = 0;
+  };
+  std::vector<Totals> t;
+  for (const ModelResult& m : r.results) {
+    Totals x;
+    for (const TaskResult& task : m.tasks) {
+      x.work += task.cpu_time;
+      x.loops += task.loops;
+      x.switches += task.nvcsw + task.nivcsw;
+      if (task.wakeup_latency.count()) x.worst = std::max(x.worst, task.wakeup_latency.max());
+    }
+    for (const CpuResult& c : m.cpus) x.overhead += c.hardirq + c.softirq + c.irqthread + c.sched;
+    t.push_back(x);
+  }
+  auto rel = [](double a, double b) { return b > 0 ? fmt::format("{:+.2f}%", (a / b - 1.0) * 100.0) : std::string("-"); };
+  auto row = [&](std::string label, auto f) {
+    Row rw{std::move(label), {}};
+    for (std::size_t i = 0; i < t.size(); ++i) rw.cells.push_back(f(t[i], t.front()));
+    s.rows.push_back(std::move(rw));
+  };
+  const Time capacity = r.duration * r.cpus;
+  row("task CPU time", [&](const Totals& x, const Totals&) { return fmt::format("{} ({})", format_time_short(x.work), percent(x.work, capacity)); });
+  row("throughput", [&](const Totals& x, const Totals& f) { return rel(static_cast<double>(x.work.count()), static_cast<double>(f.work.count())); });
+  row("loop iterations", [&](const Totals& x, const Totals& f) {
+    return fmt::format("{} ({})", x.loops, rel(static_cast<double>(x.loops), static_cast<double>(f.loops)));
+  });
+  row("kernel overhead", [&](const Totals& x, const Totals&) { return fmt::format("{} ({})", format_time_short(x.overhead), percent(x.overhead, capacity)); });
+  row("task switches", [&](const Totals& x, const Totals&) { return fmt::format("{}", x.switches); });
+  row("worst latency", [&](const Totals& x, const Totals& f) {
+    if (x.worst == Time()) return std::string("-");
+    return fmt::format("{} (x{:.3g})", format_time_short(x.worst),
+                       f.worst > Time() ? static_cast<double>(x.worst.count()) / static_cast<double>(f.worst.count()) : 0.0);
+  });
   return s;
 }
 
@@ -207,6 +254,7 @@ Section cpu_section(const RunResult& r, int cpu) {
   row("irqs", [](const CpuResult& x) { return fmt::format("{}", x.irqs); });
   row("softirq runs", [](const CpuResult& x) { return fmt::format("{}", x.softirqs); });
   row("context switches", [](const CpuResult& x) { return fmt::format("{}", x.switches); });
+  row("IPIs received", [](const CpuResult& x) { return fmt::format("{}", x.ipis); });
   return s;
 }
 
@@ -218,6 +266,7 @@ void write_table(std::ostream& out, const RunResult& r) {
                                  r.cpus == 1 ? "" : "s", r.hz);
 
   std::vector<Section> sections;
+  if (!r.results.empty()) sections.push_back(summary_section(r));
   for (const TaskKey& k : task_keys(r)) sections.push_back(task_section(r, k));
   std::vector<int> cpus;
   for (const ModelResult& m : r.results)

@@ -29,6 +29,8 @@ ModelResult simulate_model(const Scenario& scenario, const PreemptModel& model, 
     tr.cpu_time = t.sum_exec_runtime;
     tr.nvcsw = t.nvcsw;
     tr.nivcsw = t.nivcsw;
+    tr.migrations = t.nr_migrations;
+    tr.loops = t.loops_done;
     r.tasks.push_back(std::move(tr));
   }
   for (const Rq& rq : kernel.rqs()) {
@@ -40,6 +42,7 @@ ModelResult simulate_model(const Scenario& scenario, const PreemptModel& model, 
     c.softirq = rq.time[static_cast<std::size_t>(CpuTime::Softirq)];
     c.irqthread = rq.time[static_cast<std::size_t>(CpuTime::IrqThread)];
     c.softirqs = rq.nr_softirq_runs;
+    c.ipis = rq.nr_ipis;
     c.sched = rq.time[static_cast<std::size_t>(CpuTime::Sched)];
     c.idle = rq.time[static_cast<std::size_t>(CpuTime::Idle)];
     c.irqs = rq.nr_irqs;

@@ -22,6 +22,8 @@ struct TaskResult {
   Time cpu_time;                     // on-CPU time (user + kernel, excluding IRQs it suffered)
   std::uint64_t nvcsw = 0;           // voluntary switches (blocked)
   std::uint64_t nivcsw = 0;          // involuntary switches (preempted)
+  std::uint64_t migrations = 0;      // moves to another CPU (wakeup placement, push/pull)
+  std::uint64_t loops = 0;           // iterations of its top-level loops completed
 };
 
 struct CpuResult {
@@ -29,6 +31,7 @@ struct CpuResult {
   Time user, kernel, hardirq, softirq, irqthread, sched, idle;  // sums to the simulated duration
   std::uint64_t irqs = 0;                   // hard interrupts taken (tick, timers, IPIs, devices, NMIs)
   std::uint64_t softirqs = 0;               // softirq work items run (in any context)
+  std::uint64_t ipis = 0;                   // reschedule IPIs received
   std::uint64_t switches = 0;               // context switches performed
 };
 
