@@ -36,6 +36,7 @@ TEST(NetRxStorm, NonRtWaitsForHandlerAndSoftirqBasicRtForSoftirqRtForNeither) {
   // basic_rt threads the handler (no 20 us hard IRQ in the way) but not the softirq.
   EXPECT_GE(basic.wakeup_latency.max(), net_rx);
   EXPECT_GE(full.irq_latency.max(), handler) << "the timer IRQ waited for eth0's hard handler";
+  EXPECT_GE(basic.irq_latency.max(), handler) << "non-RT irq_forced_thread_fn() runs the handler with IRQs off";
   EXPECT_LT(rt.irq_latency.max(), Time::ns(5'000)) << "threaded: the hard part is only the wakeup";
 }
 
@@ -79,15 +80,40 @@ TEST(IrqAffinity, TheIsolatedCpuSeesOnlyItsOwnTimer) {
   EXPECT_GT(task(run_model(sc, "full"), "cyclic0").wakeup_latency.max(), Time::ns(20'000)) << "cyclic0 waits behind the storm";
 }
 
-TEST(RtThrottling, FairTaskGetsTheRestOfEachPeriod) {
+// 6.12+ default: the deferred fair server gives starved fair tasks its
+// 50 ms per 1 s, at the end of each period, ahead of the RT spinner.
+TEST(RtBandwidth, FairServerServesTheStarvedFairTask) {
   const Scenario sc = load_example("rt-throttling.yaml");
+  ASSERT_EQ(sc.system.rt_bandwidth, SystemSpec::RtBandwidth::FairServer);
+  const ModelResult r = run_model(sc, "full");
+  const std::int64_t periods = sc.system.duration / sc.system.fair_server_period;
+  const Time expected = sc.system.fair_server_runtime * periods;
+  const Time tick = Time::ns(1'000'000'000 / sc.system.hz);
+  const Time other = task(r, "other").cpu_time;
+  // The served window is the last 50 ms of the period: inside it, the
+  // switch into the fair task and the tick interrupts are not fair time.
+  const Costs& c = sc.system.costs;
+  const Time overhead = c.context_switch + (c.irq_entry + c.tick + c.irq_exit) * (sc.system.fair_server_runtime / tick + 1);
+  std::cout << "fair server: other got " << format_time(other) << "; expected " << periods << " periods x (runtime "
+            << format_time(sc.system.fair_server_runtime) << " - switch and ticks inside it " << format_time(overhead)
+            << ") = " << format_time((sc.system.fair_server_runtime - overhead) * periods) << "\n";
+  EXPECT_GE(other, (sc.system.fair_server_runtime - overhead) * periods);
+  EXPECT_LE(other, expected + tick * periods);
+  EXPECT_EQ(task(r, "spinner").nivcsw, static_cast<std::uint64_t>(periods)) << "set aside once per period";
+}
+
+// CONFIG_RT_GROUP_SCHED (or up to 6.11): RT throttling gives the same share,
+// noticed at the tick after 950 ms of RT time.
+TEST(RtBandwidth, ThrottlingGivesTheRestOfEachPeriod) {
+  Scenario sc = load_example("rt-throttling.yaml");
+  sc.system.rt_bandwidth = SystemSpec::RtBandwidth::Throttle;
   const ModelResult r = run_model(sc, "full");
   const std::int64_t periods = sc.system.duration / sc.system.rt_period;
   const Time share = sc.system.rt_period - sc.system.rt_runtime;
   const Time tick = Time::ns(1'000'000'000 / sc.system.hz);
   const Time expected = share * periods;
   const Time other = task(r, "other").cpu_time;
-  std::cout << "other: " << format_time(other) << " of CPU; expected " << periods << " periods x (" << format_time(sc.system.rt_period) << " - "
+  std::cout << "throttling: other got " << format_time(other) << "; expected " << periods << " periods x (" << format_time(sc.system.rt_period) << " - "
             << format_time(sc.system.rt_runtime) << ") = " << format_time(expected)
             << ", less up to one tick per period (throttling is noticed at the tick)\n";
   EXPECT_LE(other, expected);
@@ -95,11 +121,13 @@ TEST(RtThrottling, FairTaskGetsTheRestOfEachPeriod) {
   EXPECT_EQ(task(r, "spinner").nivcsw, static_cast<std::uint64_t>(periods)) << "switched out once per throttle";
 }
 
-TEST(RtThrottling, MinusOneDisablesIt) {
+TEST(RtBandwidth, EitherMechanismCanBeTurnedOff) {
   Scenario sc = load_example("rt-throttling.yaml");
+  sc.system.fair_server_runtime = Time();
+  EXPECT_EQ(task(run_model(sc, "full"), "other").cpu_time, Time()) << "fair server runtime 0: the spinner starves SCHED_OTHER";
+  sc.system.rt_bandwidth = SystemSpec::RtBandwidth::Throttle;
   sc.system.rt_runtime = Time::ns(-1);
-  const ModelResult r = run_model(sc, "full");
-  EXPECT_EQ(task(r, "other").cpu_time, Time()) << "a SCHED_FIFO spinner starves SCHED_OTHER";
+  EXPECT_EQ(task(run_model(sc, "full"), "other").cpu_time, Time()) << "sched_rt_runtime_us -1: no throttling";
 }
 
 TEST(Nmi, NotStoppedByLocalIrqDisable) {

@@ -43,12 +43,7 @@ void Kernel::resched_curr(Rq& rq) { __resched_curr(rq, false); }
 void Kernel::resched_curr_lazy(Rq& rq) { __resched_curr(rq, model_.lazy); }
 
 void Kernel::activate_task(Rq& rq, Task& p, int flags) {
-  // start_rt_bandwidth(): the first RT task on a CPU starts its period timer.
-  if (p.prio < MAX_RT_PRIO && !rq.rt_period_active && scenario_.system.rt_runtime >= Time() &&
-      scenario_.system.rt_runtime < scenario_.system.rt_period) {
-    rq.rt_period_active = true;
-    hrtimer_start(rq, scenario_.system.rt_period * (now_ / scenario_.system.rt_period + 1), HrTimerKind::RtPeriod, nullptr);
-  }
+  bandwidth_enqueue(rq, p);
   p.sched_class->enqueue_task(*this, rq, p, flags);
   p.on_rq = true;
   ++rq.nr_running;
@@ -100,6 +95,8 @@ int Kernel::select_task_rq(const Task& p) const {
 // wakeup_preempt(): same class -> the class decides; a higher class -> resched_curr().
 void Kernel::wakeup_preempt(Rq& rq, Task& p) {
   Task& curr = *rq.curr;
+  // A fair task served by the fair server runs at deadline priority.
+  if (rq.fs_active && curr.sched_class == &fair_sched_class && p.sched_class == &rt_sched_class) return;
   if (p.sched_class == curr.sched_class)
     p.sched_class->wakeup_preempt(*this, rq, p);
   else if (sched_class_above(p.sched_class, curr.sched_class))
@@ -187,7 +184,11 @@ Task* Kernel::pick_next_task(Rq& rq, Task& prev) {
     }
   }
   if (steal) move_queued_task(cpu_rq(steal->cpu), *steal, rq.cpu);
-  for (const SchedClass* c : {&rt_sched_class, &fair_sched_class, &idle_sched_class}) {
+  // An active fair server is a deadline entity: fair tasks go before RT.
+  static const SchedClass* const kOrder[] = {&rt_sched_class, &fair_sched_class, &idle_sched_class};
+  static const SchedClass* const kServed[] = {&fair_sched_class, &rt_sched_class, &idle_sched_class};
+  const bool served = rq.fs_active && rq.cfs.nr_queued;
+  for (const SchedClass* c : served ? kServed : kOrder) {
     if (Task* p = c->pick_task(*this, rq)) {
       if (p != &prev) {
         prev.sched_class->put_prev_task(*this, rq, prev);

@@ -132,21 +132,11 @@ void Kernel::irq_handler_end(Rq& rq, IrqFrame& f) {
           case HrTimerKind::WheelTimeout:  // expired wheel timer: TIMER_SOFTIRQ runs process_timeout()
             raise_timer_softirq(rq, SoftirqWork{TIMER_SOFTIRQ, costs().hrtimer_wakeup, t.task});
             break;
-          case HrTimerKind::RtPeriod: {  // sched_rt_period_timer() -> do_sched_rt_period_timer()
-            const Time runtime = scenario_.system.rt_runtime;
-            rq.rt_time = rq.rt_time > runtime ? rq.rt_time - runtime : Time();
-            if (rq.rt_throttled && rq.rt_time < runtime) {
-              rq.rt_throttled = false;
-              trace(rq, "rt_unthrottle", rq.curr);
-              if (rq.rt.rt_nr_running) resched_curr(rq);
-            }
-            // the timer goes idle once there is nothing left to account
-            if (rq.rt.rt_nr_running || rq.rt_time > Time())
-              hrtimer_start(rq, t.expires + scenario_.system.rt_period, HrTimerKind::RtPeriod, nullptr);
-            else
-              rq.rt_period_active = false;
+          case HrTimerKind::RtPeriod:
+          case HrTimerKind::FairServerPeriod:
+          case HrTimerKind::FairServerDefer:
+            bandwidth_timer(rq, t);
             break;
-          }
         }
       }
       f.expired.clear();

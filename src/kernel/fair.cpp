@@ -89,6 +89,7 @@ class FairSchedClass final : public SchedClass {
     const std::int64_t delta = (k.now() - se.exec_start).count();
     if (delta <= 0) return;
     se.exec_start = k.now();
+    k.fair_server_update(rq, Time::ns(delta));
     const std::int64_t dv = calc_delta_fair(delta, se);
     if (curr->on_rq) cfs.sum_w_vruntime += static_cast<__int128>(dv) * se.weight;
     se.vruntime += dv;
@@ -144,6 +145,7 @@ class FairSchedClass final : public SchedClass {
     if (cfs.curr == &p) cfs.curr = nullptr;
     --cfs.nr_queued;
     if (cfs.sum_weight == 0) cfs.zero_vruntime = V;
+    if (cfs.nr_queued == 0) k.fair_server_stop(rq);
   }
 
   // yield_task_fair(): push the deadline out by one slice.

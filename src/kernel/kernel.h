@@ -59,8 +59,11 @@ class Kernel {
   bool force_irqthreads() const { return model_.force_irqthreads || scenario_.system.threadirqs; }
   // PREEMPT_RT's softirq rules: BH-disable is a local lock, softirqs run in task context.
   bool rt_softirqs() const { return model_.rt_softirqs; }
-  // RT throttling (update_curr_rt(), sched_rt_runtime_exceeded()); false when disabled.
+  // bandwidth.cpp: RT throttling (update_curr_rt(), sched_rt_runtime_exceeded())
+  // and the fair deadline server (dl_server_update(), the deferred start).
   void update_curr_rt(Rq& rq);
+  void fair_server_update(Rq& rq, Time delta);
+  void fair_server_stop(Rq& rq);
   std::uint64_t events_processed() const { return events_processed_; }
   int smp_processor_id() const { return this_cpu_; }
   Rq& cpu_rq(int cpu) { return rqs_[static_cast<std::size_t>(cpu)]; }
@@ -133,6 +136,8 @@ class Kernel {
 
   // hrtimer.cpp: per-CPU hrtimers, the clock event and the tick
   void hrtimer_start(Rq& rq, Time expires, HrTimerKind kind, Task* task);
+  void bandwidth_timer(Rq& rq, const HrTimer& t);
+  void bandwidth_enqueue(Rq& rq, const Task& p);
   void clockevent_reprogram(Rq& rq);
   void tick_restart(Rq& rq);
   void sched_tick(Rq& rq);

@@ -40,7 +40,7 @@ struct CfsRq {
 enum Vector : std::uint8_t { RESCHEDULE_VECTOR = 0, LOCAL_TIMER_VECTOR = 1, DEVICE_VECTOR = 2, NR_VECTORS };
 const char* vector_name(Vector v);
 
-enum class HrTimerKind : std::uint8_t { Tick, SleepWakeup, WheelTimeout, RtPeriod };
+enum class HrTimerKind : std::uint8_t { Tick, SleepWakeup, WheelTimeout, RtPeriod, FairServerPeriod, FairServerDefer };
 struct HrTimer {
   Time expires;
   std::uint64_t seq = 0;
@@ -99,6 +99,13 @@ struct Rq {
   Time rt_time;
   bool rt_throttled = false;
   bool rt_period_active = false;      // the period timer runs while RT tasks are around
+  // the fair deadline server (dl_server), deferred: fair execution in the
+  // current period consumes its runtime; what is left is served at the
+  // zero-laxity point, ahead of RT tasks
+  bool fs_period_active = false;
+  bool fs_active = false;
+  Time fs_window_end;
+  Time fs_fair_time;
   bool switching = false;             // in context_switch(): rq lock held, IRQs off
   Task* switch_prev = nullptr;
   Time switch_remaining;

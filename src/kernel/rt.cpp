@@ -76,23 +76,4 @@ const SchedClass& rt_sched_class = rt_class_instance;  // DEFINE_SCHED_CLASS(rt)
 
 int sched_rr_timeslice_ticks(const Kernel& k) { return rr_timeslice_ticks(k); }
 
-// update_curr_rt() + sched_rt_runtime_exceeded(): RT time on this CPU beyond
-// sched_rt_runtime_us in the period throttles the rt_rq until the period
-// timer (do_sched_rt_period_timer()) gives the runtime back.
-void Kernel::update_curr_rt(Rq& rq) {
-  Task& curr = *rq.curr;
-  if (curr.sched_class != &rt_sched_class) return;
-  const Time delta = now_ - curr.se.exec_start;
-  if (delta <= Time()) return;
-  curr.se.exec_start = now_;
-  const Time runtime = scenario_.system.rt_runtime;
-  if (runtime < Time() || runtime >= scenario_.system.rt_period) return;
-  rq.rt_time += delta;
-  if (!rq.rt_throttled && rq.rt_time > runtime) {
-    rq.rt_throttled = true;
-    trace(rq, "sched: RT throttling activated", &curr);
-    resched_curr(rq);
-  }
-}
-
 }  // namespace preemptsim

@@ -189,8 +189,9 @@ bool Kernel::ksoftirqd_step(Rq& rq, Task& p) {
 }
 
 // irq_thread(): wait for IRQTF_RUNTHREAD, then irq_forced_thread_fn():
-// local_bh_disable(); the handler; local_bh_enable() (which runs the
-// softirqs the handler raised, in this thread).
+// local_bh_disable(); on non-RT kernels also local_irq_disable(); the
+// handler; then local_bh_enable(), which runs the softirqs the handler
+// raised, in this thread.
 bool Kernel::irq_thread_step(Rq& rq, Task& p) {
   IrqSource& src = irqs_[static_cast<std::size_t>(p.irq)];
   switch (p.stage) {
@@ -201,10 +202,12 @@ bool Kernel::irq_thread_step(Rq& rq, Task& p) {
         return false;
       }
       --p.irq_thread_pending;
-      if (rt_softirqs())
+      if (rt_softirqs()) {
         ++p.softirq_disable_cnt;
-      else
+      } else {
         preempt_count_add(rq, SOFTIRQ_DISABLE_OFFSET);
+        rq.irqs_off = true;
+      }
       p.remaining = src.spec->handler.sample(src.durations);
       p.stage = 1;
       return false;
@@ -215,6 +218,7 @@ bool Kernel::irq_thread_step(Rq& rq, Task& p) {
       }
       p.remaining = Time::ns(-1);
       for (const SoftirqRaise& r : src.spec->softirqs) raise_softirq(rq, SoftirqWork{r.vec, r.duration.sample(src.durations), nullptr});
+      if (!rt_softirqs()) rq.irqs_off = false;
       p.stage = 0;
       local_bh_enable(rq, p);
       return false;

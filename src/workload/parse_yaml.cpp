@@ -81,7 +81,7 @@ SystemSpec default_system() {
 SystemSpec parse_system(const Reader& r, const Field& f) {
   SystemSpec sys = default_system();
   for (const Field& e : r.map(f, "system", {"cpus", "hz", "models", "duration", "seed", "costs", "threadirqs",
-                                            "rt_runtime", "rt_period", "softirq_costs"})) {
+                                            "rt_bandwidth", "rt_runtime", "rt_period", "fair_server", "softirq_costs"})) {
     if (e.key == "cpus") {
       sys.cpus = static_cast<int>(r.integer(e, 1, kMaxCpus));
     } else if (e.key == "hz") {
@@ -105,6 +105,17 @@ SystemSpec parse_system(const Reader& r, const Field& f) {
         sys.rt_runtime = Time::ns(-1);
       else
         sys.rt_runtime = r.duration(e, Time(), "at least 0 (or -1 to disable RT throttling)");
+    } else if (e.key == "rt_bandwidth") {
+      const std::string v = e.value.IsScalar() ? e.value.Scalar() : std::string();
+      if (v == "fair_server") sys.rt_bandwidth = SystemSpec::RtBandwidth::FairServer;
+      else if (v == "throttle") sys.rt_bandwidth = SystemSpec::RtBandwidth::Throttle;
+      else r.fail(e, fmt::format("rt_bandwidth is 'fair_server' (6.12+, the default) or 'throttle' (CONFIG_RT_GROUP_SCHED or up to 6.11), got {}", describe(e.value)));
+    } else if (e.key == "fair_server") {
+      for (const Field& k : r.map(e, "fair_server", {"runtime", "period"})) {
+        if (k.key == "runtime") sys.fair_server_runtime = r.duration(k, Time(), "at least 0");
+        else sys.fair_server_period = r.duration(k, Time::ns(1), "more than 0");
+      }
+      if (sys.fair_server_runtime > sys.fair_server_period) r.fail(e, "the fair server's runtime cannot exceed its period");
     } else if (e.key == "rt_period") {
       sys.rt_period = r.duration(e, Time::ns(1), "more than 0");
     } else if (e.key == "softirq_costs") {

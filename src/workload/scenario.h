@@ -144,8 +144,14 @@ struct SystemSpec {
   std::uint64_t seed = 1;
   Costs costs;
   bool threadirqs = false;                 // the `threadirqs` boot option (forced on by rt and basic_rt)
-  Time rt_runtime = Time::ns(950'000'000); // sched_rt_runtime_us; negative = -1 (throttling off)
-  Time rt_period = Time::ns(1'000'000'000);// sched_rt_period_us
+  // How RT tasks are kept from starving the rest: the fair deadline server
+  // (6.12+, the default without CONFIG_RT_GROUP_SCHED) or classic RT
+  // throttling (CONFIG_RT_GROUP_SCHED, or kernels up to 6.11).
+  enum class RtBandwidth : std::uint8_t { FairServer, Throttle } rt_bandwidth = RtBandwidth::FairServer;
+  Time rt_runtime = Time::ns(950'000'000); // throttle: sched_rt_runtime_us; negative = -1 (off)
+  Time rt_period = Time::ns(1'000'000'000);// throttle: sched_rt_period_us
+  Time fair_server_runtime = Time::ns(50'000'000);    // fair_server/cpuN/runtime (0 = off)
+  Time fair_server_period = Time::ns(1'000'000'000);  // fair_server/cpuN/period
   // Work a `raise_softirq: VEC` step adds when it gives no duration (10 us each by default).
   std::array<Time, NR_SOFTIRQS> softirq_costs = [] {
     std::array<Time, NR_SOFTIRQS> a{};
