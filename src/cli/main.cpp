@@ -64,13 +64,14 @@ int cmd_run(const std::string& file, const std::string& models, const std::strin
 }
 
 int cmd_models() {
-  std::cout << fmt::format("{:<10} {:<22} {:<13} {:<13} {:<16} {:<13} {:<5} {:<8} {}\n", "model", "kconfig", "cond_resched",
-                           "might_resched", "preempt_schedule", "irqentry_exit", "lazy", "rt_locks", "irqthreads");
+  std::cout << fmt::format("{:<10} {:<22} {:<13} {:<13} {:<16} {:<13} {:<5} {:<8} {:<10} {}\n", "model", "kconfig", "cond_resched",
+                           "might_resched", "preempt_schedule", "irqentry_exit", "lazy", "rt_locks", "irqthreads", "softirqs");
   auto c = [](Call x) { return x == Call::Real ? "real" : "nop"; };
   for (const PreemptModel& m : preempt_models())
-    std::cout << fmt::format("{:<10} {:<22} {:<13} {:<13} {:<16} {:<13} {:<5} {:<8} {}\n", m.name, m.kconfig, c(m.cond_resched),
+    std::cout << fmt::format("{:<10} {:<22} {:<13} {:<13} {:<16} {:<13} {:<5} {:<8} {:<10} {}\n", m.name, m.kconfig, c(m.cond_resched),
                              c(m.might_resched), c(m.preempt_schedule), c(m.irqentry_exit_cond_resched), m.lazy ? "yes" : "no",
-                             m.rt_locks ? "yes" : "no", m.force_irqthreads ? "forced" : "no");
+                             m.rt_locks ? "yes" : "no", m.force_irqthreads ? "forced" : "no",
+                             m.rt_softirqs ? "in tasks" : "at irq_exit");
   return 0;
 }
 

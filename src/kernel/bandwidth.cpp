@@ -9,8 +9,11 @@
 namespace preemptsim {
 
 namespace {
+// sched_rt_runtime_exceeded(): no throttling at RUNTIME_INF (-1), when the
+// runtime covers the period, or at runtime 0 (the kernel then resets rt_time
+// instead: "replenishment is a joke").
 bool throttling(const SystemSpec& s) {
-  return s.rt_bandwidth == SystemSpec::RtBandwidth::Throttle && s.rt_runtime >= Time() && s.rt_runtime < s.rt_period;
+  return s.rt_bandwidth == SystemSpec::RtBandwidth::Throttle && s.rt_runtime > Time() && s.rt_runtime < s.rt_period;
 }
 bool fair_server(const SystemSpec& s) {
   return s.rt_bandwidth == SystemSpec::RtBandwidth::FairServer && s.fair_server_runtime > Time();

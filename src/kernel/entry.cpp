@@ -65,11 +65,11 @@ void Kernel::irq_deliver(Rq& rq) {
   for (Observer* o : observers_) o->on_irq_entry(now_, rq.cpu, v);
 }
 
-// An NMI is taken whatever the IRQ state; one arriving during another is
-// latched and taken after it.
+// An NMI is taken whatever the IRQ state; x86 latches one NMI arriving
+// during another and takes it after; further ones are lost.
 void Kernel::nmi_deliver(Rq& rq, int irq) {
   if (!rq.irq_stack.empty() && rq.irq_stack.back().kind == FrameKind::Nmi) {
-    ++rq.nmi_pending;
+    rq.nmi_pending = 1;
     return;
   }
   if (rq.seg_active) segment_interrupt(rq);
@@ -147,8 +147,8 @@ void Kernel::irq_handler_end(Rq& rq, IrqFrame& f) {
       break;
     case DEVICE_VECTOR: {
       IrqSource& src = irqs_[static_cast<std::size_t>(f.irq)];
-      if (f.threaded) {  // irq_default_primary_handler() -> __irq_wake_thread()
-        ++src.thread->irq_thread_pending;
+      if (f.threaded) {  // irq_default_primary_handler() -> __irq_wake_thread(): IRQTF_RUNTHREAD is a bit,
+        src.thread->irq_thread_pending = 1;  // so interrupts before the thread runs merge into one run
         try_to_wake_up(*src.thread, TASK_INTERRUPTIBLE);
       } else {
         for (const SoftirqRaise& r : src.spec->softirqs) raise_softirq(rq, SoftirqWork{r.vec, r.duration.sample(src.durations), nullptr});

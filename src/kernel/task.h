@@ -94,7 +94,7 @@ class Task {
   // kernel threads the kernel itself creates
   enum class Kthread : std::uint8_t { None, Ksoftirqd, Ktimers, IrqThread } kthread_kind = Kthread::None;
   int irq = -1;                  // IrqThread: the scenario irq it serves
-  int irq_thread_pending = 0;    // IrqThread: handler runs owed (IRQTF_RUNTHREAD)
+  int irq_thread_pending = 0;    // IrqThread: IRQTF_RUNTHREAD (0 or 1)
   std::vector<SoftirqWork> softirq_work;  // PREEMPT_RT: softirqs run in this task's context
   std::size_t softirq_next = 0;
   bool in_softirq_work = false;

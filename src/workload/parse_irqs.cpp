@@ -53,6 +53,7 @@ Arrival parse_arrival(const Reader& r, const Field& f) {
       if (k.key == "jitter") a.jitter = r.duration(k, Time(), "at least 0");
     }
     if (!has_period) r.fail(e, "a periodic arrival needs 'period'");
+    if (a.jitter >= a.period) r.fail(e, "jitter must be below the period (arrivals must stay in order)");
   } else if (e.key == "poisson") {
     a.kind = Arrival::Kind::Poisson;
     bool has_rate = false;

@@ -129,7 +129,7 @@ struct Costs {
   Time irq_entry = Time::ns(500);         // vector entry to handler start
   Time irq_exit = Time::ns(500);          // handler end to return (before softirqs/preemption check)
   Time hrtimer_wakeup = Time::ns(1000);   // per expired sleep timer: hrtimer_wakeup -> try_to_wake_up
-  Time tick = Time::ns(1000);             // tick_sched_timer -> sched_tick and friends
+  Time tick = Time::ns(1000);             // the tick's handler (tick_nohz_handler) -> sched_tick and friends
   Time ipi_latency = Time::ns(1000);      // send to arrival of a reschedule IPI
   Time ipi_handler = Time::ns(500);       // scheduler_ipi()
   Time irq_thread_wake = Time::ns(500);   // forced-threaded primary handler: irq_default_primary_handler + wake
