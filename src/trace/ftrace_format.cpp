@@ -16,8 +16,6 @@ namespace {
 constexpr int X86_LOCAL_TIMER_VECTOR = 0xec;
 constexpr int X86_RESCHEDULE_VECTOR = 0xfd;
 
-std::string cmdline(const Task& p) { return p.pid == 0 ? "<idle>" : p.comm; }
-
 // The %p of an hrtimer: a stable made-up address per timer (hashed like the
 // kernel's %p, but deterministic): the CPU's tick_sched, a sleeper's
 // hrtimer_sleeper, the rt_bandwidth's period timer.
@@ -52,6 +50,8 @@ char delay_mark(Time gap) {
   return ' ';
 }
 }  // namespace
+
+std::string ftrace_comm(const Task& p) { return p.pid == 0 ? "<idle>" : p.comm; }
 
 std::string ftrace_flags(const Rq& rq) {
   const std::uint32_t pc = rq.preempt_count;
@@ -130,7 +130,7 @@ void FtraceEventSource::add(Time t, const Rq& rq, const Task& current, const cha
   e.t = t;
   e.cpu = rq.cpu;
   e.pid = current.pid;
-  e.comm = cmdline(current);
+  e.comm = ftrace_comm(current);
   e.flags = ftrace_flags(rq);
   e.event = event;
   e.fields = std::move(fields);

@@ -26,6 +26,8 @@ struct FtraceEntry {
   std::string fields; // "prev_comm=lo prev_pid=1001 ..."
 };
 
+// The task column's name: the comm, "<idle>" for pid 0 (trace_find_cmdline()).
+std::string ftrace_comm(const Task& p);
 // The latency-format flag columns of trace_print_lat_fmt(): irqs-off/BH-off,
 // need-resched, hardirq/softirq, preempt depth (hex, '.' for 0), migrate-disable.
 std::string ftrace_flags(const Rq& rq);

@@ -91,7 +91,7 @@ void LatencyTracer::on_section(Time t, const Rq& rq, Section kind, bool off, con
     s.started_at = site.str();
     s.entries.clear();
     s.dropped = 0;
-    s.entries.push_back(FtraceEntry{t, rq.cpu, rq.curr->pid, rq.curr->comm, ftrace_flags(rq), s.started_at, ""});
+    s.entries.push_back(FtraceEntry{t, rq.cpu, rq.curr->pid, ftrace_comm(*rq.curr), ftrace_flags(rq), s.started_at, ""});
     return;
   }
   if (!s.open) return;
@@ -105,7 +105,7 @@ void LatencyTracer::on_section(Time t, const Rq& rq, Section kind, bool off, con
   tr.task = task_line(*rq.curr);
   tr.started_at = s.started_at;
   tr.ended_at = site.str();
-  s.entries.push_back(FtraceEntry{t, rq.cpu, rq.curr->pid, rq.curr->comm, ftrace_flags(rq), tr.ended_at, ""});
+  s.entries.push_back(FtraceEntry{t, rq.cpu, rq.curr->pid, ftrace_comm(*rq.curr), ftrace_flags(rq), tr.ended_at, ""});
   tr.entries = std::move(s.entries);
   tr.entries_dropped = s.dropped;
   s.entries.clear();
