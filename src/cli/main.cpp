@@ -73,7 +73,9 @@ class Progress {
     if (t - begin_ < std::chrono::seconds(2) || t - last_ < std::chrono::milliseconds(250)) return;
     last_ = t;
     shown_ = true;
-    std::fprintf(stderr, "\r\033[K[%s] simulated %s / %s", model.c_str(), format_time(now).c_str(), format_time(end).c_str());
+    // display only: seconds with one decimal and a percentage
+    const double n = static_cast<double>(now.count()) / 1e9, e = static_cast<double>(end.count()) / 1e9;
+    std::fprintf(stderr, "\r\033[K[%s] simulated %.1f s / %.1f s (%.0f%%)", model.c_str(), n, e, 100.0 * n / e);
     std::fflush(stderr);
   }
   bool tty_;
