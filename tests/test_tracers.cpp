@@ -171,5 +171,48 @@ TEST(Tracers, NamesRoundTrip) {
   EXPECT_FALSE(find_tracer("function"));
 }
 
+// The section and activity signals themselves: per CPU and kind, edges
+// alternate off/on starting with off; a context switch runs with count 2 and
+// IRQs off; under every model of a busy IRQ scenario.
+class SignalChecker : public Observer {
+ public:
+  explicit SignalChecker(int ncpus) : off_(static_cast<std::size_t>(ncpus) * 2, false) {}
+  std::uint32_t signal_families() const override { return SIG_SECTIONS | SIG_ACTIVITY; }
+  void on_section(Time t, const Rq& rq, Section kind, bool off, const Site& site) override {
+    const std::size_t i = static_cast<std::size_t>(rq.cpu) * 2 + (kind == Section::IrqsOff ? 1 : 0);
+    EXPECT_NE(off_[i], off) << "edges alternate at " << format_time(t) << " " << site.str();
+    EXPECT_GE(t, last_);
+    last_ = t;
+    off_[i] = off;
+    ++edges;
+  }
+  void on_cpu_activity(Time, const Rq&, const CpuActivity& a) override {
+    ++activities;
+    if (a.what == Activity::Switch) {
+      EXPECT_EQ(a.preempt_count, 2u);
+      EXPECT_TRUE(a.irqs_disabled);
+      ++switches;
+    }
+    if (a.what == Activity::TaskStep) EXPECT_NE(a.op, nullptr);
+  }
+  std::vector<bool> off_;
+  Time last_;
+  std::size_t edges = 0, activities = 0, switches = 0;
+};
+
+TEST(Signals, SectionEdgesAlternateAndSwitchesRunAtCountTwo) {
+  const Scenario sc = load_example("irq-net-rx-storm.yaml");
+  for (const std::string& model : sc.system.models) {
+    std::unique_ptr<SignalChecker> c;
+    const ModelResult r = simulate_model(sc, *find_preempt_model(model), [&](Kernel& k, const PreemptModel&) {
+      c = std::make_unique<SignalChecker>(static_cast<int>(k.rqs().size()));
+      k.add_observer(c.get());
+    });
+    EXPECT_GT(c->edges, 1000u) << model;
+    EXPECT_EQ(c->switches, r.cpus[0].switches) << model << ": every switch starts one switch segment (context_switch > 0)";
+    EXPECT_GT(c->activities, c->switches) << model;
+  }
+}
+
 }  // namespace
 }  // namespace preemptsim::testing

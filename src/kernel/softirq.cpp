@@ -33,6 +33,7 @@ void Kernel::raise_timer_softirq(Rq& rq, SoftirqWork w) {
   }
   rq.pending_timer_softirq.push_back(w);
   trace(rq, "softirq_raise (ktimers)", rq.curr, w.vec);
+  emit(SIG_IRQ, [&](Observer& o) { o.on_softirq_raise(now_, rq, w.vec); });
   try_to_wake_up(*rq.ktimers, TASK_INTERRUPTIBLE);
 }
 
