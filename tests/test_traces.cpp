@@ -45,9 +45,9 @@ std::vector<std::string> lines_of(const std::string& text) {
   return out;
 }
 
-std::string trace_text(const Scenario& sc, Time from = Time(), Time to = Time::max()) {
+std::string trace_text(const Scenario& sc, Time from = Time(), Time to = Time::max(), const std::string& model = "full") {
   std::unique_ptr<FtraceWriter> w;
-  simulate_model(sc, *find_preempt_model("full"), [&](Kernel& k, const PreemptModel&) {
+  simulate_model(sc, *find_preempt_model(model), [&](Kernel& k, const PreemptModel&) {
     w = std::make_unique<FtraceWriter>(k, from, to);
     k.add_observer(w.get());
   });
@@ -112,6 +112,24 @@ TEST(Ftrace, EveryLineParsesInTheKernelFormatInMergeOrder) {
   for (const char* e : {"sched_switch", "sched_waking", "sched_wakeup", "irq_handler_entry", "irq_handler_exit", "softirq_raise",
                         "softirq_entry", "softirq_exit", "hrtimer_expire_entry", "hrtimer_expire_exit", "local_timer_entry", "nmi_handler"})
     EXPECT_TRUE(seen.count(e)) << "no " << e << " line";
+}
+
+TEST(Ftrace, ThreadedIrqsAndTaskContextSoftirqsParseUnderEveryModel) {
+  Scenario sc = load_example("irq-net-rx-storm.yaml");
+  sc.system.duration = Time::ns(50'000'000);
+  for (const std::string& model : sc.system.models) {
+    std::smatch m;
+    std::size_t n = 0;
+    for (const std::string& l : lines_of(trace_text(sc, Time(), Time::max(), model))) {
+      if (l.rfind("#", 0) == 0) continue;
+      ASSERT_TRUE(std::regex_match(l, m, kLine)) << model << ": " << l;
+      auto f = kFields.find(m[10]);
+      ASSERT_NE(f, kFields.end()) << l;
+      EXPECT_TRUE(std::regex_match(m[11].str(), f->second)) << l;
+      ++n;
+    }
+    EXPECT_GT(n, 100u) << model;
+  }
 }
 
 TEST(Ftrace, SchedSwitchPrevStateFollowsTheKernel) {
