@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <regex>
 #include <string>
 
 namespace {
@@ -116,6 +117,76 @@ TEST_F(Cli, ModelsPrintsTheTable) {
   ASSERT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("voluntary"), std::string::npos);
   EXPECT_NE(r.out.find("PREEMPT_LAZY"), std::string::npos);
+}
+
+TEST_F(Cli, TraceWritesOneFilePerModelAndPerfettoOneFile) {
+  const fs::path trace = dir_ / "trace.txt", perfetto = dir_ / "p.json";
+  const Result r = run("run " + kExample + " --model full,none --trace " + trace.string() + " --perfetto " + perfetto.string() +
+                       " --window 2.9s,3.1s");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_FALSE(fs::exists(trace)) << "several models: the model goes before the extension";
+  ASSERT_TRUE(fs::exists(dir_ / "trace.full.txt"));
+  ASSERT_TRUE(fs::exists(dir_ / "trace.none.txt"));
+  const std::string full = slurp(dir_ / "trace.full.txt");
+  EXPECT_EQ(full.rfind("# tracer: nop\n", 0), 0u);
+  EXPECT_NE(full.find("sched_waking: comm=hi pid=1000 prio=49 target_cpu=000"), std::string::npos) << full;
+  EXPECT_EQ(full.find("     1.0"), std::string::npos) << "nothing outside the window";
+  EXPECT_NE(slurp(perfetto).find("\"traceEvents\""), std::string::npos);
+  EXPECT_EQ(r.err, "") << "no progress line when stderr is not a terminal";
+}
+
+TEST_F(Cli, OneModelTraceUsesTheFileName) {
+  const fs::path trace = dir_ / "t.txt";
+  ASSERT_EQ(run("run " + kExample + " --model full --trace " + trace.string()).code, 0);
+  EXPECT_TRUE(fs::exists(trace));
+}
+
+TEST_F(Cli, TracerReportFollowsTheTable) {
+  const Result r = run("run " + kExample + " --model none --tracer wakeup_rt");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::size_t table = r.out.find("task hi"), report = r.out.find("# tracer: wakeup_rt");
+  ASSERT_NE(report, std::string::npos) << r.out;
+  EXPECT_LT(table, report);
+  // hi waits ~3.0025 s for lo's kernel path under none (composed exactly in test_tracers.cpp)
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex("# latency: (\\d+) us, #\\d+/\\d+, CPU#0 \\| \\(M:none "))) << r.out;
+  EXPECT_GT(std::stoll(m[1]), 3'000'000);
+  EXPECT_LT(std::stoll(m[1]), 3'010'000);
+}
+
+TEST_F(Cli, TracerOutWritesTheReports) {
+  const fs::path out = dir_ / "lat.txt";
+  const Result r = run("run " + kExample + " --model full,none --tracer preemptirqsoff --tracing-thresh 1us --tracer-out " + out.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out.find("# tracer:"), std::string::npos);
+  const std::string text = slurp(out);
+  EXPECT_NE(text.find("# tracer: preemptirqsoff"), std::string::npos) << text;
+  EXPECT_NE(text.find("M:none"), std::string::npos) << text;
+  EXPECT_NE(text.find("#  => started at: __schedule"), std::string::npos) << "the context switch: 2 us with IRQs off\n" << text;
+}
+
+TEST_F(Cli, BadTraceOptionsAreExit2AndWriteNothing) {
+  const fs::path trace = dir_ / "t.txt", perfetto = dir_ / "p.json", json = dir_ / "r.json";
+  const std::string outs = " --trace " + trace.string() + " --perfetto " + perfetto.string() + " --json " + json.string();
+  Result r = run("run " + kExample + " --tracer function" + outs);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--tracer: unknown tracer 'function' (tracers: irqsoff, preemptoff, preemptirqsoff, wakeup, wakeup_rt)"),
+            std::string::npos)
+      << r.err;
+  r = run("run " + kExample + " --window 3s" + outs);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--window"), std::string::npos) << r.err;
+  r = run("run " + kExample + " --window 3s,2s" + outs);
+  EXPECT_EQ(r.code, 2);
+  r = run("run " + kExample + " --window 1x,2s" + outs);
+  EXPECT_EQ(r.code, 2);
+  r = run("run " + kExample + " --tracing-thresh 100us" + outs);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--tracing-thresh needs --tracer"), std::string::npos) << r.err;
+  const fs::path bad = write("bad.yaml", "system: {cpus: 1}\ntasks:\n  t: {policy: fifo, priority: 50, program: [{sleep: 3}]}\n");
+  r = run("run " + bad.string() + " --tracer irqsoff --tracer-out " + (dir_ / "lat.txt").string() + outs);
+  EXPECT_EQ(r.code, 2);
+  for (const fs::path& p : {trace, perfetto, json, dir_ / "lat.txt", dir_ / "t.full.txt"}) EXPECT_FALSE(fs::exists(p)) << p;
 }
 
 }  // namespace

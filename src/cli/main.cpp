@@ -3,7 +3,12 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include "cli/cyclictest_cmd.h"
@@ -13,7 +18,12 @@
 #include "report/json_report.h"
 #include "report/output_file.h"
 #include "report/table.h"
+#include "kernel/kernel.h"
 #include "sim/simulation.h"
+#include "trace/ftrace_format.h"
+#include "trace/latency_tracers.h"
+#include "trace/perfetto.h"
+#include "workload/duration.h"
 #include "workload/parse_yaml.h"
 
 namespace {
@@ -29,10 +39,79 @@ std::vector<std::string> split_models(const std::string& list) {
   return out;
 }
 
+// The options of `run` beyond the scenario overrides: traces and tracers.
+struct TraceOptions {
+  std::string trace, perfetto, window, tracer, tracing_thresh, tracer_out;
+};
+
+// --trace with several models: FILE with the model before the extension
+// (trace.txt -> trace.full.txt); with one model, FILE itself.
+std::string model_file(const std::string& path, const std::string& model, std::size_t nmodels) {
+  if (nmodels == 1) return path;
+  const std::size_t slash = path.find_last_of('/');
+  const std::size_t dot = path.find_last_of('.');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash) || dot == (slash == std::string::npos ? 0 : slash + 1))
+    return path + "." + model;
+  return path.substr(0, dot) + "." + model + path.substr(dot);
+}
+
+// Progress on a terminal only: runs past ~2 s of wall time get a line on
+// stderr, refreshed at most 4 times a second.
+class Progress {
+ public:
+  Progress() : tty_(::isatty(STDERR_FILENO) == 1), begin_(Clock::now()) {}
+  void attach(Kernel& k, const std::string& model) {
+    if (!tty_) return;
+    k.set_progress([this, model](Time now, Time end) { update(model, now, end); });
+  }
+  ~Progress() {
+    if (shown_) std::fputs("\r\033[K", stderr);
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  void update(const std::string& model, Time now, Time end) {
+    const auto t = Clock::now();
+    if (t - begin_ < std::chrono::seconds(2) || t - last_ < std::chrono::milliseconds(250)) return;
+    last_ = t;
+    shown_ = true;
+    // display only: seconds with one decimal and a percentage
+    const double n = static_cast<double>(now.count()) / 1e9, e = static_cast<double>(end.count()) / 1e9;
+    std::fprintf(stderr, "\r\033[K[%s] simulated %.1f s / %.1f s (%.0f%%)", model.c_str(), n, e, 100.0 * n / e);
+    std::fflush(stderr);
+  }
+  bool tty_;
+  bool shown_ = false;
+  Clock::time_point begin_, last_;
+};
+
 int cmd_run(const std::string& file, const std::string& models, const std::string& json_out,
-            const std::string& seed, const std::string& duration) {
-  Scenario sc = load_workload(file);
+            const std::string& seed, const std::string& duration, const TraceOptions& topt) {
   const SourceLoc cli{"command line", 0, 0};
+  // Options first: a bad option stops before any work.
+  std::optional<TracerKind> tracer;
+  if (!topt.tracer.empty()) {
+    tracer = find_tracer(topt.tracer);
+    if (!tracer) throw_workload_error(cli, fmt::format("--tracer: unknown tracer '{}' (tracers: {})", topt.tracer, tracer_names()));
+  }
+  Time thresh;
+  if (!topt.tracing_thresh.empty()) {
+    if (!tracer) throw_workload_error(cli, "--tracing-thresh needs --tracer");
+    thresh = parse_duration(topt.tracing_thresh, SourceLoc{"command line (--tracing-thresh)", 0, 0});
+    if (thresh <= Time()) throw_workload_error(cli, "--tracing-thresh must be positive");
+  }
+  if (!topt.tracer_out.empty() && !tracer) throw_workload_error(cli, "--tracer-out needs --tracer");
+  Time from, to = Time::max();
+  if (!topt.window.empty()) {
+    if (topt.trace.empty() && topt.perfetto.empty()) throw_workload_error(cli, "--window needs --trace or --perfetto");
+    const std::size_t comma = topt.window.find(',');
+    if (comma == std::string::npos) throw_workload_error(cli, fmt::format("--window: '{}' is not START,END (e.g. 2.9s,3.1s)", topt.window));
+    const SourceLoc wloc{"command line (--window)", 0, 0};
+    from = parse_duration(topt.window.substr(0, comma), wloc);
+    to = parse_duration(topt.window.substr(comma + 1), wloc);
+    if (from < Time() || to <= from) throw_workload_error(cli, fmt::format("--window: START must be >= 0 and before END ('{}')", topt.window));
+  }
+  Scenario sc = load_workload(file);
   if (!models.empty()) {
     sc.system.models = split_models(models);
     for (const auto& m : sc.system.models)
@@ -55,11 +134,43 @@ int cmd_run(const std::string& file, const std::string& models, const std::strin
     sc.system.duration = parse_duration(duration, SourceLoc{"command line (--duration)", 0, 0});
     if (sc.system.duration <= Time()) throw_workload_error(cli, "--duration must be positive");
   }
-  const RunResult result = simulate(sc);
+  // Observers per model, alive until the files are written after all runs.
+  std::vector<std::pair<std::string, std::unique_ptr<FtraceWriter>>> traces;
+  std::vector<std::unique_ptr<LatencyTracer>> tracers;
+  std::vector<std::unique_ptr<PerfettoObserver>> perfetto_observers;
+  PerfettoTrace perfetto(from, to);
+  Progress progress;
+  int model_index = 0;
+  const KernelHook hook = [&](Kernel& k, const PreemptModel& m) {
+    progress.attach(k, std::string(m.name));
+    if (!topt.trace.empty()) {
+      traces.emplace_back(std::string(m.name), std::make_unique<FtraceWriter>(k, from, to));
+      k.add_observer(traces.back().second.get());
+    }
+    if (!topt.perfetto.empty()) {
+      perfetto_observers.push_back(std::make_unique<PerfettoObserver>(perfetto, k, ++model_index, std::string(m.name)));
+      k.add_observer(perfetto_observers.back().get());
+    }
+    if (tracer) {
+      tracers.push_back(std::make_unique<LatencyTracer>(k, *tracer, std::string(m.name), thresh));
+      k.add_observer(tracers.back().get());
+    }
+  };
+  const RunResult result = simulate(sc, hook);
   write_table(std::cout, result);
   for (const ModelResult& m : result.results)
     for (const BugReport& b : m.bugs) std::cerr << fmt::format("[{}] {} {}\n", m.model, format_time(b.time), b.text);
+  if (tracer) {
+    std::string reports;
+    for (const auto& t : tracers) reports += t->report();
+    if (topt.tracer_out.empty())
+      std::cout << "\n" << reports;
+    else
+      write_file_atomic(topt.tracer_out, reports);
+  }
   if (!json_out.empty()) write_file_atomic(json_out, to_json_text(result));
+  for (const auto& [model, w] : traces) write_file_atomic(model_file(topt.trace, model, traces.size()), w->text());
+  if (!topt.perfetto.empty()) write_file_atomic(topt.perfetto, perfetto.json());
   return 0;
 }
 
@@ -82,12 +193,19 @@ int main(int argc, char** argv) {
   app.set_help_flag("--help", "print this help");
   app.require_subcommand(1);
   std::string file, models, json_out, seed, duration;
+  TraceOptions topt;
   CLI::App* run = app.add_subcommand("run", "simulate a workload file under each model, side by side");
   run->add_option("file", file, "workload file (YAML)")->required();
   run->add_option("--model,-m", models, "models to run, comma-separated (default: the file's system.models, else all)");
   run->add_option("--json", json_out, "also write the results as JSON to this file");
   run->add_option("--seed", seed, "seed for the random streams (overrides system.seed)");
   run->add_option("--duration", duration, "simulated time, e.g. 10s (overrides system.duration)");
+  run->add_option("--trace", topt.trace, "write an ftrace text trace (one file per model: FILE.MODEL.ext when several)");
+  run->add_option("--perfetto", topt.perfetto, "write a Trace Event Format JSON trace (ui.perfetto.dev), one process per model");
+  run->add_option("--window", topt.window, "only trace events in START,END of simulated time, e.g. 2.9s,3.1s");
+  run->add_option("--tracer", topt.tracer, "latency tracer: irqsoff, preemptoff, preemptirqsoff, wakeup, wakeup_rt");
+  run->add_option("--tracing-thresh", topt.tracing_thresh, "report every latency above this (default: the max only)");
+  run->add_option("--tracer-out", topt.tracer_out, "write the tracer reports to this file instead of stdout");
   app.add_subcommand("models", "print the preemption model table");
   CLI::App* cyclictest = preemptsim::cli::add_cyclictest_command(app);
   bool host_yaml = false;
@@ -104,7 +222,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    if (run->parsed()) return cmd_run(file, models, json_out, seed, duration);
+    if (run->parsed()) return cmd_run(file, models, json_out, seed, duration, topt);
     if (host->parsed()) {
       const preemptsim::HostInfo h = preemptsim::probe_host(host_root);
       std::cout << (host_yaml ? preemptsim::host_system_yaml(h) : preemptsim::host_report(h));

@@ -108,12 +108,16 @@ void Kernel::wakeup_preempt(Rq& rq, Task& p) {
 // (no wake list); a remote resched goes through an IPI.
 bool Kernel::try_to_wake_up(Task& p, std::uint32_t state_mask) {
   if (!(p.state & state_mask)) return false;
+  Rq& waker = cpu_rq(this_cpu_);
   if (p.on_rq) {  // ttwu_runnable(): still queued, only the state changes
+    emit(SIG_SCHED, [&](Observer& o) { o.on_sched_waking(now_, waker, p, p.cpu); });
     p.state = TASK_RUNNING;
     wakeup_preempt(cpu_rq(p.cpu), p);
+    emit(SIG_SCHED, [&](Observer& o) { o.on_sched_wakeup(now_, waker, p, p.cpu); });
     return true;
   }
   const int cpu = select_task_rq(p);
+  emit(SIG_SCHED, [&](Observer& o) { o.on_sched_waking(now_, waker, p, cpu); });
   if (cpu != p.cpu) ++p.nr_migrations;
   p.cpu = cpu;  // set_task_cpu()
   Rq& rq = cpu_rq(cpu);
@@ -121,6 +125,7 @@ bool Kernel::try_to_wake_up(Task& p, std::uint32_t state_mask) {
   wakeup_preempt(rq, p);
   p.state = TASK_RUNNING;
   trace(rq, "sched_wakeup", &p);
+  emit(SIG_SCHED, [&](Observer& o) { o.on_sched_wakeup(now_, waker, p, cpu); });
   for (Observer* o : observers_) o->on_wakeup(now_, p, cpu);
   return true;
 }
@@ -220,6 +225,7 @@ void Kernel::__schedule(Rq& rq, SchedMode mode) {
   prev.tif_need_resched_lazy = false;
   rq.preempt_need_resched = false;  // clear_preempt_need_resched()
   if (next == &prev) return;
+  kernel_site(rq, "__schedule");
   ++*switch_count;
   ++rq.nr_switches;
   rq.curr = next;
@@ -229,6 +235,7 @@ void Kernel::__schedule(Rq& rq, SchedMode mode) {
   rq.switch_remaining = costs().context_switch;
   preempt_count_add(rq, SCHED_SWITCH_COUNT);
   trace(rq, "sched_switch begin", next, prev.pid);
+  emit(SIG_SCHED, [&](Observer& o) { o.on_sched_switch(now_, rq, prev, prev.state, preempt, *next); });
   if (!prev.is_idle() && prev.on_rq) push_task(rq, prev);
 }
 
@@ -237,9 +244,11 @@ void Kernel::__schedule(Rq& rq, SchedMode mode) {
 void Kernel::finish_task_switch(Rq& rq) {
   if (rq.preempt_count != SCHED_SWITCH_COUNT)
     invariant_failed(fmt::format("finish_task_switch: preempt_count {:#x}, expected {:#x}", rq.preempt_count, SCHED_SWITCH_COUNT));
+  kernel_site(rq, "finish_task_switch");
   preempt_count_sub(rq, SCHED_SWITCH_COUNT);
   rq.switching = false;
   rq.irqs_off = false;
+  sections_changed(rq);
   Task& prev = *rq.switch_prev;
   Task& next = *rq.curr;
   rq.switch_prev = nullptr;

@@ -33,6 +33,7 @@ void Kernel::preempt_count_add(Rq& rq, std::uint32_t val) {
   for (std::uint32_t mask : {PREEMPT_MASK, SOFTIRQ_MASK, HARDIRQ_MASK, NMI_MASK})
     if ((val & mask) && (rq.preempt_count & mask) < (before & mask))
       invariant_failed(fmt::format("preempt_count overflow: {:#x} + {:#x}", before, val));
+  sections_changed(rq);
 }
 
 void Kernel::preempt_count_sub(Rq& rq, std::uint32_t val) {
@@ -40,6 +41,7 @@ void Kernel::preempt_count_sub(Rq& rq, std::uint32_t val) {
     if ((rq.preempt_count & mask) < (val & mask))
       invariant_failed(fmt::format("preempt_count underflow: {:#x} - {:#x}", rq.preempt_count, val));
   rq.preempt_count -= val;
+  sections_changed(rq);
 }
 
 void Kernel::report_bug(const std::string& text) {
@@ -69,6 +71,8 @@ void Kernel::__might_resched(Rq& rq, const Op& op) {
 void Kernel::__schedule_bug(Rq& rq, Task& prev) {
   report_bug(fmt::format("BUG: scheduling while atomic: {}/{}/{:#010x}", prev.comm, prev.pid, rq.preempt_count + PREEMPT_DISABLE_OFFSET));
   rq.preempt_count = 0;
+  kernel_site(rq, "__schedule_bug");
+  sections_changed(rq);
 }
 
 }  // namespace preemptsim

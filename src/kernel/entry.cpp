@@ -61,6 +61,11 @@ void Kernel::irq_deliver(Rq& rq) {
   f.from_user = rq.irq_stack.empty() && !rq.curr->is_idle() && rq.curr->user_mode && !rq.curr->in_softirq_work;
   rq.irq_stack.push_back(std::move(f));
   ++rq.nr_irqs;
+  // the IDT entry points (arch/x86/include/asm/idtentry.h)
+  kernel_site(rq, v == LOCAL_TIMER_VECTOR  ? "asm_sysvec_apic_timer_interrupt"
+                  : v == RESCHEDULE_VECTOR ? "asm_sysvec_reschedule_ipi"
+                                           : "asm_common_interrupt");
+  sections_changed(rq);
   trace(rq, "irq_handler_entry", rq.curr, v);
   for (Observer* o : observers_) o->on_irq_entry(now_, rq.cpu, v);
 }
@@ -78,11 +83,14 @@ void Kernel::nmi_deliver(Rq& rq, int irq) {
   f.irq = irq;
   rq.irq_stack.push_back(std::move(f));
   ++rq.nr_irqs;
+  kernel_site(rq, "asm_exc_nmi");
+  sections_changed(rq);
   trace(rq, "nmi_entry", rq.curr, irq);
 }
 
 void Kernel::irq_handler_begin(Rq& rq, IrqFrame& f) {
   f.remaining = Time();
+  emit(SIG_IRQ, [&](Observer& o) { o.on_irq_handler_entry(now_, rq, f.vec, f.irq); });
   switch (f.vec) {
     case LOCAL_TIMER_VECTOR:
       // hrtimer_interrupt(): every timer expired by now, in expiry order.
@@ -121,6 +129,7 @@ void Kernel::irq_handler_end(Rq& rq, IrqFrame& f) {
   switch (f.vec) {
     case LOCAL_TIMER_VECTOR:
       for (const HrTimer& t : f.expired) {
+        emit(SIG_IRQ, [&](Observer& o) { o.on_hrtimer_expire_entry(now_, rq, t); });
         switch (t.kind) {
           case HrTimerKind::Tick:  // tick_nohz_handler() (tick_sched_timer() before 6.9): sched_tick(), hrtimer_forward() to the next jiffy
             sched_tick(rq);
@@ -138,6 +147,7 @@ void Kernel::irq_handler_end(Rq& rq, IrqFrame& f) {
             bandwidth_timer(rq, t);
             break;
         }
+        emit(SIG_IRQ, [&](Observer& o) { o.on_hrtimer_expire_exit(now_, rq, t); });
       }
       f.expired.clear();
       clockevent_reprogram(rq);
@@ -171,14 +181,18 @@ bool Kernel::irq_step(Rq& rq) {
       f.remaining = costs().nmi_entry + src.spec->handler.sample(src.durations);
       preempt_count_add(rq, NMI_OFFSET + HARDIRQ_OFFSET);
       ++src.count;
+      emit(SIG_IRQ, [&](Observer& o) { o.on_nmi_entry(now_, rq, f.irq); });
     }
     if (f.remaining > Time()) {
       start_segment(rq, &f.remaining);
       return true;
     }
     const int irq = f.irq;
+    emit(SIG_IRQ, [&](Observer& o) { o.on_nmi_exit(now_, rq, irq); });
+    kernel_site(rq, "irqentry_nmi_exit");
     preempt_count_sub(rq, NMI_OFFSET + HARDIRQ_OFFSET);
     rq.irq_stack.pop_back();
+    sections_changed(rq);
     trace(rq, "nmi_exit", rq.curr);
     if (rq.nmi_pending > 0) {
       --rq.nmi_pending;
@@ -199,11 +213,14 @@ bool Kernel::irq_step(Rq& rq) {
   }
   switch (f.phase) {
     case IrqPhase::Entry:  // irq_enter()
+      kernel_site(rq, "irq_enter_rcu");
       preempt_count_add(rq, HARDIRQ_OFFSET);
       f.phase = IrqPhase::Handler;
       break;
     case IrqPhase::Handler:  // the handler, then irq_exit(): -HARDIRQ_OFFSET and softirqs
       irq_handler_end(rq, f);
+      emit(SIG_IRQ, [&](Observer& o) { o.on_irq_handler_exit(now_, rq, f.vec, f.irq); });
+      kernel_site(rq, "irq_exit_rcu");
       preempt_count_sub(rq, HARDIRQ_OFFSET);
       f.phase = IrqPhase::Exit;
       f.remaining = Time::ns(-1);
@@ -214,6 +231,8 @@ bool Kernel::irq_step(Rq& rq) {
       const bool from_user = f.from_user;
       const Vector v = f.vec;
       rq.irq_stack.pop_back();
+      kernel_site(rq, "irqentry_exit");
+      sections_changed(rq);
       for (Observer* o : observers_) o->on_irq_exit(now_, rq.cpu, v);
       irqentry_exit(rq, from_user);
       return false;

@@ -31,6 +31,8 @@ void Kernel::start_segment(Rq& rq, Time* remaining) {
   rq.seg_start = now_;
   rq.seg_remaining = remaining;
   events_.push(now_ + *remaining, Band::Completion, EV_SEGMENT_END, rq.cpu, ++rq.seg_token);
+  rq.activity_idle = false;
+  if (signals_ & SIG_ACTIVITY) emit_activity(rq);
 }
 
 void Kernel::segment_end(Rq& rq, std::uint64_t token) {
@@ -88,6 +90,10 @@ bool Kernel::idle_step(Rq& rq) {
     rq.next_tick = Time::max();
     clockevent_reprogram(rq);
   }
+  if (!rq.activity_idle) {
+    rq.activity_idle = true;
+    if (signals_ & SIG_ACTIVITY) emit_activity(rq);
+  }
   return true;
 }
 
@@ -128,13 +134,17 @@ bool Kernel::task_step(Rq& rq, Task& p) {
   if (p.softirq_next < p.softirq_work.size()) {
     p.in_softirq_work = true;
     const SoftirqWork& w = p.softirq_work[p.softirq_next];
-    if (p.softirq_remaining < Time()) p.softirq_remaining = w.duration;
+    if (p.softirq_remaining < Time()) {
+      p.softirq_remaining = w.duration;
+      emit(SIG_IRQ, [&](Observer& o) { o.on_softirq_entry(now_, rq, w.vec); });
+    }
     if (p.softirq_remaining > Time()) {
       start_segment(rq, &p.softirq_remaining);
       return true;
     }
     p.softirq_remaining = Time::ns(-1);
     ++p.softirq_next;
+    emit(SIG_IRQ, [&](Observer& o) { o.on_softirq_exit(now_, rq, w.vec); });
     softirq_work_done(rq, w);
     return false;
   }
@@ -145,6 +155,8 @@ bool Kernel::task_step(Rq& rq, Task& p) {
     if (rq.softirq_pending && p.kthread_kind != Task::Kthread::Ksoftirqd) wakeup_softirqd(rq);
   }
   const Op& op = p.op();
+  rq.site_loc = op.step ? &op.step->loc : nullptr;  // the site of any section edge this op makes
+  rq.site_fn = op_name(op.code);
   switch (op.code) {
     case OpCode::Run:
     case OpCode::Busy:
@@ -260,10 +272,12 @@ bool Kernel::task_step(Rq& rq, Task& p) {
     case OpCode::LocalIrqDisable:
       ++p.pc;
       rq.irqs_off = true;
+      sections_changed(rq);
       return false;
     case OpCode::LocalIrqEnable:  // pending interrupts are taken at once (cpu_run)
       ++p.pc;
       rq.irqs_off = false;
+      sections_changed(rq);
       return false;
 
     case OpCode::LocalBhDisable:  // PREEMPT_RT: a per-task count (the local lock is not modelled)

@@ -190,9 +190,11 @@ void Kernel::run() {
     const Event e = events_.pop();
     if (e.kind == EV_END) break;
     dispatch(e);
+    if (progress_ && (events_processed_ & 0xffff) == 0) progress_(now_, end);
   }
   now_ = end;
   for (Rq& rq : rqs_) account(rq);
+  for (Observer* o : observers_) o->on_run_end(now_);
 }
 
 }  // namespace preemptsim

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,7 +44,12 @@ class Kernel {
   Kernel(const Kernel&) = delete;
   Kernel& operator=(const Kernel&) = delete;
 
-  void add_observer(Observer* o) { observers_.push_back(o); }
+  void add_observer(Observer* o) {
+    observers_.push_back(o);
+    signals_ |= o->signal_families();
+  }
+  // Called now and then during run() with (now, end) (a front end's progress line).
+  void set_progress(std::function<void(Time, Time)> f) { progress_ = std::move(f); }
   // Boots (wakes every task at t=0) and runs until system.duration.
   void run();
 
@@ -163,6 +169,24 @@ class Kernel {
 
   void dispatch(const Event& e);
 
+  // tracing signals (trace_signals.cpp): each family costs one bit test when unused
+  template <class F>
+  void emit(std::uint32_t family, F&& f) {
+    if (signals_ & family)
+      for (Observer* o : observers_) f(*o);
+  }
+  // The code running on rq from now on is this kernel function (the site of sections).
+  static void kernel_site(Rq& rq, const char* fn) {
+    rq.site_loc = nullptr;
+    rq.site_fn = fn;
+  }
+  // After any change of preempt_count, the IRQ flag or the frames: report section edges.
+  void sections_changed(Rq& rq) {
+    if (signals_ & SIG_SECTIONS) emit_sections(rq);
+  }
+  void emit_sections(Rq& rq);
+  void emit_activity(Rq& rq);
+
   const Scenario& scenario_;
   const PreemptModel& model_;
   std::vector<std::unique_ptr<Task>> tasks_;  // workload tasks, then the idle tasks
@@ -170,6 +194,8 @@ class Kernel {
   std::vector<IrqSource> irqs_;
   std::vector<std::unique_ptr<TaskSpec>> kthread_specs_;  // specs of the kernel's own threads
   std::vector<Observer*> observers_;
+  std::uint32_t signals_ = 0;  // SignalFamily bits some observer wants
+  std::function<void(Time, Time)> progress_;
   EventQueue events_;
   Time now_;
   Time tick_nsec_;

@@ -2,18 +2,59 @@
 // subscribe to them (the kernel itself never computes a figure or writes a file).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
+#include "core/error.h"
 #include "core/time.h"
 #include "kernel/rq.h"
 
 namespace preemptsim {
 
 class Task;
+struct Op;
+
+// Signal families an observer subscribes to (Observer::signal_families()).
+// The kernel emits a family only when some observer asked for it, so an
+// unused family costs one test of a bit.
+enum SignalFamily : std::uint32_t {
+  SIG_SCHED = 1u << 0,     // on_sched_waking, on_sched_wakeup, on_sched_switch
+  SIG_IRQ = 1u << 1,       // hard IRQ handlers, vectors, NMIs, softirqs, hrtimer expiries
+  SIG_ACTIVITY = 1u << 2,  // on_cpu_activity
+  SIG_SECTIONS = 1u << 3,  // on_section: preemption / IRQs disabled on and off
+};
+
+// Where a preempt/IRQ section starts or ends: a workload step (its location
+// and op name) or one of the kernel's own functions (loc == nullptr).
+struct Site {
+  const SourceLoc* loc = nullptr;
+  const char* fn = "?";
+  std::string str() const { return loc ? std::string(fn) + " (" + loc->str() + ")" : std::string(fn); }
+};
+
+// What a CPU starts doing (on_cpu_activity).
+enum class Activity : std::uint8_t { TaskStep, IrqEntry, IrqHandler, IrqExit, Nmi, Softirq, IrqThread, Switch, Idle };
+struct CpuActivity {
+  Activity what = Activity::Idle;
+  const Task* task = nullptr;   // the CPU's current task (the switch's next for Switch)
+  const Task* prev = nullptr;   // Switch: the task switched out
+  const Op* op = nullptr;       // TaskStep: the op (op_name(op->code), op->step->loc)
+  Vector vec = NR_VECTORS;      // Irq*: the vector
+  int irq = -1;                 // Irq* on DEVICE_VECTOR, Nmi, IrqThread: index into Kernel::irqs()
+  SoftirqVec softirq = NR_SOFTIRQS;  // Softirq (also in task context on PREEMPT_RT)
+  std::uint32_t preempt_count = 0;
+  bool irqs_disabled = false;
+};
+
+// The kind of a disabled section (the latency tracers' view).
+enum class Section : std::uint8_t { PreemptOff, IrqsOff };
 
 class Observer {
  public:
   virtual ~Observer() = default;
+  // The families of the signals below the line this observer wants (SignalFamily bits).
+  virtual std::uint32_t signal_families() const { return 0; }
+
   // sched_switch: the switch into `next` has completed on `cpu` at t.
   virtual void on_switch(Time, int /*cpu*/, const Task& /*prev*/, const Task& /*next*/, bool /*preempt*/) {}
   // sched_waking/sched_wakeup: `p` queued on `cpu`.
@@ -27,6 +68,40 @@ class Observer {
   virtual void on_irq_exit(Time, int /*cpu*/, Vector) {}
   // A kernel BUG:/WARNING: report (several lines, the kernel's wording).
   virtual void on_bug(Time, const std::string& /*text*/) {}
+  // The run ended at t (always emitted).
+  virtual void on_run_end(Time) {}
+
+  // ---- subscribed signals; `rq` is the CPU the event happens on, in the
+  // state it has at that moment (curr, preempt_count, IRQ flag, resched bits).
+
+  // SIG_SCHED. sched_waking: try_to_wake_up() of p begins (target CPU chosen);
+  // sched_wakeup: p is queued on target_cpu. Both on the waker's CPU.
+  virtual void on_sched_waking(Time, const Rq& /*rq*/, const Task& /*p*/, int /*target_cpu*/) {}
+  virtual void on_sched_wakeup(Time, const Rq& /*rq*/, const Task& /*p*/, int /*target_cpu*/) {}
+  // sched_switch at the decision in __schedule() (before the switch's cost);
+  // prev_state is prev's __state then, preempt says the switch is a preemption.
+  virtual void on_sched_switch(Time, const Rq& /*rq*/, const Task& /*prev*/, std::uint32_t /*prev_state*/, bool /*preempt*/,
+                               const Task& /*next*/) {}
+
+  // SIG_IRQ. Hard IRQ handlers: a device line (irq_handler_entry/exit, `irq`
+  // indexes Kernel::irqs()) or a system vector (local_timer / reschedule).
+  virtual void on_irq_handler_entry(Time, const Rq& /*rq*/, Vector /*vec*/, int /*irq*/) {}
+  virtual void on_irq_handler_exit(Time, const Rq& /*rq*/, Vector /*vec*/, int /*irq*/) {}
+  virtual void on_nmi_entry(Time, const Rq& /*rq*/, int /*irq*/) {}
+  virtual void on_nmi_exit(Time, const Rq& /*rq*/, int /*irq*/) {}
+  virtual void on_softirq_raise(Time, const Rq& /*rq*/, SoftirqVec) {}
+  virtual void on_softirq_entry(Time, const Rq& /*rq*/, SoftirqVec) {}
+  virtual void on_softirq_exit(Time, const Rq& /*rq*/, SoftirqVec) {}
+  // An hrtimer's callback runs (hrtimer_wakeup, the tick, the RT period timer).
+  virtual void on_hrtimer_expire_entry(Time, const Rq& /*rq*/, const HrTimer& /*timer*/) {}
+  virtual void on_hrtimer_expire_exit(Time, const Rq& /*rq*/, const HrTimer& /*timer*/) {}
+
+  // SIG_ACTIVITY: the CPU starts (or resumes) a timed piece of work, or goes idle.
+  virtual void on_cpu_activity(Time, const Rq& /*rq*/, const CpuActivity& /*a*/) {}
+
+  // SIG_SECTIONS: the CPU's "preemption disabled" (preempt or BH count
+  // non-zero) or "hard IRQs disabled" state changed; `off` is the new state.
+  virtual void on_section(Time, const Rq& /*rq*/, Section /*kind*/, bool /*off*/, const Site& /*site*/) {}
 };
 
 }  // namespace preemptsim

@@ -16,6 +16,8 @@
 
 namespace preemptsim {
 
+struct SourceLoc;
+
 struct RtRq {
   std::array<std::list<Task*>, MAX_RT_PRIO> queue;  // rt_prio_array: one FIFO per priority
   std::bitset<MAX_RT_PRIO> bitmap;
@@ -135,6 +137,15 @@ struct Rq {
 
   std::uint64_t nr_softirq_runs = 0;  // softirq work items completed
   std::uint64_t nr_ipis = 0;          // reschedule IPIs taken
+
+  // tracing: the section state last reported (on_section), the site of the
+  // code running now (a workload step, or a kernel function when loc is null),
+  // and whether on_cpu_activity last reported this CPU idle
+  bool trace_preempt_off = false;
+  bool trace_irqs_off = false;
+  const SourceLoc* site_loc = nullptr;
+  const char* site_fn = "?";
+  bool activity_idle = false;
 
   // Hard IRQs are masked in a hard IRQ or NMI, during a switch, and under
   // local_irq_disable(); a softirq run has them enabled.

@@ -21,6 +21,7 @@ void Kernel::raise_softirq(Rq& rq, SoftirqWork w) {
   rq.softirq_pending |= 1u << w.vec;
   rq.softirq_work[w.vec].push_back(w);
   trace(rq, "softirq_raise", rq.curr, w.vec);
+  emit(SIG_IRQ, [&](Observer& o) { o.on_softirq_raise(now_, rq, w.vec); });
 }
 
 // raise_timer_softirq(): with forced IRQ threading the timer softirq goes to
@@ -32,6 +33,7 @@ void Kernel::raise_timer_softirq(Rq& rq, SoftirqWork w) {
   }
   rq.pending_timer_softirq.push_back(w);
   trace(rq, "softirq_raise (ktimers)", rq.curr, w.vec);
+  emit(SIG_IRQ, [&](Observer& o) { o.on_softirq_raise(now_, rq, w.vec); });
   try_to_wake_up(*rq.ktimers, TASK_INTERRUPTIBLE);
 }
 
@@ -83,6 +85,7 @@ void Kernel::push_softirq_frame(Rq& rq, bool in_task) {
   }
   rq.softirq_pending = 0;
   rq.irq_stack.push_back(std::move(f));
+  kernel_site(rq, "handle_softirqs");
   preempt_count_add(rq, SOFTIRQ_OFFSET);
   trace(rq, "softirq_entry", rq.curr);
 }
@@ -99,13 +102,17 @@ bool Kernel::softirq_step(Rq& rq) {
   IrqFrame& f = rq.irq_stack.back();
   if (f.next < f.work.size()) {
     SoftirqWork& w = f.work[f.next];
-    if (f.remaining < Time()) f.remaining = w.duration;
+    if (f.remaining < Time()) {
+      f.remaining = w.duration;
+      emit(SIG_IRQ, [&](Observer& o) { o.on_softirq_entry(now_, rq, w.vec); });
+    }
     if (f.remaining > Time()) {
       start_segment(rq, &f.remaining);
       return true;
     }
     f.remaining = Time::ns(-1);
     ++f.next;
+    emit(SIG_IRQ, [&](Observer& o) { o.on_softirq_exit(now_, rq, w.vec); });
     softirq_work_done(rq, w);
     return false;
   }
@@ -125,6 +132,7 @@ bool Kernel::softirq_step(Rq& rq) {
   }
   const bool in_task = f.in_task;
   rq.irq_stack.pop_back();
+  kernel_site(rq, "__local_bh_enable");
   preempt_count_sub(rq, SOFTIRQ_OFFSET);
   trace(rq, "softirq_exit", rq.curr);
   // do_softirq() from local_bh_enable()/ksoftirqd returns into the task:
@@ -202,6 +210,7 @@ bool Kernel::irq_thread_step(Rq& rq, Task& p) {
         return false;
       }
       --p.irq_thread_pending;
+      kernel_site(rq, "irq_forced_thread_fn");
       if (rt_softirqs()) {
         ++p.softirq_disable_cnt;
       } else {
@@ -220,6 +229,7 @@ bool Kernel::irq_thread_step(Rq& rq, Task& p) {
       for (const SoftirqRaise& r : src.spec->softirqs) raise_softirq(rq, SoftirqWork{r.vec, r.duration.sample(src.durations), nullptr});
       if (!rt_softirqs()) rq.irqs_off = false;
       p.stage = 0;
+      kernel_site(rq, "irq_forced_thread_fn");
       local_bh_enable(rq, p);
       return false;
   }
