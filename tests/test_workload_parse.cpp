@@ -436,7 +436,7 @@ system: {cpus: 1}
 tasks: {a: {program: [yield]}}
 extra: 1
 )",
-                        2, 1, "unknown key 'extra' in the top level (accepted keys: system, tasks)");
+                        2, 1, "unknown key 'extra' in the top level (accepted keys: system, tasks, mutexes)");
   EXPECT_WORKLOAD_ERROR(R"(
 tasks: {a: {program: [yield]}}
 ---
@@ -779,7 +779,8 @@ tasks:
 )",
                         5, 9,
                         "tasks.lo.program[1]: unknown step 'busyy' (did you mean 'busy'?) (user steps: run, sleep, "
-                        "sleep_until, periodic, syscall, yield, mark, loop; kernel steps go in a syscall's kernel: list)");
+                        "sleep_until, periodic, syscall, yield, mark, loop, lock, unlock; kernel steps go in a "
+                        "syscall's kernel: list)");
   EXPECT_WORKLOAD_ERROR(R"(
 tasks:
   lo:
@@ -790,8 +791,10 @@ tasks:
                         5, 19,
                         "tasks.lo.program[0].kernel[0]: unknown step 'busyy' (did you mean 'busy'?) (kernel steps: busy, "
                         "cond_resched, might_sleep, might_resched, preempt_disable, preempt_enable, local_irq_disable, "
-                        "local_irq_enable, local_bh_disable, local_bh_enable, msleep, schedule; also allowed: sleep, "
-                        "sleep_until, periodic, yield, mark, loop)");
+                        "local_irq_enable, local_bh_disable, local_bh_enable, msleep, schedule, migrate_disable, "
+                        "migrate_enable, spin_lock[_irq|_irqsave|_bh], spin_unlock[_irq|_irqrestore|_bh], "
+                        "raw_spin_lock..., raw_spin_unlock..., mutex_lock, mutex_unlock, rt_mutex_lock, "
+                        "rt_mutex_unlock; also allowed: sleep, sleep_until, periodic, yield, mark, loop)");
   EXPECT_WORKLOAD_ERROR(R"(
 tasks:
   a: {program: [{yield: 3}]}

@@ -306,6 +306,23 @@ bool Kernel::task_step(Rq& rq, Task& p) {
       schedule(rq);
       return false;
 
+    case OpCode::KLock:
+      return lock_step(rq, p, op);
+    case OpCode::KUnlock:
+      return unlock_step(rq, p, op);
+    case OpCode::UserLock:
+      return user_lock_step(rq, p, op);
+    case OpCode::UserUnlock:
+      return user_unlock_step(rq, p, op);
+    case OpCode::MigrateDisable:
+      ++p.pc;
+      migrate_disable(p);
+      return false;
+    case OpCode::MigrateEnable:
+      ++p.pc;
+      migrate_enable(p, op);
+      return false;
+
     case OpCode::Exit:
       do_task_exit(rq, p);
       return false;
@@ -315,6 +332,7 @@ bool Kernel::task_step(Rq& rq, Task& p) {
 
 // do_exit() -> do_task_dead(): TASK_DEAD, one last __schedule().
 void Kernel::do_task_exit(Rq& rq, Task& p) {
+  check_locks_at_exit(p);
   p.state = TASK_DEAD;
   trace(rq, "exit", &p);
   for (Observer* o : observers_) o->on_exit(now_, p);

@@ -92,8 +92,11 @@ Kernel::Kernel(const Scenario& scenario, const PreemptModel& model)
     src.thread = &t;
   }
   for (Rq& rq : rqs_) rq.line_pending.assign(irqs_.size(), false);
-  for (auto& t : tasks_)
+  for (auto& t : tasks_) {
     if (t->policy == Policy::Rr) t->rt.time_slice = sched_rr_timeslice_ticks(*this);
+    t->normal_prio = t->prio;
+  }
+  init_locks();
 }
 
 // The next arrival of a line after the k-th (k counts from 0).
@@ -168,7 +171,7 @@ void Kernel::run() {
   events_.push(end, Band::Control, EV_END, 0, 0);
   for (Rq& rq : rqs_) cpu_run(rq);
   for (IrqSource& src : irqs_) arm_next_arrival(src);
-  while (!events_.empty()) {
+  while (!events_.empty() && !stopped_) {  // a deadlock stops the run (check_deadlock())
     const Event e = events_.pop();
     if (e.kind == EV_END) break;
     if (e.kind == EV_DEVICE_IRQ) {
@@ -190,7 +193,7 @@ void Kernel::run() {
     }
     dispatch(e);
   }
-  now_ = end;
+  if (!stopped_) now_ = end;
   for (Rq& rq : rqs_) account(rq);
 }
 

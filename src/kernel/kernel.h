@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "core/rng.h"
 #include "core/time.h"
 #include "kernel/observer.h"
+#include "kernel/locking.h"
 #include "kernel/preempt_model.h"
 #include "kernel/rq.h"
 #include "kernel/task.h"
@@ -62,6 +64,10 @@ class Kernel {
   // RT throttling (update_curr_rt(), sched_rt_runtime_exceeded()); false when disabled.
   void update_curr_rt(Rq& rq);
   std::uint64_t events_processed() const { return events_processed_; }
+  const std::vector<KLock>& locks() const { return locks_; }
+  // A deadlock stopped this model's run at stopped_at() (reported as a bug).
+  bool stopped() const { return stopped_; }
+  Time stopped_at() const { return stopped_at_; }
   int smp_processor_id() const { return this_cpu_; }
   Rq& cpu_rq(int cpu) { return rqs_[static_cast<std::size_t>(cpu)]; }
 
@@ -149,6 +155,34 @@ class Kernel {
   void do_task_exit(Rq& rq, Task& p);
   void check_progress(Rq& rq, const Task& p);
 
+  // locking.cpp: spinlocks, mutexes, user mutexes, migrate_disable, lockdep
+  void init_locks();
+  bool lock_step(Rq& rq, Task& p, const Op& op);
+  bool unlock_step(Rq& rq, Task& p, const Op& op);
+  bool user_lock_step(Rq& rq, Task& p, const Op& op);
+  bool user_unlock_step(Rq& rq, Task& p, const Op& op);
+  bool spin_lock_slowpath(Rq& rq, Task& p, KLock& l);
+  void spin_unlock_handoff(KLock& l);
+  bool sleeping_lock_slowpath(Rq& rq, Task& p, KLock& l, const Op& op);
+  void sleeping_unlock(Task& p, KLock& l);
+  void lock_acquired(Task& p, KLock& l, const Op& op, bool irqs_were_off);
+  HeldLock lock_released(Task& p, KLock& l, const Op& op);
+  void lockdep_acquire(const Task& p, const KLock& l, const Op& op);
+  bool check_deadlock(Task& p, KLock& l);
+  void migrate_disable(Task& p) { ++p.migration_disabled; }
+  void migrate_enable(Task& p, const Op& op);
+  void check_locks_at_exit(Task& p);
+
+  // rtmutex.cpp: rt_mutex priority inheritance
+  bool try_to_take_rt_mutex(Task& p, KLock& l);
+  void task_blocks_on_rt_mutex(Task& p, KLock& l);
+  void rt_mutex_adjust_prio_chain(Task& owner, const Task& orig);
+  void rt_mutex_adjust_prio(Task& p);
+  void rt_mutex_setprio(Task& p, int prio);
+  Task* mark_wakeup_next_waiter(KLock& l, bool handoff);
+  void rt_mutex_enqueue(KLock& l, Task& waiter);
+  void rt_mutex_dequeue(KLock& l, Task& waiter);
+
   // debug.cpp: the kernel's debug reports
   void __might_resched(Rq& rq, const Op& op);
   void __schedule_bug(Rq& rq, Task& prev);
@@ -170,6 +204,17 @@ class Kernel {
   int this_cpu_ = 0;
   std::uint64_t events_processed_ = 0;
   Time last_bug_report_ = Time::ns(-1'000'000'000'000);
+  std::vector<KLock> locks_;  // in scenario.locks order (by name)
+  // lockdep's dependency graph: (held, taken) lock indices -> the first time it was seen.
+  struct LockOrder {
+    const Task* task;
+    const Step* held_site;
+    const Step* taken_site;
+  };
+  std::map<std::pair<int, int>, LockOrder> lock_order_;
+  std::map<std::pair<int, int>, bool> lock_order_reported_;
+  bool stopped_ = false;
+  Time stopped_at_;
 
   struct TraceRecord {
     Time t;

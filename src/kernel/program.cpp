@@ -26,6 +26,12 @@ OpCode simple_code(StepKind k) {
     case StepKind::Msleep: return OpCode::Msleep;
     case StepKind::Schedule: return OpCode::Schedule;
     case StepKind::RaiseSoftirq: return OpCode::RaiseSoftirq;
+    case StepKind::KLock: return OpCode::KLock;
+    case StepKind::KUnlock: return OpCode::KUnlock;
+    case StepKind::MigrateDisable: return OpCode::MigrateDisable;
+    case StepKind::MigrateEnable: return OpCode::MigrateEnable;
+    case StepKind::Lock: return OpCode::UserLock;
+    case StepKind::Unlock: return OpCode::UserUnlock;
     case StepKind::Loop:
     case StepKind::Syscall: break;
   }
@@ -100,6 +106,12 @@ const char* op_name(OpCode c) {
     case OpCode::Exit: return "exit";
     case OpCode::KsoftirqdMain: return "run_ksoftirqd";
     case OpCode::IrqThreadMain: return "irq_thread";
+    case OpCode::KLock: return "lock";
+    case OpCode::KUnlock: return "unlock";
+    case OpCode::MigrateDisable: return "migrate_disable";
+    case OpCode::MigrateEnable: return "migrate_enable";
+    case OpCode::UserLock: return "pthread_mutex_lock";
+    case OpCode::UserUnlock: return "pthread_mutex_unlock";
   }
   return "?";
 }

@@ -145,7 +145,7 @@ std::vector<int> parse_cpus(const Reader& r, const Field& e, const SystemSpec& s
   return cpus;
 }
 
-TaskSpec parse_task(const Reader& r, const Field& t, const SystemSpec& sys) {
+TaskSpec parse_task(const Reader& r, const Field& t, const SystemSpec& sys, LockKinds& locks) {
   check_task_name(r, t);
   TaskSpec task;
   task.name = t.key;
@@ -182,18 +182,53 @@ TaskSpec parse_task(const Reader& r, const Field& t, const SystemSpec& sys) {
       r.fail(*nice, fmt::format("nice applies to other and batch only (this task's policy is {}): remove it", pol));
   }
   if (!program) r.fail(task.loc, t.path, fmt::format("task '{}' has no program: add 'program: [...]'", t.key));
-  task.program = parse_program(r, *program, task.kthread, task.name, task.loc);
+  task.program = parse_program(r, *program, task.kthread, task.name, task.loc, locks);
   return task;
 }
 
-std::vector<TaskSpec> parse_tasks(const Reader& r, const Field& f, const SystemSpec& sys) {
+std::vector<TaskSpec> parse_tasks(const Reader& r, const Field& f, const SystemSpec& sys, LockKinds& locks) {
   if (f.value.IsNull() || (f.value.IsMap() && f.value.size() == 0))
     r.fail(f, "no tasks: 'tasks' must define at least one task");
   if (f.value.IsSequence())
     r.fail(f, "expected a map of task name -> task for 'tasks', got a list (write 'name: {...}', not '- name: ...')");
   std::vector<TaskSpec> tasks;
-  for (const Field& t : r.map(f, "tasks", {}, "task name")) tasks.push_back(parse_task(r, t, sys));
+  for (const Field& t : r.map(f, "tasks", {}, "task name")) tasks.push_back(parse_task(r, t, sys, locks));
   return tasks;
+}
+
+// mutexes: {NAME: {protocol: none|inherit|protect, ceiling: P}}: the
+// pthread mutex attributes of the user-space locks the programs name.
+std::vector<MutexSpec> parse_mutexes(const Reader& r, const Field& f) {
+  std::vector<MutexSpec> out;
+  for (const Field& m : r.map(f, "mutexes", {}, "mutex name")) {
+    MutexSpec spec;
+    spec.name = m.key;
+    spec.loc = r.loc(m.key_node);
+    std::optional<Field> ceiling, protocol;
+    if (!m.value.IsNull())
+      for (const Field& e : r.map(m, fmt::format("mutex '{}'", m.key), {"protocol", "ceiling"})) {
+        if (e.key == "protocol") {
+          protocol = e;
+          const std::string v = e.value.IsScalar() ? e.value.Scalar() : std::string();
+          if (v == "none") spec.protocol = MutexProtocol::None;
+          else if (v == "inherit") spec.protocol = MutexProtocol::Inherit;
+          else if (v == "protect") spec.protocol = MutexProtocol::Protect;
+          else
+            r.fail(e, fmt::format("unknown protocol '{}'{} (protocols: none, inherit, protect, as "
+                                  "PTHREAD_PRIO_NONE/INHERIT/PROTECT)",
+                                  v, did_you_mean(v, {"none", "inherit", "protect"})));
+        } else {
+          ceiling = e;
+        }
+      }
+    if (ceiling) spec.ceiling = static_cast<int>(r.integer(*ceiling, 1, 99));
+    if (spec.protocol == MutexProtocol::Protect && !ceiling)
+      r.fail(spec.loc, m.path, fmt::format("mutex '{}' has protocol protect and needs a ceiling (1..99)", m.key));
+    if (spec.protocol != MutexProtocol::Protect && ceiling)
+      r.fail(*ceiling, "ceiling applies to protocol protect only");
+    out.push_back(spec);
+  }
+  return out;
 }
 
 Scenario parse_document(const Reader& r, const YAML::Node& doc) {
@@ -205,13 +240,25 @@ Scenario parse_document(const Reader& r, const YAML::Node& doc) {
     r.fail(root, fmt::format("expected a map with 'tasks:' (and optionally 'system:') at the top level, got {}",
                              describe(doc)));
 
-  std::optional<Field> system, tasks;
-  for (const Field& e : r.map(root, "the top level", {"system", "tasks"})) (e.key == "system" ? system : tasks) = e;
+  std::optional<Field> system, tasks, mutexes;
+  for (const Field& e : r.map(root, "the top level", {"system", "tasks", "mutexes"}))
+    (e.key == "system" ? system : e.key == "tasks" ? tasks : mutexes) = e;
   Scenario sc;
   sc.file = r.file();
   sc.system = system ? parse_system(r, *system) : default_system();  // first: tasks' cpus are checked against it
   if (!tasks) r.fail(r.loc(doc), "", "no 'tasks:' in the workload: define at least one task");
-  sc.tasks = parse_tasks(r, *tasks, sc.system);
+  LockKinds locks;
+  sc.tasks = parse_tasks(r, *tasks, sc.system, locks);
+  if (mutexes) sc.mutexes = parse_mutexes(r, *mutexes);
+  for (const MutexSpec& m : sc.mutexes) {
+    auto it = locks.find(m.name);
+    if (it != locks.end() && it->second.first != LockKind::User)
+      r.fail(m.loc, "mutexes",
+             fmt::format("'{}' is a {} (used at {}), not a user-space mutex: 'mutexes:' describes the locks of "
+                         "'lock:'/'unlock:' steps",
+                         m.name, lock_kind_name(it->second.first), it->second.second.str()));
+  }
+  for (const auto& [name, kind] : locks) sc.locks.emplace_back(name, kind.first);
   return sc;
 }
 

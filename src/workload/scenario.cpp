@@ -26,6 +26,23 @@ const char* step_kind_name(StepKind k) {
     case StepKind::Msleep: return "msleep";
     case StepKind::Schedule: return "schedule";
     case StepKind::RaiseSoftirq: return "raise_softirq";
+    case StepKind::KLock: return "lock (kernel)";
+    case StepKind::KUnlock: return "unlock (kernel)";
+    case StepKind::MigrateDisable: return "migrate_disable";
+    case StepKind::MigrateEnable: return "migrate_enable";
+    case StepKind::Lock: return "lock";
+    case StepKind::Unlock: return "unlock";
+  }
+  return "?";
+}
+
+const char* lock_kind_name(LockKind k) {
+  switch (k) {
+    case LockKind::Spin: return "spinlock_t";
+    case LockKind::RawSpin: return "raw_spinlock_t";
+    case LockKind::Mutex: return "mutex";
+    case LockKind::RtMutex: return "rt_mutex";
+    case LockKind::User: return "pthread mutex";
   }
   return "?";
 }

@@ -37,6 +37,38 @@ enum class StepKind : std::uint8_t {
   Msleep,         // msleep: D
   Schedule,       // schedule
   RaiseSoftirq,   // raise_softirq: VEC  or {raise_softirq: {vector: VEC, duration: D}}
+  KLock,          // spin_lock: L, raw_spin_lock_irqsave: L, mutex_lock: M, rt_mutex_lock: M, ... (lock_kind, lock_flavor)
+  KUnlock,        // the matching unlock (spin_unlock_irqrestore: L, mutex_unlock: M, ...)
+  MigrateDisable, // migrate_disable
+  MigrateEnable,  // migrate_enable
+  // user-space synchronisation (pthread mutexes on futexes)
+  Lock,           // lock: M           pthread_mutex_lock (mutexes: {M: {protocol: ...}})
+  Unlock,         // unlock: M         pthread_mutex_unlock
+};
+
+// The kinds of lock a workload names; one name is one lock of one kind.
+enum class LockKind : std::uint8_t {
+  Spin,     // spinlock_t (an rtlock on PREEMPT_RT)
+  RawSpin,  // raw_spinlock_t (spins on every model)
+  Mutex,    // struct mutex (rt_mutex based on PREEMPT_RT)
+  RtMutex,  // struct rt_mutex (priority inheritance on every model)
+  User,     // a pthread mutex (futex); its protocol is in `mutexes:`
+};
+const char* lock_kind_name(LockKind k);  // "spinlock_t", "raw_spinlock_t", "mutex", "rt_mutex", "pthread mutex"
+
+// How a spinlock step treats IRQs and softirqs: spin_lock, spin_lock_irq,
+// spin_lock_irqsave (unlock: spin_unlock_irqrestore), spin_lock_bh.
+enum class LockFlavor : std::uint8_t { Plain, Irq, IrqSave, Bh };
+
+// pthread_mutexattr_setprotocol(): PTHREAD_PRIO_NONE / INHERIT / PROTECT.
+enum class MutexProtocol : std::uint8_t { None, Inherit, Protect };
+
+// mutexes: {NAME: {protocol: none|inherit|protect, ceiling: P}}
+struct MutexSpec {
+  std::string name;
+  MutexProtocol protocol = MutexProtocol::None;
+  int ceiling = 0;  // PROTECT: the SCHED_FIFO priority the holder runs at (1..99)
+  SourceLoc loc;
 };
 
 // The ten softirq vectors in bit order (include/linux/interrupt.h).
@@ -104,6 +136,9 @@ struct Step {
   std::string name;         // Syscall name, Mark name
   SoftirqVec softirq = NET_RX_SOFTIRQ;  // RaiseSoftirq
   bool has_duration = false;            // RaiseSoftirq: duration given (else system.softirq_costs)
+  std::string lock;                     // KLock/KUnlock/Lock/Unlock: the lock's name
+  LockKind lock_kind = LockKind::Spin;  // KLock/KUnlock
+  LockFlavor lock_flavor = LockFlavor::Plain;
   std::vector<Step> body;   // Loop steps; Syscall kernel steps
   SourceLoc loc;            // where the step is written (for errors and explanations)
 };
@@ -160,6 +195,9 @@ struct Scenario {
   SystemSpec system;
   std::vector<TaskSpec> tasks;  // in file order
   std::vector<IrqSpec> irqs;    // in file order
+  std::vector<MutexSpec> mutexes;  // user-space mutexes, in file order
+  // Every lock the programs name, with its kind, sorted by name (built by the parser).
+  std::vector<std::pair<std::string, LockKind>> locks;
 };
 
 const char* step_kind_name(StepKind k);   // the workload keyword: "busy", "cond_resched", ...

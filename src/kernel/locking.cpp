@@ -1,0 +1,354 @@
+// Lock primitives as a task meets them (kernel/locking/spinlock.c, mutex.c, spinlock_rt.c, kernel/futex/pi.c), migrate_disable() and a lockdep-like lock-order check.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "kernel/kernel.h"
+#include "kernel/preempt.h"
+#include "kernel/sched_class.h"
+
+namespace preemptsim {
+
+// How each named lock behaves on this model: PREEMPT_RT turns spinlock_t
+// into an rtlock and mutex into an rt_mutex; raw_spinlock_t always spins.
+void Kernel::init_locks() {
+  for (const auto& [name, kind] : scenario_.locks) {
+    KLock l;
+    l.name = name;
+    l.kind = kind;
+    switch (kind) {
+      case LockKind::RawSpin: l.impl = LockImpl::Spin; break;
+      case LockKind::Spin: l.impl = model_.rt_locks ? LockImpl::RtLock : LockImpl::Spin; break;
+      case LockKind::Mutex: l.impl = model_.rt_locks ? LockImpl::RtMutex : LockImpl::Mutex; break;
+      case LockKind::RtMutex: l.impl = LockImpl::RtMutex; break;
+      case LockKind::User:
+        l.impl = LockImpl::Futex;
+        for (const MutexSpec& m : scenario_.mutexes)
+          if (m.name == name) l.user = &m;
+        if (l.user && l.user->protocol == MutexProtocol::Inherit) l.impl = LockImpl::PiFutex;
+        if (l.user && l.user->protocol == MutexProtocol::Protect) l.ceiling_prio = MAX_RT_PRIO - 1 - l.user->ceiling;
+        break;
+    }
+    locks_.push_back(std::move(l));
+  }
+  for (auto& t : tasks_)
+    for (Op& op : t->prog.ops) {
+      if (op.code != OpCode::KLock && op.code != OpCode::KUnlock && op.code != OpCode::UserLock && op.code != OpCode::UserUnlock)
+        continue;
+      auto it = std::find_if(locks_.begin(), locks_.end(), [&](const KLock& l) { return l.name == op.step->lock; });
+      if (it == locks_.end()) invariant_failed("lock step names a lock the parser did not record: " + op.step->lock);
+      op.lock = static_cast<int>(it - locks_.begin());
+    }
+}
+
+// --- acquisition bookkeeping -------------------------------------------------
+
+// The lock is p's now: held_locks[], the RT pinning, the wait statistics and,
+// for PI and ceiling locks, p's effective priority.
+void Kernel::lock_acquired(Task& p, KLock& l, const Op& op, bool irqs_were_off) {
+  l.owner = &p;
+  p.blocked_on = nullptr;
+  const bool known = std::any_of(p.held_locks.begin(), p.held_locks.end(), [&](const HeldLock& h) { return h.lock == &l; });
+  if (!known) p.held_locks.push_back(HeldLock{&l, op.step, irqs_were_off, now_});
+  if (l.impl == LockImpl::RtLock) {  // rt_spin_lock(): rcu_read_lock(); migrate_disable()
+    ++p.rcu_read_lock_nesting;
+    migrate_disable(p);
+  }
+  if (p.state == TASK_RUNNING && p.saved_state != TASK_RUNNING) p.saved_state = TASK_RUNNING;
+  const Time waited = p.lock_contended ? now_ - p.lock_wait_start : Time();
+  trace(cpu_rq(p.cpu), p.lock_contended ? "lock acquired (contended)" : "lock acquired", &p, static_cast<std::int64_t>(&l - locks_.data()));
+  for (Observer* o : observers_) o->on_lock_acquired(now_, p, l.name, p.lock_contended, waited);
+  p.lock_contended = false;
+  if (l.pi() || l.ceiling_prio >= 0) rt_mutex_adjust_prio(p);
+}
+
+HeldLock Kernel::lock_released(Task& p, KLock& l, const Op&) {
+  auto it = std::find_if(p.held_locks.begin(), p.held_locks.end(), [&](const HeldLock& h) { return h.lock == &l; });
+  if (it == p.held_locks.end()) invariant_failed("lock_released: owner without a held_locks entry for " + l.name);
+  const HeldLock h = *it;
+  p.held_locks.erase(it);
+  if (l.impl == LockImpl::RtLock) {  // rt_spin_unlock(): migrate_enable(); rcu_read_unlock()
+    --p.rcu_read_lock_nesting;
+    if (p.migration_disabled > 0) --p.migration_disabled;
+  }
+  trace(cpu_rq(p.cpu), "lock released", &p, static_cast<std::int64_t>(&l - locks_.data()));
+  for (Observer* o : observers_) o->on_lock_released(now_, p, l.name, now_ - h.since);
+  return h;
+}
+
+// lockdep (kernel/locking/lockdep.c), reduced to its best-known report: p
+// takes `l` while holding H after some task took H while holding `l`.
+// Recorded at the attempt, so the warning comes even when this run does not
+// deadlock; reported once per pair of locks.
+void Kernel::lockdep_acquire(const Task& p, const KLock& l, const Op& op) {
+  if (l.user_space()) return;  // lockdep does not see user-space locks
+  const int li = static_cast<int>(&l - locks_.data());
+  for (const HeldLock& h : p.held_locks) {
+    if (h.lock->user_space()) continue;
+    const int hi = static_cast<int>(h.lock - locks_.data());
+    auto rev = lock_order_.find({li, hi});
+    const std::pair<int, int> key{std::min(li, hi), std::max(li, hi)};
+    if (rev != lock_order_.end() && !lock_order_reported_[key]) {
+      lock_order_reported_[key] = true;
+      const LockOrder& o = rev->second;
+      report_bug(fmt::format(
+          "WARNING: possible circular locking dependency detected\n"
+          "{}/{} is trying to acquire lock {} at {}\n"
+          "but task is already holding lock {}, taken at {}\n"
+          "which lock already depends on the new lock: {}/{} took {} at {} while holding {} (taken at {})\n"
+          "Possible unsafe locking scenario: CPU0 lock({}); CPU1 lock({}); CPU0 lock({}); CPU1 lock({}); *** DEADLOCK ***",
+          p.comm, p.pid, l.name, op.step->loc.str(), h.lock->name, h.site->loc.str(), o.task->comm, o.task->pid, h.lock->name,
+          o.taken_site->loc.str(), l.name, o.held_site->loc.str(), l.name, h.lock->name, h.lock->name, l.name));
+    }
+    lock_order_.try_emplace({hi, li}, LockOrder{&p, h.site, op.step});
+  }
+}
+
+// A real deadlock: following owner -> the lock it waits for -> its owner
+// from `l` leads back to p. Reported with the cycle; this model's run stops.
+bool Kernel::check_deadlock(Task& p, KLock& l) {
+  std::string cycle;
+  const KLock* lk = &l;
+  const Task* waiter = &p;
+  for (int depth = 0; depth < 1024 && lk; ++depth) {
+    const Task* o = lk->owner;
+    if (!o) return false;
+    std::string since = "?";
+    for (const HeldLock& h : o->held_locks)
+      if (h.lock == lk) since = h.site->loc.str();
+    cycle += fmt::format("\n  {}/{} waits for {} held by {}/{} (taken at {})", waiter->comm, waiter->pid, lk->name, o->comm, o->pid, since);
+    if (o == &p) {
+      report_bug(fmt::format("BUG: deadlock: a cycle of tasks waiting for locks at {}{}\n(this model's run stops here)", format_time(now_), cycle));
+      stopped_ = true;
+      stopped_at_ = now_;
+      return true;
+    }
+    waiter = o;
+    lk = o->blocked_on;
+  }
+  return false;
+}
+
+void Kernel::migrate_enable(Task& p, const Op& op) {
+  if (p.migration_disabled == 0) {
+    report_bug(fmt::format("WARNING: migrate_enable() without migrate_disable() in {} at {}", p.comm, op.step ? op.step->loc.str() : "?"));
+    return;
+  }
+  --p.migration_disabled;
+}
+
+// do_exit() with locks held: lockdep's "lock held at task exit" report.
+void Kernel::check_locks_at_exit(Task& p) {
+  for (const HeldLock& h : p.held_locks)
+    report_bug(fmt::format("BUG: lock held at task exit: {}/{} still holds {} taken at {}", p.comm, p.pid, h.lock->name, h.site->loc.str()));
+}
+
+// --- spinning: raw_spinlock_t, and spinlock_t without PREEMPT_RT -------------
+
+// queued_spin_lock_slowpath(), first come first served: the CPU busy-waits
+// in kernel mode (preemption off, IRQs as the flavor left them) until the
+// owner's unlock hands the lock over and ends the wait segment.
+bool Kernel::spin_lock_slowpath(Rq& rq, Task& p, KLock& l) {
+  if (l.owner == &p) return false;  // handed over: the caller completes the acquisition
+  p.remaining = scenario_.system.duration + Time::ns(1'000'000'000);  // "forever": ended by the handover
+  start_segment(rq, &p.remaining);
+  return true;
+}
+
+// The unlock side: the first spinner becomes the owner; its CPU stops spinning now.
+void Kernel::spin_unlock_handoff(KLock& l) {
+  if (l.spinners.empty()) {
+    l.owner = nullptr;
+    return;
+  }
+  Task* next = l.spinners.front();
+  l.spinners.pop_front();
+  l.owner = next;
+  Rq& nrq = cpu_rq(next->cpu);
+  trace(nrq, "spin lock handover", next, static_cast<std::int64_t>(&l - locks_.data()));
+  if (nrq.curr == next && nrq.seg_active && nrq.seg_remaining == &next->remaining)
+    events_.push(now_, Band::Completion, EV_SEGMENT_END, nrq.cpu, nrq.seg_token);
+}
+
+// --- sleeping locks ----------------------------------------------------------
+
+// rt_mutex_slowlock() / __mutex_lock() / futex_lock_pi() after the fast path:
+// true once p owns l; false after blocking (schedule() was called once).
+bool Kernel::sleeping_lock_slowpath(Rq& rq, Task& p, KLock& l, const Op&) {
+  if (l.owner == &p) return true;  // handed over by a futex unlock
+  if (try_to_take_rt_mutex(p, l)) return true;
+  if (p.blocked_on != &l) {
+    if (check_deadlock(p, l)) {
+      p.state = TASK_UNINTERRUPTIBLE;
+      schedule(rq);
+      return false;
+    }
+    p.lock_wait_start = now_;
+    p.lock_contended = true;
+    task_blocks_on_rt_mutex(p, l);
+  }
+  if (l.impl == LockImpl::RtLock) {  // rtlock_slowlock_locked(): the regular state is kept aside
+    p.saved_state = p.state;
+    p.state = TASK_RTLOCK_WAIT;
+  } else {
+    p.state = l.user_space() ? TASK_INTERRUPTIBLE : TASK_UNINTERRUPTIBLE;
+  }
+  trace(rq, "lock: block", &p, static_cast<std::int64_t>(&l - locks_.data()));
+  schedule(rq);
+  return false;
+}
+
+// The unlock of a sleeping lock: a futex hands the lock to its top waiter
+// (the futex word names the new owner); a mutex/rt_mutex releases it and
+// wakes the top waiter, which takes it itself (mark_wakeup_next_waiter()).
+// Then the unlocking task loses what it inherited (deboost).
+void Kernel::sleeping_unlock(Task& p, KLock& l) {
+  Task* next = mark_wakeup_next_waiter(l, l.impl == LockImpl::Futex || l.impl == LockImpl::PiFutex);
+  if (next && l.owner == next) {  // handoff: the new owner holds it from now on
+    next->held_locks.push_back(HeldLock{&l, next->op().step, false, now_});
+    if (l.pi() || l.ceiling_prio >= 0) rt_mutex_adjust_prio(*next);
+  }
+  if (l.pi() || l.ceiling_prio >= 0) rt_mutex_adjust_prio(p);
+  if (next) try_to_wake_up(*next, TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE | TASK_RTLOCK_WAIT);
+}
+
+// --- the interpreter's lock ops ------------------------------------------------
+
+namespace {
+bool masks_irqs(LockFlavor f) { return f == LockFlavor::Irq || f == LockFlavor::IrqSave; }
+}  // namespace
+
+// spin_lock*(), raw_spin_lock*(), mutex_lock(), rt_mutex_lock().
+bool Kernel::lock_step(Rq& rq, Task& p, const Op& op) {
+  KLock& l = locks_[static_cast<std::size_t>(op.lock)];
+  const LockFlavor flavor = op.step->lock_flavor;
+  if (l.impl == LockImpl::Spin) {
+    if (p.stage == 0) {
+      // _irq/_irqsave: local_irq_save(); _bh: local_bh_disable(); then preempt_disable()
+      p.lock_irqs_were_off = rq.irqs_off;
+      if (masks_irqs(flavor)) rq.irqs_off = true;
+      if (flavor == LockFlavor::Bh) preempt_count_add(rq, SOFTIRQ_DISABLE_OFFSET);
+      preempt_count_add(rq, PREEMPT_OFFSET);
+      lockdep_acquire(p, l, op);
+      p.stage = 1;
+      if (l.owner) {
+        if (check_deadlock(p, l)) return false;  // the run stops; p spins no more
+        l.spinners.push_back(&p);
+        p.blocked_on = &l;
+        p.lock_wait_start = now_;
+        p.lock_contended = true;
+        trace(rq, "spin: contended", &p, static_cast<std::int64_t>(&l - locks_.data()));
+      } else {
+        l.owner = &p;
+      }
+    }
+    if (spin_lock_slowpath(rq, p, l)) return true;
+    p.remaining = Time::ns(-1);
+    lock_acquired(p, l, op, p.lock_irqs_were_off);
+    p.stage = 0;
+    ++p.pc;
+    return false;
+  }
+  // Sleeping locks: mutex_lock() and rt_mutex_lock() start with might_sleep();
+  // a PREEMPT_RT spinlock_t keeps the flavor's BH part only (no IRQ masking).
+  if (p.stage == 0) {
+    if (l.kind == LockKind::Mutex || l.kind == LockKind::RtMutex) __might_resched(rq, op);
+    if (flavor == LockFlavor::Bh) {
+      if (rt_softirqs()) ++p.softirq_disable_cnt;
+      else preempt_count_add(rq, SOFTIRQ_DISABLE_OFFSET);
+    }
+    lockdep_acquire(p, l, op);
+    p.stage = 1;
+  }
+  if (!sleeping_lock_slowpath(rq, p, l, op)) return false;
+  lock_acquired(p, l, op, false);
+  p.stage = 0;
+  ++p.pc;
+  return false;
+}
+
+// spin_unlock*(), raw_spin_unlock*(), mutex_unlock(), rt_mutex_unlock().
+bool Kernel::unlock_step(Rq& rq, Task& p, const Op& op) {
+  KLock& l = locks_[static_cast<std::size_t>(op.lock)];
+  const LockFlavor flavor = op.step->lock_flavor;
+  ++p.pc;
+  if (l.owner != &p) {
+    report_bug(fmt::format("WARNING: bad unlock balance detected!\n{}/{} is trying to release lock ({}) at {}\nbut there are no more locks to release!",
+                           p.comm, p.pid, l.name, op.step->loc.str()));
+    return false;
+  }
+  const HeldLock h = lock_released(p, l, op);
+  if (l.impl == LockImpl::Spin) {
+    spin_unlock_handoff(l);
+    if (flavor == LockFlavor::Irq) rq.irqs_off = false;
+    if (flavor == LockFlavor::IrqSave) rq.irqs_off = h.irqs_were_off;  // local_irq_restore()
+    if ((rq.preempt_count & PREEMPT_MASK) == 0) {  // only after a "scheduling while atomic" fixup
+      report_bug(fmt::format("WARNING: preempt_count underflow in {} at {}\n(after a BUG: scheduling while atomic fixup; the decrement is ignored)", p.comm, op.step->loc.str()));
+      return false;
+    }
+    preempt_count_sub(rq, PREEMPT_OFFSET);
+    if (flavor == LockFlavor::Bh) {
+      local_bh_enable(rq, p);  // runs pending softirqs, then the preemption check
+      return false;
+    }
+    // preempt_enable(): the preemption point of a spinlock section
+    if (model_.preempt_schedule == Call::Real && should_resched(rq)) preempt_schedule(rq);
+    return false;
+  }
+  sleeping_unlock(p, l);
+  if (flavor == LockFlavor::Bh) {
+    local_bh_enable(rq, p);
+    return false;
+  }
+  // rt_mutex_postunlock() / wake_up_q(): the wakeups happen with preemption
+  // off; the preempt_enable() after them is a preemption point.
+  if (model_.preempt_schedule == Call::Real && should_resched(rq)) preempt_schedule(rq);
+  return false;
+}
+
+// pthread_mutex_lock(): a cmpxchg in user space when free; contended, the
+// futex syscall (FUTEX_WAIT, or FUTEX_LOCK_PI for PTHREAD_PRIO_INHERIT).
+bool Kernel::user_lock_step(Rq& rq, Task& p, const Op& op) {
+  KLock& l = locks_[static_cast<std::size_t>(op.lock)];
+  if (p.stage == 0) {
+    if (!l.owner && l.waiters.empty()) {
+      lock_acquired(p, l, op, false);  // PTHREAD_PRIO_PROTECT raises p to the ceiling here
+      ++p.pc;
+      return false;
+    }
+    p.user_mode = false;
+    p.in_futex = true;
+    p.stage = 1;
+  }
+  if (!sleeping_lock_slowpath(rq, p, l, op)) return false;
+  lock_acquired(p, l, op, false);
+  p.stage = 0;
+  ++p.pc;
+  if (p.in_futex) {
+    p.in_futex = false;
+    p.user_mode = true;
+    exit_to_user_mode(rq);
+  }
+  return false;
+}
+
+// pthread_mutex_unlock(): user space when nobody waits and no priority is
+// to be restored; otherwise FUTEX_WAKE / FUTEX_UNLOCK_PI (or the ceiling's
+// sched_setparam()), whose return to user is a preemption point.
+bool Kernel::user_unlock_step(Rq& rq, Task& p, const Op& op) {
+  KLock& l = locks_[static_cast<std::size_t>(op.lock)];
+  ++p.pc;
+  if (l.owner != &p) {
+    report_bug(fmt::format("WARNING: pthread_mutex_unlock of {} by {}/{} at {}, which does not own it (EPERM)", l.name, p.comm, p.pid,
+                           op.step->loc.str()));
+    return false;
+  }
+  const int prio_before = p.prio;
+  const bool waiters = !l.waiters.empty();
+  lock_released(p, l, op);
+  sleeping_unlock(p, l);
+  if (waiters || p.prio != prio_before) exit_to_user_mode(rq);
+  return false;
+}
+
+}  // namespace preemptsim
