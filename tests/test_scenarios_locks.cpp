@@ -92,5 +92,181 @@ TEST(PriorityInversion, ProtocolProtectRunsLoAtTheCeiling) {
   EXPECT_EQ(lo.pi_boosts, 1u) << "the ceiling counts as a boost";
 }
 
+// ---------------------------------------------------------------- spinlocks
+
+Time irq_and_switch(const Costs& c) { return c.irq_entry + c.hrtimer_wakeup + c.irq_exit + c.context_switch; }
+
+TEST(Spinlock, FullWaitsForTheUnlockRtPreemptsTheHolder) {
+  const Scenario sc = load_example("locks-spinlock-full-vs-rt.yaml");
+  const Costs& c = sc.system.costs;
+  {
+    const ModelResult r = run_model(sc, "full");
+    const TaskResult& hi = task(r, "hi");
+    const Time expiry = mark(hi, "sleep") + Time::ns(1'000'000);
+    const Time unlock = mark(task(r, "lo"), "unlock");
+    const Time expected = unlock - expiry + c.context_switch;
+    const std::string why = explain("full: hi's wakeup latency", "spin_unlock()'s preempt_enable() at " + format_time(unlock) +
+                                        " - expiry " + format_time(expiry) + " + context_switch " + format_time(c.context_switch),
+                                    expected, hi.wakeup_latency.max());
+    std::cout << why << "\n";
+    EXPECT_EQ(hi.wakeup_latency.max(), expected) << why;
+  }
+  {
+    const ModelResult r = run_model(sc, "rt");
+    const TaskResult& hi = task(r, "hi");
+    const Time expected = irq_and_switch(c);
+    const std::string why = explain("rt: hi's wakeup latency", "irq_entry + hrtimer_wakeup + irq_exit + context_switch (lo is preempted holding L)",
+                                    expected, hi.wakeup_latency.max());
+    std::cout << why << "\n";
+    EXPECT_EQ(hi.wakeup_latency.max(), expected) << why;
+    EXPECT_EQ(task(r, "lo").nivcsw, 1u) << "lo was preempted inside its spinlock_t section";
+    EXPECT_LT(*hi.exit, mark(task(r, "lo"), "unlock")) << "hi ran and finished while lo still held L";
+  }
+}
+
+TEST(Spinlock, RawSpinlockWaitsOnEveryModel) {
+  const Scenario sc = load_example("locks-raw-spinlock.yaml");
+  const Costs& c = sc.system.costs;
+  for (const PreemptModel& m : preempt_models()) {
+    const ModelResult r = run_model(sc, std::string(m.name));
+    const TaskResult& hi = task(r, "hi");
+    const Time expiry = mark(hi, "sleep") + Time::ns(1'000'000);
+    const Time unlock = mark(task(r, "lo"), "unlock");
+    const Time expected = unlock - expiry + c.context_switch;
+    const std::string why = explain(std::string(m.name) + ": hi's wakeup latency",
+                                    "raw_spin_unlock() at " + format_time(unlock) + " - expiry " + format_time(expiry) +
+                                        " + context_switch " + format_time(c.context_switch),
+                                    expected, hi.wakeup_latency.max());
+    std::cout << why << "\n";
+    EXPECT_EQ(hi.wakeup_latency.max(), expected) << why;
+  }
+}
+
+// Two CPUs: b spins (kernel time, preemption off) until a's unlock hands L over.
+TEST(Spinlock, ContendedSpinlockSpinsUntilTheHandover) {
+  const Scenario sc = parse_workload(R"(
+system: {cpus: 2, hz: 250, models: [full], duration: 20ms, seed: 1}
+tasks:
+  a: {policy: fifo, priority: 10, cpus: [0], program: [{syscall: x, kernel: [{spin_lock: L}, {busy: 3ms}, {mark: unlock}, {spin_unlock: L}]}]}
+  b: {policy: fifo, priority: 10, cpus: [1], program: [{sleep: 1ms}, {mark: try}, {syscall: y, kernel: [{spin_lock: L}, {mark: got}, {spin_unlock: L}]}]}
+)", "inline.yaml");
+  const ModelResult r = run_model(sc, "full");
+  const TaskResult& b = task(r, "b");
+  const Time unlock = mark(task(r, "a"), "unlock");
+  const Time tried = mark(b, "try");
+  const std::string why = explain("b's spin", "a's unlock " + format_time(unlock) + " - b's spin_lock " + format_time(tried), unlock - tried, b.lock_wait);
+  std::cout << why << "\n";
+  EXPECT_EQ(mark(b, "got"), unlock) << "the handover ends the spin at the unlock instant";
+  EXPECT_EQ(b.lock_wait, unlock - tried) << why;
+  EXPECT_GE(b.cpu_time, unlock - tried) << "spinning burns CPU time";
+  EXPECT_GE(r.cpus[1].kernel, unlock - tried) << "spinning is kernel time on b's CPU";
+  const LockResult& l = lock(r, "L");
+  EXPECT_EQ(l.acquisitions, 2u);
+  EXPECT_EQ(l.contended, 1u);
+  EXPECT_EQ(l.max_wait, unlock - tried);
+}
+
+// ---------------------------------------------------------------- PI chains
+
+// c holds B; b holds A and blocks on B; a blocks on A: a's prio reaches c
+// through b (rt_mutex_adjust_prio_chain), so m (between them) cannot run.
+TEST(PriorityInheritance, TransitiveBoostThroughAChain) {
+  const Scenario sc = parse_workload(R"(
+system: {cpus: 1, hz: 250, models: [full], duration: 20ms, seed: 1}
+tasks:
+  c: {policy: fifo, priority: 10, kthread: true, program: [{rt_mutex_lock: B}, {busy: 3ms}, {mark: unlock}, {rt_mutex_unlock: B}]}
+  b: {policy: fifo, priority: 20, kthread: true, program: [{sleep: 500us}, {rt_mutex_lock: A}, {mark: block}, {rt_mutex_lock: B}, {busy: 100us}, {rt_mutex_unlock: B}, {rt_mutex_unlock: A}]}
+  a: {policy: fifo, priority: 30, kthread: true, program: [{sleep: 1ms}, {rt_mutex_lock: A}, {mark: got}, {busy: 100us}, {rt_mutex_unlock: A}]}
+  m: {policy: fifo, priority: 25, kthread: true, program: [{sleep: 1500us}, {mark: start}, {busy: 1ms}]}
+)", "inline.yaml");
+  const ModelResult r = run_model(sc, "full");
+  const TaskResult& c = task(r, "c");
+  EXPECT_EQ(c.pi_boosts, 1u) << "boosted to b's 20, then to a's 30: one boost";
+  EXPECT_EQ(task(r, "b").pi_boosts, 1u) << "b, blocked, inherits a's prio";
+  EXPECT_GT(mark(task(r, "m"), "start"), mark(task(r, "a"), "got")) << "m (25) waits for the whole chain at 30";
+  const Time unlock = mark(c, "unlock");
+  const Time block = mark(task(r, "b"), "block");
+  const std::string why = explain("c's time boosted", "c's unlock " + format_time(unlock) + " - b blocks on B " + format_time(block), unlock - block, c.boosted);
+  std::cout << why << "\n";
+  EXPECT_EQ(c.boosted, unlock - block) << why;
+  EXPECT_TRUE(r.bugs.empty());
+}
+
+// A SCHED_OTHER owner boosted by a FIFO waiter runs in the rt class while
+// boosted (rt_mutex_setprio) and returns to the fair class, sums intact.
+TEST(PriorityInheritance, FairOwnerRunsInTheRtClassWhileBoosted) {
+  const Scenario sc = parse_workload(R"(
+system: {cpus: 1, hz: 250, models: [full, lazy, rt], duration: 40ms, seed: 1}
+mutexes: {M: {protocol: inherit}}
+tasks:
+  lo: {policy: other, program: [{lock: M}, {mark: locked}, {run: 4ms}, {mark: unlock}, {unlock: M}, {run: 5ms}]}
+  f: {policy: other, program: [{run: 20ms}]}
+  hi: {policy: fifo, priority: 30, program: [{sleep: 1ms}, {mark: want}, {lock: M}, {mark: got}, {unlock: M}]}
+  mid: {policy: fifo, priority: 20, program: [{sleep: 2ms}, {mark: start}, {run: 5ms}]}
+)", "inline.yaml");
+  for (const char* model : {"full", "lazy", "rt"}) {
+    const ModelResult r = run_model(sc, model);
+    const TaskResult& lo = task(r, "lo");
+    const TaskResult& hi = task(r, "hi");
+    EXPECT_EQ(lo.pi_boosts, 1u) << model;
+    EXPECT_GT(mark(task(r, "mid"), "start"), mark(hi, "got")) << model << ": mid waited for the boosted lo";
+    EXPECT_EQ(hi.lock_wait, mark(hi, "got") - mark(hi, "want")) << model;
+    EXPECT_TRUE(lo.exit.has_value()) << model;
+    EXPECT_TRUE(task(r, "f").exit.has_value()) << model << ": the fair class still runs f to the end";
+  }
+}
+
+// ---------------------------------------------------------------- debug checks
+
+TEST(LockDebug, SleepingInsideASpinlockIsReported) {
+  const Scenario sc = load_example("locks-sleep-in-spinlock.yaml");
+  const std::string site = source_path("examples/locks-sleep-in-spinlock.yaml");
+  for (const char* model : {"full", "rt"}) {
+    const ModelResult r = run_model(sc, model);
+    ASSERT_EQ(r.bugs.size(), 1u) << model;
+    const std::string& text = r.bugs[0].text;
+    std::cout << "[" << model << "] " << text << "\n";
+    EXPECT_NE(text.find("BUG: sleeping function called from invalid context at "), std::string::npos);
+    EXPECT_NE(text.find("locks-sleep-in-spinlock.yaml:19:13"), std::string::npos) << "the mutex_lock step's file:line:col";
+    // full: caught by preempt_count; rt: by the RCU depth the rtlock holds.
+    const bool rt = std::string(model) == "rt";
+    EXPECT_NE(text.find(rt ? "preempt_count: 0, expected: 0" : "preempt_count: 1, expected: 0"), std::string::npos) << text;
+    EXPECT_NE(text.find(rt ? "RCU nest depth: 1, expected: 0" : "RCU nest depth: 0, expected: 0"), std::string::npos) << text;
+  }
+}
+
+TEST(LockDebug, AbBaOrderIsReportedOnceWithoutADeadlock) {
+  const Scenario sc = load_example("locks-abba.yaml");
+  for (const char* model : {"full", "rt"}) {
+    const ModelResult r = run_model(sc, model);
+    ASSERT_EQ(r.bugs.size(), 1u) << model;
+    const std::string& text = r.bugs[0].text;
+    std::cout << "[" << model << "] " << text << "\n";
+    EXPECT_EQ(text.rfind("WARNING: possible circular locking dependency detected\n", 0), 0u);
+    EXPECT_NE(text.find("b/1001 is trying to acquire lock A"), std::string::npos);
+    EXPECT_NE(text.find("a/1000 took B"), std::string::npos);
+    EXPECT_FALSE(r.stopped_at.has_value()) << "no deadlock in this run";
+    EXPECT_TRUE(task(r, "b").exit.has_value());
+  }
+}
+
+TEST(LockDebug, ARealDeadlockStopsTheRunWithTheCycle) {
+  const Scenario sc = load_example("locks-deadlock.yaml");
+  for (const char* model : {"full", "rt"}) {
+    const ModelResult r = run_model(sc, model);
+    ASSERT_EQ(r.bugs.size(), 2u) << model << ": the order warning, then the deadlock";
+    const std::string& text = r.bugs[1].text;
+    std::cout << "[" << model << "] " << text << "\n";
+    EXPECT_NE(text.find("BUG: deadlock"), std::string::npos);
+    EXPECT_NE(text.find("b/1001 waits for A held by a/1000"), std::string::npos);
+    EXPECT_NE(text.find("a/1000 waits for B held by b/1001"), std::string::npos);
+    ASSERT_TRUE(r.stopped_at.has_value());
+    // b asks for A after its 2 ms section (plus its switch-in): the cycle closes there.
+    EXPECT_GE(*r.stopped_at, Time::ns(2'000'000));
+    EXPECT_LT(*r.stopped_at, Time::ns(2'000'000) + kOverhead);
+    EXPECT_FALSE(task(r, "a").exit.has_value());
+  }
+}
+
 }  // namespace
 }  // namespace preemptsim::testing
