@@ -25,6 +25,7 @@ struct TaskResult {
   Time lock_wait;                    // time spent waiting for locks (spinning or blocked)
   std::uint64_t pi_boosts = 0;       // times its prio was raised above its normal prio (PI or a ceiling)
   Time boosted;                      // time spent boosted
+  std::uint64_t deadline_misses = 0; // periodic jobs not finished by their deadline
 };
 
 // Per lock, over the run (kernel locks and user-space mutexes alike).
