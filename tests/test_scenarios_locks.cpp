@@ -92,6 +92,61 @@ TEST(PriorityInversion, ProtocolProtectRunsLoAtTheCeiling) {
   EXPECT_EQ(lo.pi_boosts, 1u) << "the ceiling counts as a boost";
 }
 
+// ---------------------------------------------------------------- Mars Pathfinder
+
+TEST(MarsPathfinder, ResetsWithoutInheritanceNoneWithIt) {
+  Scenario sc = load_example("locks-mars-pathfinder.yaml");
+  // Per 125 ms frame: met takes the bus at 3 ms (phase 2 ms + 1 ms of work),
+  // bc_dist asks for it at 5 ms, comms (95 ms) arrives at 6 ms.
+  const Time met_section = Time::ns(10'000'000), met_done_before = Time::ns(2'000'000), comms = Time::ns(95'000'000);
+  const std::uint64_t frames = 8;  // bc_dist jobs at 5 ms + k * 125 ms within 1 s
+  // Over ~100 ms the ticks alone (HZ 250: 1 us of tick work + 1 us of entry/exit) add ~50 us.
+  const Time overhead = Time::ns(200'000);
+  {
+    const ModelResult r = run_model(sc, "full");
+    const Time expected = met_section - met_done_before + comms;
+    const LockResult& bus = lock(r, "bus");
+    const std::string why = explain("none: bc_dist's longest wait for the bus",
+                                    "met's bus section " + format_time(met_section) + " - what met did before bc_dist came " +
+                                        format_time(met_done_before) + " + comms " + format_time(comms),
+                                    expected, bus.max_wait);
+    std::cout << why << "; resets (deadline misses of bc_dist) " << task(r, "bc_dist").deadline_misses << "\n";
+    EXPECT_GE(bus.max_wait, expected) << why;
+    EXPECT_LT(bus.max_wait, expected + overhead) << why;
+    EXPECT_EQ(task(r, "bc_dist").deadline_misses, frames) << "a reset every frame";
+    EXPECT_EQ(task(r, "met").pi_boosts, 0u);
+  }
+  sc.mutexes.at(0).protocol = MutexProtocol::Inherit;
+  {
+    const ModelResult r = run_model(sc, "full");
+    const Time expected = met_section - met_done_before;
+    const LockResult& bus = lock(r, "bus");
+    const std::string why = explain("inherit: bc_dist's longest wait for the bus",
+                                    "met's bus section " + format_time(met_section) + " - what met did before bc_dist came " +
+                                        format_time(met_done_before) + " (comms waits: met runs at 30)",
+                                    expected, bus.max_wait);
+    std::cout << why << "; resets " << task(r, "bc_dist").deadline_misses << "\n";
+    EXPECT_GE(bus.max_wait, expected) << why;
+    EXPECT_LT(bus.max_wait, expected + kOverhead) << why;
+    EXPECT_EQ(task(r, "bc_dist").deadline_misses, 0u) << "no resets";
+    EXPECT_EQ(task(r, "met").pi_boosts, frames) << "met inherits bc_dist's prio once per frame";
+  }
+}
+
+// A periodic job's deadline: finished in time, no miss; late, one miss per late job.
+TEST(DeadlineMisses, CountsLateJobsOnly) {
+  const Scenario sc = parse_workload(R"(
+system: {cpus: 1, hz: 250, models: [full], duration: 100ms, seed: 1}
+tasks:
+  t: {policy: fifo, priority: 10, program: [{loop: {count: 4, steps: [{periodic: {period: 10ms, deadline: 5ms}}, {run: 3ms}]}}, {loop: {count: 3, steps: [{periodic: {period: 10ms, deadline: 5ms}}, {run: 6ms}]}}, {periodic: {period: 10ms, deadline: 5ms}}]}
+)", "inline.yaml");
+  const ModelResult r = run_model(sc, "full");
+  // Jobs start at the periodic wakeups (10, 20, ... ms) and end at the next
+  // periodic step (or the exit): 4 jobs of 3 ms meet 5 ms, 3 jobs of 6 ms
+  // miss it, and the last wakeup's job (nothing to do before the exit) meets it.
+  EXPECT_EQ(task(r, "t").deadline_misses, 3u);
+}
+
 // ---------------------------------------------------------------- spinlocks
 
 Time irq_and_switch(const Costs& c) { return c.irq_entry + c.hrtimer_wakeup + c.irq_exit + c.context_switch; }

@@ -975,7 +975,7 @@ tasks:
 tasks:
   a: {program: [{periodic: {period: 1ms, offset: 1ms}}]}
 )",
-                        2, 42, "unknown key 'offset' in periodic (accepted keys: period, phase)");
+                        2, 42, "unknown key 'offset' in periodic (accepted keys: period, phase, deadline)");
   EXPECT_WORKLOAD_ERROR(R"(
 tasks:
   a: {program: [{periodic: {period: 1ms, phase: -1ms}}]}

@@ -163,6 +163,11 @@ bool Kernel::task_step(Rq& rq, Task& p) {
       std::int64_t dummy = 0;
       std::int64_t& next = op.code == OpCode::Periodic ? p.slots[static_cast<std::size_t>(op.slot)] : dummy;
       if (p.stage == 0) {
+        if (op.code == OpCode::Periodic) {  // the open job (if any) ends here: late?
+          if (p.job_deadline >= Time() && now_ > p.job_deadline)
+            for (Observer* o : observers_) o->on_deadline_miss(now_, p, p.job_deadline);
+          p.job_deadline = Time::ns(-1);
+        }
         Time expiry;
         if (op.code == OpCode::Sleep) {
           expiry = now_ + op.a;
@@ -182,6 +187,7 @@ bool Kernel::task_step(Rq& rq, Task& p) {
       }
       // woken: cyclictest's next period, skipping the ones already missed
       if (op.code == OpCode::Periodic) {
+        if (op.c > Time()) p.job_deadline = p.latency_expiry + op.c;  // a new job
         next = (p.latency_expiry + op.a).count();
         while (Time::ns(next) <= now_) next += op.a.count();
       }
@@ -333,6 +339,9 @@ bool Kernel::task_step(Rq& rq, Task& p) {
 // do_exit() -> do_task_dead(): TASK_DEAD, one last __schedule().
 void Kernel::do_task_exit(Rq& rq, Task& p) {
   check_locks_at_exit(p);
+  if (p.job_deadline >= Time() && now_ > p.job_deadline)  // exiting ends the open periodic job
+    for (Observer* o : observers_) o->on_deadline_miss(now_, p, p.job_deadline);
+  p.job_deadline = Time::ns(-1);
   p.state = TASK_DEAD;
   trace(rq, "exit", &p);
   for (Observer* o : observers_) o->on_exit(now_, p);

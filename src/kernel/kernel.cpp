@@ -195,6 +195,10 @@ void Kernel::run() {
   }
   if (!stopped_) now_ = end;
   for (Rq& rq : rqs_) account(rq);
+  // Jobs still open at the end whose deadline has passed missed it too.
+  for (auto& t : tasks_)
+    if (t->job_deadline >= Time() && now_ > t->job_deadline)
+      for (Observer* o : observers_) o->on_deadline_miss(now_, *t, t->job_deadline);
 }
 
 }  // namespace preemptsim

@@ -30,6 +30,8 @@ class Observer {
   virtual void on_lock_released(Time, const Task& /*p*/, const std::string& /*lock*/, Time /*held*/) {}
   // rt_mutex_setprio(): p's effective prio changed (boosted while prio < its normal_prio).
   virtual void on_prio_change(Time, const Task& /*p*/, int /*old_prio*/, int /*new_prio*/) {}
+  // A periodic job of p that had to end by `deadline` did not (seen at t).
+  virtual void on_deadline_miss(Time, const Task& /*p*/, Time /*deadline*/) {}
   // A kernel BUG:/WARNING: report (several lines, the kernel's wording).
   virtual void on_bug(Time, const std::string& /*text*/) {}
 };

@@ -59,7 +59,12 @@ void emit(Program& prog, const std::vector<Step>& steps, bool user) {
         case StepKind::Sleep:
         case StepKind::Msleep: op.a = s.duration; break;
         case StepKind::SleepUntil: op.a = s.at; break;
-        case StepKind::Periodic: op.a = s.period; op.b = s.phase; op.slot = prog.slots++; break;
+        case StepKind::Periodic:
+          op.a = s.period;
+          op.b = s.phase;
+          op.c = s.deadline;
+          op.slot = prog.slots++;
+          break;
         case StepKind::RaiseSoftirq: op.a = s.duration; op.count = s.softirq; op.slot = s.has_duration ? 1 : 0; break;
         default: break;
       }

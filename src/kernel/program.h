@@ -25,6 +25,7 @@ struct Op {
   OpCode code = OpCode::Exit;
   Time a;                   // duration / absolute time / period / loop until
   Time b;                   // periodic phase
+  Time c;                   // periodic deadline (0 = none)
   std::int64_t count = 0;   // loop count (-1: until)
   int slot = -1;            // loop counter or periodic state slot
   int jump = -1;            // LoopBegin: index after the matching LoopEnd; LoopEnd: its LoopBegin

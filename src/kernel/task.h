@@ -102,6 +102,7 @@ class Task {
   std::vector<std::int64_t> slots;
   bool latency_pending = false;  // a timed sleep's expiry awaits the switch-in
   Time latency_expiry;
+  Time job_deadline = Time::ns(-1); // the open periodic job's absolute deadline (-1: none)
 
   // kernel threads the kernel itself creates
   enum class Kthread : std::uint8_t { None, Ksoftirqd, IrqThread } kthread_kind = Kthread::None;

@@ -61,6 +61,10 @@ void TaskStatsObserver::on_prio_change(Time t, const Task& p, int, int new_prio)
   }
 }
 
+void TaskStatsObserver::on_deadline_miss(Time, const Task& p, Time) {
+  if (TaskResult* r = slot(p)) ++r->deadline_misses;
+}
+
 void TaskStatsObserver::finish(Time end) {
   for (std::size_t i = 0; i < tasks_.size(); ++i)
     if (boosted_since_[i]) {

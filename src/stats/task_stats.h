@@ -22,6 +22,7 @@ class TaskStatsObserver final : public Observer {
   void on_lock_acquired(Time t, const Task& p, const std::string& lock, bool contended, Time waited) override;
   void on_lock_released(Time t, const Task& p, const std::string& lock, Time held) override;
   void on_prio_change(Time t, const Task& p, int old_prio, int new_prio) override;
+  void on_deadline_miss(Time t, const Task& p, Time deadline) override;
   // Closes the boosts still open at the end of the run.
   void finish(Time end);
 

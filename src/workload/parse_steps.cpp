@@ -278,8 +278,12 @@ class StepParser {
 
   void periodic(Step& s, const Field& e) const {
     std::optional<Field> period;
-    for (const Field& f : r_.map(e, "periodic", {"period", "phase"})) {
-      if (f.key == "period") {
+    std::optional<Field> deadline;
+    for (const Field& f : r_.map(e, "periodic", {"period", "phase", "deadline"})) {
+      if (f.key == "deadline") {
+        s.deadline = r_.duration(f, Time::ns(1), "more than 0");
+        deadline = f;
+      } else if (f.key == "period") {
         s.period = r_.duration(f, Time::ns(1), "more than 0");
         period = f;
       } else {
@@ -287,6 +291,10 @@ class StepParser {
       }
     }
     if (!period) r_.fail(e, "periodic needs a 'period' (e.g. periodic: {period: 1ms})");
+    if (deadline && s.deadline > s.period)
+      r_.fail(*deadline, fmt::format("deadline {} is longer than the period {}: a job must end before the next one "
+                                     "starts (constrained deadline)",
+                                     deadline->value.Scalar(), period->value.Scalar()));
   }
 
   void loop(Step& s, const Field& item, const Field& e, Where where, Balance* bal, int depth) const {

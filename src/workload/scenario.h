@@ -131,6 +131,8 @@ struct Step {
   Time at;                  // SleepUntil: absolute time
   Time period;              // Periodic
   Time phase;               // Periodic: grid is phase + k*period
+  Time deadline;            // Periodic: relative deadline of each job (0 = none); a job runs from a
+                            // periodic wakeup's expiry to the next periodic step
   std::int64_t count = -1;  // Loop: iterations, or -1 when `until` is used
   Time until = Time::max(); // Loop: stop starting iterations at/after this time
   std::string name;         // Syscall name, Mark name
