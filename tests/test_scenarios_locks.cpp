@@ -325,3 +325,24 @@ TEST(LockDebug, ARealDeadlockStopsTheRunWithTheCycle) {
 
 }  // namespace
 }  // namespace preemptsim::testing
+
+namespace preemptsim::testing {
+namespace {
+
+// The _bh flavours balance on every model (a raw spinlock's BH part is RT's
+// local lock under rt): no underflow warning, the task finishes.
+TEST(Spinlock, BhFlavoursBalanceOnEveryModel) {
+  const Scenario sc = parse_workload(R"(
+system: {cpus: 1, hz: 250, duration: 10ms, seed: 1}
+tasks:
+  k: {kthread: true, program: [{raw_spin_lock_bh: R}, {busy: 10us}, {raw_spin_unlock_bh: R}, {spin_lock_bh: S}, {busy: 10us}, {spin_unlock_bh: S}, {spin_lock_irqsave: S}, {spin_unlock_irqrestore: S}]}
+)", "inline.yaml");
+  for (const PreemptModel& m : preempt_models()) {
+    const ModelResult r = run_model(sc, std::string(m.name));
+    EXPECT_TRUE(r.bugs.empty()) << m.name << ": " << (r.bugs.empty() ? "" : r.bugs[0].text);
+    EXPECT_TRUE(task(r, "k").exit.has_value()) << m.name;
+  }
+}
+
+}  // namespace
+}  // namespace preemptsim::testing

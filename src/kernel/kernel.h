@@ -163,6 +163,7 @@ class Kernel {
   bool user_unlock_step(Rq& rq, Task& p, const Op& op);
   bool spin_lock_slowpath(Rq& rq, Task& p, KLock& l);
   void spin_unlock_handoff(KLock& l);
+  void lock_bh_disable(Rq& rq, Task& p);
   bool sleeping_lock_slowpath(Rq& rq, Task& p, KLock& l, const Op& op);
   void sleeping_unlock(Task& p, KLock& l);
   void lock_acquired(Task& p, KLock& l, const Op& op, bool irqs_were_off);

@@ -53,8 +53,11 @@ void Kernel::lock_acquired(Task& p, KLock& l, const Op& op, bool irqs_were_off) 
   if (l.impl == LockImpl::RtLock) {  // rt_spin_lock(): rcu_read_lock(); migrate_disable()
     ++p.rcu_read_lock_nesting;
     migrate_disable(p);
+    // current_restore_rtlock_saved_state(): a lock op starts TASK_RUNNING,
+    // so the saved state is TASK_RUNNING (or a wakeup made it so).
+    p.state = p.saved_state;
+    p.saved_state = TASK_RUNNING;
   }
-  if (p.state == TASK_RUNNING && p.saved_state != TASK_RUNNING) p.saved_state = TASK_RUNNING;
   const Time waited = p.lock_contended ? now_ - p.lock_wait_start : Time();
   trace(cpu_rq(p.cpu), p.lock_contended ? "lock acquired (contended)" : "lock acquired", &p, static_cast<std::int64_t>(&l - locks_.data()));
   for (Observer* o : observers_) o->on_lock_acquired(now_, p, l.name, p.lock_contended, waited);
@@ -218,6 +221,15 @@ namespace {
 bool masks_irqs(LockFlavor f) { return f == LockFlavor::Irq || f == LockFlavor::IrqSave; }
 }  // namespace
 
+// The _bh flavours' local_bh_disable(): SOFTIRQ_DISABLE_OFFSET, or on
+// PREEMPT_RT the task's softirq_disable_cnt (local_bh_enable() undoes either).
+void Kernel::lock_bh_disable(Rq& rq, Task& p) {
+  if (rt_softirqs())
+    ++p.softirq_disable_cnt;
+  else
+    preempt_count_add(rq, SOFTIRQ_DISABLE_OFFSET);
+}
+
 // spin_lock*(), raw_spin_lock*(), mutex_lock(), rt_mutex_lock().
 bool Kernel::lock_step(Rq& rq, Task& p, const Op& op) {
   KLock& l = locks_[static_cast<std::size_t>(op.lock)];
@@ -227,7 +239,7 @@ bool Kernel::lock_step(Rq& rq, Task& p, const Op& op) {
       // _irq/_irqsave: local_irq_save(); _bh: local_bh_disable(); then preempt_disable()
       p.lock_irqs_were_off = rq.irqs_off;
       if (masks_irqs(flavor)) rq.irqs_off = true;
-      if (flavor == LockFlavor::Bh) preempt_count_add(rq, SOFTIRQ_DISABLE_OFFSET);
+      if (flavor == LockFlavor::Bh) lock_bh_disable(rq, p);
       preempt_count_add(rq, PREEMPT_OFFSET);
       lockdep_acquire(p, l, op);
       p.stage = 1;
@@ -253,10 +265,7 @@ bool Kernel::lock_step(Rq& rq, Task& p, const Op& op) {
   // a PREEMPT_RT spinlock_t keeps the flavor's BH part only (no IRQ masking).
   if (p.stage == 0) {
     if (l.kind == LockKind::Mutex || l.kind == LockKind::RtMutex) __might_resched(rq, op);
-    if (flavor == LockFlavor::Bh) {
-      if (rt_softirqs()) ++p.softirq_disable_cnt;
-      else preempt_count_add(rq, SOFTIRQ_DISABLE_OFFSET);
-    }
+    if (flavor == LockFlavor::Bh) lock_bh_disable(rq, p);
     lockdep_acquire(p, l, op);
     p.stage = 1;
   }
