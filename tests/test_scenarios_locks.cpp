@@ -346,3 +346,63 @@ tasks:
 
 }  // namespace
 }  // namespace preemptsim::testing
+
+namespace preemptsim::testing {
+namespace {
+
+// rwlock_t without PREEMPT_RT (qrwlock): readers share it; a writer spins
+// until the last reader leaves; a reader arriving behind a waiting writer
+// queues behind it.
+TEST(RwLock, ReadersShareAWriterWaitsForThemAndLaterReadersWaitForTheWriter) {
+  const Scenario sc = parse_workload(R"(
+system: {cpus: 4, hz: 250, models: [full], duration: 20ms, seed: 1}
+tasks:
+  r1: {kthread: true, cpus: [0], program: [{read_lock: L}, {mark: got}, {busy: 3ms}, {mark: unlock}, {read_unlock: L}]}
+  r2: {kthread: true, cpus: [1], program: [{sleep: 1ms}, {read_lock: L}, {mark: got}, {busy: 1ms}, {read_unlock: L}]}
+  w:  {kthread: true, cpus: [2], program: [{sleep: 1500us}, {mark: try}, {write_lock: L}, {mark: got}, {busy: 1ms}, {mark: unlock}, {write_unlock: L}]}
+  r3: {kthread: true, cpus: [3], program: [{sleep: 2ms}, {mark: try}, {read_lock: L}, {mark: got}, {read_unlock: L}]}
+)", "inline.yaml");
+  const ModelResult r = run_model(sc, "full");
+  const TaskResult& r1 = task(r, "r1");
+  const TaskResult& w = task(r, "w");
+  const TaskResult& r3 = task(r, "r3");
+  EXPECT_EQ(task(r, "r2").lock_wait, Time()) << "r2 shares L with r1";
+  // r2 left at about 2 ms; w gets L when r1, the last reader, leaves.
+  EXPECT_EQ(mark(w, "got"), mark(r1, "unlock"));
+  EXPECT_EQ(w.lock_wait, mark(r1, "unlock") - mark(w, "try"));
+  // r3 (2 ms) could share with r1, but w waits ahead of it: r3 follows w.
+  EXPECT_EQ(mark(r3, "got"), mark(w, "unlock"));
+  EXPECT_EQ(lock(r, "L").contended, 2u);
+  EXPECT_EQ(lock(r, "L").acquisitions, 4u);
+}
+
+// One CPU: a writer holds L for 3 ms; a higher-prio reader wakes at 1 ms.
+// full: the writer's section is preempt-disabled: the reader waits for the
+// unlock. rt (rwbase_rt): the reader preempts the writer, blocks on L and
+// boosts it over mid, who waits until the reader is through.
+TEST(RwLock, RtReaderBoostsTheWriter) {
+  const Scenario sc = parse_workload(R"(
+system: {cpus: 1, hz: 250, models: [full, rt], duration: 20ms, seed: 1}
+tasks:
+  w:   {policy: fifo, priority: 10, kthread: true, program: [{write_lock: L}, {busy: 3ms}, {mark: unlock}, {write_unlock: L}, {busy: 1ms}]}
+  rd:  {policy: fifo, priority: 30, kthread: true, program: [{sleep: 1ms}, {mark: want}, {read_lock: L}, {mark: got}, {read_unlock: L}]}
+  mid: {policy: fifo, priority: 20, kthread: true, program: [{sleep: 1500us}, {mark: start}, {busy: 1ms}]}
+)", "inline.yaml");
+  {
+    const ModelResult r = run_model(sc, "full");
+    EXPECT_EQ(task(r, "w").pi_boosts, 0u);
+    EXPECT_GE(mark(task(r, "rd"), "want"), mark(task(r, "w"), "unlock")) << "rd could not run inside the write section";
+  }
+  {
+    const ModelResult r = run_model(sc, "rt");
+    const TaskResult& rd = task(r, "rd");
+    EXPECT_LT(mark(rd, "want"), Time::ns(1'100'000)) << "rd preempted the writer at once";
+    EXPECT_EQ(task(r, "w").pi_boosts, 1u) << "the blocked reader boosts the writer";
+    EXPECT_EQ(mark(rd, "got"), mark(task(r, "w"), "unlock") + sc.system.costs.context_switch)
+        << "the handoff at write_unlock, then a switch to rd";
+    EXPECT_GT(mark(task(r, "mid"), "start"), mark(rd, "got"));
+  }
+}
+
+}  // namespace
+}  // namespace preemptsim::testing

@@ -793,8 +793,8 @@ tasks:
                         "cond_resched, might_sleep, might_resched, preempt_disable, preempt_enable, local_irq_disable, "
                         "local_irq_enable, local_bh_disable, local_bh_enable, msleep, schedule, migrate_disable, "
                         "migrate_enable, spin_lock[_irq|_irqsave|_bh], spin_unlock[_irq|_irqrestore|_bh], "
-                        "raw_spin_lock..., raw_spin_unlock..., mutex_lock, mutex_unlock, rt_mutex_lock, "
-                        "rt_mutex_unlock; also allowed: sleep, sleep_until, periodic, yield, mark, loop)");
+                        "raw_spin_lock..., raw_spin_unlock..., read_lock..., read_unlock..., write_lock..., "
+                        "write_unlock..., mutex_lock, mutex_unlock, rt_mutex_lock, rt_mutex_unlock; also allowed: sleep, sleep_until, periodic, yield, mark, loop)");
   EXPECT_WORKLOAD_ERROR(R"(
 tasks:
   a: {program: [{yield: 3}]}

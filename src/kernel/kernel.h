@@ -163,6 +163,9 @@ class Kernel {
   bool user_unlock_step(Rq& rq, Task& p, const Op& op);
   bool spin_lock_slowpath(Rq& rq, Task& p, KLock& l);
   void spin_unlock_handoff(KLock& l);
+  bool spin_can_take(const KLock& l, bool write) const;
+  void spin_take(KLock& l, Task& p, bool write);
+  bool holds(const Task& p, const KLock& l) const;
   void lock_bh_disable(Rq& rq, Task& p);
   bool sleeping_lock_slowpath(Rq& rq, Task& p, KLock& l, const Op& op);
   void sleeping_unlock(Task& p, KLock& l);
@@ -180,7 +183,7 @@ class Kernel {
   void rt_mutex_adjust_prio_chain(Task& owner, const Task& orig);
   void rt_mutex_adjust_prio(Task& p);
   void rt_mutex_setprio(Task& p, int prio);
-  Task* mark_wakeup_next_waiter(KLock& l, bool handoff);
+  Task* mark_wakeup_next_waiter(KLock& l);
   void rt_mutex_enqueue(KLock& l, Task& waiter);
   void rt_mutex_dequeue(KLock& l, Task& waiter);
 

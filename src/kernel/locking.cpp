@@ -14,6 +14,7 @@ namespace preemptsim {
 void Kernel::init_locks() {
   for (const auto& [name, kind] : scenario_.locks) {
     KLock l;
+    l.id = static_cast<int>(locks_.size());
     l.name = name;
     l.kind = kind;
     switch (kind) {
@@ -21,6 +22,7 @@ void Kernel::init_locks() {
       case LockKind::Spin: l.impl = model_.rt_locks ? LockImpl::RtLock : LockImpl::Spin; break;
       case LockKind::Mutex: l.impl = model_.rt_locks ? LockImpl::RtMutex : LockImpl::Mutex; break;
       case LockKind::RtMutex: l.impl = LockImpl::RtMutex; break;
+      case LockKind::RwLock: l.impl = model_.rt_locks ? LockImpl::RtRwLock : LockImpl::RwSpin; break;
       case LockKind::User:
         l.impl = LockImpl::Futex;
         for (const MutexSpec& m : scenario_.mutexes)
@@ -46,11 +48,10 @@ void Kernel::init_locks() {
 // The lock is p's now: held_locks[], the RT pinning, the wait statistics and,
 // for PI and ceiling locks, p's effective priority.
 void Kernel::lock_acquired(Task& p, KLock& l, const Op& op, bool irqs_were_off) {
-  l.owner = &p;
   p.blocked_on = nullptr;
   const bool known = std::any_of(p.held_locks.begin(), p.held_locks.end(), [&](const HeldLock& h) { return h.lock == &l; });
   if (!known) p.held_locks.push_back(HeldLock{&l, op.step, irqs_were_off, now_});
-  if (l.impl == LockImpl::RtLock) {  // rt_spin_lock(): rcu_read_lock(); migrate_disable()
+  if (l.impl == LockImpl::RtLock || l.impl == LockImpl::RtRwLock) {  // rt_spin_lock(): rcu_read_lock(); migrate_disable()
     ++p.rcu_read_lock_nesting;
     migrate_disable(p);
     // current_restore_rtlock_saved_state(): a lock op starts TASK_RUNNING,
@@ -59,7 +60,7 @@ void Kernel::lock_acquired(Task& p, KLock& l, const Op& op, bool irqs_were_off) 
     p.saved_state = TASK_RUNNING;
   }
   const Time waited = p.lock_contended ? now_ - p.lock_wait_start : Time();
-  trace(cpu_rq(p.cpu), p.lock_contended ? "lock acquired (contended)" : "lock acquired", &p, static_cast<std::int64_t>(&l - locks_.data()));
+  trace(cpu_rq(p.cpu), p.lock_contended ? "lock acquired (contended)" : "lock acquired", &p, l.id);
   for (Observer* o : observers_) o->on_lock_acquired(now_, p, l.name, p.lock_contended, waited);
   p.lock_contended = false;
   if (l.pi() || l.ceiling_prio >= 0) rt_mutex_adjust_prio(p);
@@ -70,11 +71,11 @@ HeldLock Kernel::lock_released(Task& p, KLock& l, const Op&) {
   if (it == p.held_locks.end()) invariant_failed("lock_released: owner without a held_locks entry for " + l.name);
   const HeldLock h = *it;
   p.held_locks.erase(it);
-  if (l.impl == LockImpl::RtLock) {  // rt_spin_unlock(): migrate_enable(); rcu_read_unlock()
+  if (l.impl == LockImpl::RtLock || l.impl == LockImpl::RtRwLock) {  // rt_spin_unlock(): migrate_enable(); rcu_read_unlock()
     --p.rcu_read_lock_nesting;
     if (p.migration_disabled > 0) --p.migration_disabled;
   }
-  trace(cpu_rq(p.cpu), "lock released", &p, static_cast<std::int64_t>(&l - locks_.data()));
+  trace(cpu_rq(p.cpu), "lock released", &p, l.id);
   for (Observer* o : observers_) o->on_lock_released(now_, p, l.name, now_ - h.since);
   return h;
 }
@@ -85,10 +86,10 @@ HeldLock Kernel::lock_released(Task& p, KLock& l, const Op&) {
 // deadlock; reported once per pair of locks.
 void Kernel::lockdep_acquire(const Task& p, const KLock& l, const Op& op) {
   if (l.user_space()) return;  // lockdep does not see user-space locks
-  const int li = static_cast<int>(&l - locks_.data());
+  const int li = l.id;
   for (const HeldLock& h : p.held_locks) {
     if (h.lock->user_space()) continue;
-    const int hi = static_cast<int>(h.lock - locks_.data());
+    const int hi = h.lock->id;
     auto rev = lock_order_.find({li, hi});
     const std::pair<int, int> key{std::min(li, hi), std::max(li, hi)};
     if (rev != lock_order_.end() && !lock_order_reported_[key]) {
@@ -146,31 +147,53 @@ void Kernel::check_locks_at_exit(Task& p) {
     report_bug(fmt::format("BUG: lock held at task exit: {}/{} still holds {} taken at {}", p.comm, p.pid, h.lock->name, h.site->loc.str()));
 }
 
-// --- spinning: raw_spinlock_t, and spinlock_t without PREEMPT_RT -------------
+// --- spinning: raw_spinlock_t, spinlock_t and rwlock_t without PREEMPT_RT ---
 
-// queued_spin_lock_slowpath(), first come first served: the CPU busy-waits
-// in kernel mode (preemption off, IRQs as the flavor left them) until the
-// owner's unlock hands the lock over and ends the wait segment.
-bool Kernel::spin_lock_slowpath(Rq& rq, Task& p, KLock& l) {
-  if (l.owner == &p) return false;  // handed over: the caller completes the acquisition
-  p.remaining = scenario_.system.duration + Time::ns(1'000'000'000);  // "forever": ended by the handover
+// May p take the spinning lock now? Not past anyone already spinning (a
+// ticket/queued lock, and qrwlock's readers queue behind a waiting writer);
+// a writer needs it free, a reader only needs no writer.
+bool Kernel::spin_can_take(const KLock& l, bool write) const {
+  if (!l.spinners.empty() || l.owner) return false;
+  return !write || l.readers == 0;
+}
+
+void Kernel::spin_take(KLock& l, Task& p, bool write) {
+  if (l.rwlock() && !write)
+    ++l.readers;
+  else
+    l.owner = &p;
+  p.lock_granted = true;
+}
+
+// queued_spin_lock_slowpath() / queued_read_lock_slowpath(): the CPU
+// busy-waits in kernel mode (preemption off, IRQs as the flavour left them)
+// until an unlock grants the lock and ends the wait segment.
+bool Kernel::spin_lock_slowpath(Rq& rq, Task& p, KLock&) {
+  if (p.lock_granted) {  // the caller completes the acquisition
+    p.lock_granted = false;
+    return false;
+  }
+  p.remaining = scenario_.system.duration + Time::ns(1'000'000'000);  // "forever": ended by the grant
   start_segment(rq, &p.remaining);
   return true;
 }
 
-// The unlock side: the first spinner becomes the owner; its CPU stops spinning now.
+// The unlock side: grant the lock to the spinners at the head of the queue
+// (one writer, or every reader up to the next writer); their CPUs stop
+// spinning now.
 void Kernel::spin_unlock_handoff(KLock& l) {
-  if (l.spinners.empty()) {
-    l.owner = nullptr;
-    return;
+  while (!l.spinners.empty()) {
+    Task* next = l.spinners.front();
+    const bool write = !l.rwlock() || next->lock_want_write;
+    if (l.owner || (write && l.readers > 0)) break;
+    l.spinners.pop_front();
+    spin_take(l, *next, write);
+    Rq& nrq = cpu_rq(next->cpu);
+    trace(nrq, "spin lock handover", next, l.id);
+    if (nrq.curr == next && nrq.seg_active && nrq.seg_remaining == &next->remaining)
+      events_.push(now_, Band::Completion, EV_SEGMENT_END, nrq.cpu, nrq.seg_token);
+    if (write) break;
   }
-  Task* next = l.spinners.front();
-  l.spinners.pop_front();
-  l.owner = next;
-  Rq& nrq = cpu_rq(next->cpu);
-  trace(nrq, "spin lock handover", next, static_cast<std::int64_t>(&l - locks_.data()));
-  if (nrq.curr == next && nrq.seg_active && nrq.seg_remaining == &next->remaining)
-    events_.push(now_, Band::Completion, EV_SEGMENT_END, nrq.cpu, nrq.seg_token);
 }
 
 // --- sleeping locks ----------------------------------------------------------
@@ -178,7 +201,10 @@ void Kernel::spin_unlock_handoff(KLock& l) {
 // rt_mutex_slowlock() / __mutex_lock() / futex_lock_pi() after the fast path:
 // true once p owns l; false after blocking (schedule() was called once).
 bool Kernel::sleeping_lock_slowpath(Rq& rq, Task& p, KLock& l, const Op&) {
-  if (l.owner == &p) return true;  // handed over by a futex unlock
+  if (p.lock_granted) {  // handed over by the unlock (futex, RT rwlock)
+    p.lock_granted = false;
+    return true;
+  }
   if (try_to_take_rt_mutex(p, l)) return true;
   if (p.blocked_on != &l) {
     if (check_deadlock(p, l)) {
@@ -190,29 +216,54 @@ bool Kernel::sleeping_lock_slowpath(Rq& rq, Task& p, KLock& l, const Op&) {
     p.lock_contended = true;
     task_blocks_on_rt_mutex(p, l);
   }
-  if (l.impl == LockImpl::RtLock) {  // rtlock_slowlock_locked(): the regular state is kept aside
+  if (l.impl == LockImpl::RtLock || l.impl == LockImpl::RtRwLock) {  // rtlock_slowlock_locked(): the regular state is kept aside
     p.saved_state = p.state;
     p.state = TASK_RTLOCK_WAIT;
   } else {
     p.state = l.user_space() ? TASK_INTERRUPTIBLE : TASK_UNINTERRUPTIBLE;
   }
-  trace(rq, "lock: block", &p, static_cast<std::int64_t>(&l - locks_.data()));
+  trace(rq, "lock: block", &p, l.id);
   schedule(rq);
   return false;
 }
 
 // The unlock of a sleeping lock: a futex hands the lock to its top waiter
-// (the futex word names the new owner); a mutex/rt_mutex releases it and
-// wakes the top waiter, which takes it itself (mark_wakeup_next_waiter()).
-// Then the unlocking task loses what it inherited (deboost).
+// (the futex word names the new owner), an RT rwlock to its head waiters
+// (one writer, or the readers up to the next writer); a mutex/rt_mutex is
+// released and its top waiter woken to take it itself
+// (mark_wakeup_next_waiter()). Then the unlocking task loses what it
+// inherited (deboost).
 void Kernel::sleeping_unlock(Task& p, KLock& l) {
-  Task* next = mark_wakeup_next_waiter(l, l.impl == LockImpl::Futex || l.impl == LockImpl::PiFutex);
-  if (next && l.owner == next) {  // handoff: the new owner holds it from now on
-    next->held_locks.push_back(HeldLock{&l, next->op().step, false, now_});
-    if (l.pi() || l.ceiling_prio >= 0) rt_mutex_adjust_prio(*next);
+  if (l.rwlock() && l.owner != &p) {
+    --l.readers;
+  } else {
+    l.owner = nullptr;
+  }
+  std::vector<Task*> woken;
+  if (l.handoff()) {
+    while (!l.waiters.empty()) {
+      Task* next = l.waiters.front();
+      const bool write = !l.rwlock() || next->lock_want_write;
+      if (l.owner || (write && l.readers > 0)) break;
+      rt_mutex_dequeue(l, *next);
+      if (write) l.owner = next;
+      else ++l.readers;
+      next->lock_granted = true;
+      next->held_locks.push_back(HeldLock{&l, next->op().step, false, now_});
+      trace(cpu_rq(next->cpu), "lock handoff", next, l.id);
+      woken.push_back(next);
+      if (write) break;
+    }
+    if (l.owner && (l.pi() || l.ceiling_prio >= 0)) rt_mutex_adjust_prio(*l.owner);
+  } else if (Task* next = mark_wakeup_next_waiter(l)) {
+    woken.push_back(next);
   }
   if (l.pi() || l.ceiling_prio >= 0) rt_mutex_adjust_prio(p);
-  if (next) try_to_wake_up(*next, TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE | TASK_RTLOCK_WAIT);
+  for (Task* t : woken) try_to_wake_up(*t, TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE | TASK_RTLOCK_WAIT);
+}
+
+bool Kernel::holds(const Task& p, const KLock& l) const {
+  return std::any_of(p.held_locks.begin(), p.held_locks.end(), [&](const HeldLock& h) { return h.lock == &l; });
 }
 
 // --- the interpreter's lock ops ------------------------------------------------
@@ -234,7 +285,7 @@ void Kernel::lock_bh_disable(Rq& rq, Task& p) {
 bool Kernel::lock_step(Rq& rq, Task& p, const Op& op) {
   KLock& l = locks_[static_cast<std::size_t>(op.lock)];
   const LockFlavor flavor = op.step->lock_flavor;
-  if (l.impl == LockImpl::Spin) {
+  if (l.spins()) {
     if (p.stage == 0) {
       // _irq/_irqsave: local_irq_save(); _bh: local_bh_disable(); then preempt_disable()
       p.lock_irqs_were_off = rq.irqs_off;
@@ -243,15 +294,16 @@ bool Kernel::lock_step(Rq& rq, Task& p, const Op& op) {
       preempt_count_add(rq, PREEMPT_OFFSET);
       lockdep_acquire(p, l, op);
       p.stage = 1;
-      if (l.owner) {
+      p.lock_want_write = op.step->lock_write;
+      if (!spin_can_take(l, p.lock_want_write)) {
         if (check_deadlock(p, l)) return false;  // the run stops; p spins no more
         l.spinners.push_back(&p);
         p.blocked_on = &l;
         p.lock_wait_start = now_;
         p.lock_contended = true;
-        trace(rq, "spin: contended", &p, static_cast<std::int64_t>(&l - locks_.data()));
+        trace(rq, "spin: contended", &p, l.id);
       } else {
-        l.owner = &p;
+        spin_take(l, p, p.lock_want_write);
       }
     }
     if (spin_lock_slowpath(rq, p, l)) return true;
@@ -267,6 +319,7 @@ bool Kernel::lock_step(Rq& rq, Task& p, const Op& op) {
     if (l.kind == LockKind::Mutex || l.kind == LockKind::RtMutex) __might_resched(rq, op);
     if (flavor == LockFlavor::Bh) lock_bh_disable(rq, p);
     lockdep_acquire(p, l, op);
+    p.lock_want_write = op.step->lock_write;
     p.stage = 1;
   }
   if (!sleeping_lock_slowpath(rq, p, l, op)) return false;
@@ -281,13 +334,17 @@ bool Kernel::unlock_step(Rq& rq, Task& p, const Op& op) {
   KLock& l = locks_[static_cast<std::size_t>(op.lock)];
   const LockFlavor flavor = op.step->lock_flavor;
   ++p.pc;
-  if (l.owner != &p) {
+  if (!holds(p, l)) {
     report_bug(fmt::format("WARNING: bad unlock balance detected!\n{}/{} is trying to release lock ({}) at {}\nbut there are no more locks to release!",
                            p.comm, p.pid, l.name, op.step->loc.str()));
     return false;
   }
   const HeldLock h = lock_released(p, l, op);
-  if (l.impl == LockImpl::Spin) {
+  if (l.spins()) {
+    if (l.rwlock() && !op.step->lock_write)
+      --l.readers;
+    else
+      l.owner = nullptr;
     spin_unlock_handoff(l);
     if (flavor == LockFlavor::Irq) rq.irqs_off = false;
     if (flavor == LockFlavor::IrqSave) rq.irqs_off = h.irqs_were_off;  // local_irq_restore()
@@ -321,6 +378,7 @@ bool Kernel::user_lock_step(Rq& rq, Task& p, const Op& op) {
   KLock& l = locks_[static_cast<std::size_t>(op.lock)];
   if (p.stage == 0) {
     if (!l.owner && l.waiters.empty()) {
+      l.owner = &p;
       lock_acquired(p, l, op, false);  // PTHREAD_PRIO_PROTECT raises p to the ceiling here
       ++p.pc;
       return false;
@@ -347,7 +405,7 @@ bool Kernel::user_lock_step(Rq& rq, Task& p, const Op& op) {
 bool Kernel::user_unlock_step(Rq& rq, Task& p, const Op& op) {
   KLock& l = locks_[static_cast<std::size_t>(op.lock)];
   ++p.pc;
-  if (l.owner != &p) {
+  if (!holds(p, l)) {
     report_bug(fmt::format("WARNING: pthread_mutex_unlock of {} by {}/{} at {}, which does not own it (EPERM)", l.name, p.comm, p.pid,
                            op.step->loc.str()));
     return false;

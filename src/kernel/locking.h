@@ -22,21 +22,31 @@ enum class LockImpl : std::uint8_t {
   RtLock,      // PREEMPT_RT spinlock_t: an rt_mutex taken in TASK_RTLOCK_WAIT (spinlock_rt.c)
   Futex,       // a PTHREAD_PRIO_NONE/PROTECT user mutex: futex wait queue, handoff at unlock
   PiFutex,     // a PTHREAD_PRIO_INHERIT user mutex: rt_mutex with PI (FUTEX_LOCK_PI)
+  RwSpin,      // rwlock_t without PREEMPT_RT: qrwlock, readers share, spinning in arrival order
+  RtRwLock,    // PREEMPT_RT rwlock_t (rwbase_rt): sleeping; readers waiting for a writer boost it
 };
 
 struct KLock {
+  int id = 0;  // index in Kernel::locks() (name order)
   std::string name;
   LockKind kind = LockKind::Spin;
   LockImpl impl = LockImpl::Spin;
   const MutexSpec* user = nullptr;  // User locks: the declared protocol (null = PTHREAD_PRIO_NONE)
   int ceiling_prio = -1;            // PTHREAD_PRIO_PROTECT: kernel prio of the ceiling, else -1
-  Task* owner = nullptr;
+  Task* owner = nullptr;            // the holder (a writer, for rwlock_t)
+  int readers = 0;                  // rwlock_t: readers holding it
   std::deque<Task*> spinners;       // busy-waiting CPUs, first come first served (ticket order)
   std::vector<Task*> waiters;       // sleeping waiters, ordered by (waiter_prio, waiter_seq)
   std::uint64_t next_seq = 0;
 
-  bool pi() const { return impl == LockImpl::RtMutex || impl == LockImpl::RtLock || impl == LockImpl::PiFutex; }
-  bool sleeping() const { return impl != LockImpl::Spin; }
+  bool pi() const {
+    return impl == LockImpl::RtMutex || impl == LockImpl::RtLock || impl == LockImpl::PiFutex || impl == LockImpl::RtRwLock;
+  }
+  bool spins() const { return impl == LockImpl::Spin || impl == LockImpl::RwSpin; }
+  bool rwlock() const { return kind == LockKind::RwLock; }
+  // Handed over at unlock (the new holder is chosen by the unlocker) rather
+  // than taken by the woken waiter itself.
+  bool handoff() const { return impl == LockImpl::Futex || impl == LockImpl::PiFutex || impl == LockImpl::RtRwLock; }
   bool user_space() const { return kind == LockKind::User; }
 };
 

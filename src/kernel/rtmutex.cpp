@@ -42,6 +42,16 @@ void Kernel::rt_mutex_dequeue(KLock& l, Task& w) {
 // (lateral steal; never for RT tasks). A plain mutex is free for anyone.
 bool Kernel::try_to_take_rt_mutex(Task& p, KLock& l) {
   if (l.owner) return false;
+  if (l.rwlock()) {  // rwbase_rt: in queue order; a writer needs the readers gone
+    if (!l.waiters.empty() && l.waiters.front() != &p) return false;
+    if (p.lock_want_write && l.readers > 0) return false;
+    if (p.blocked_on == &l) rt_mutex_dequeue(l, p);
+    if (p.lock_want_write)
+      l.owner = &p;
+    else
+      ++l.readers;
+    return true;
+  }
   if (!l.waiters.empty() && l.waiters.front() != &p && l.impl != LockImpl::Mutex) {
     const Task& top = *l.waiters.front();
     const int wp = waiter_prio_of(p);
@@ -62,22 +72,13 @@ void Kernel::task_blocks_on_rt_mutex(Task& p, KLock& l) {
   if (l.pi() && l.owner) rt_mutex_adjust_prio_chain(*l.owner, p);
 }
 
-// mark_wakeup_next_waiter(): the top waiter is the one to wake. With
-// `handoff` (futex unlock) it leaves the queue as the new owner; otherwise
-// the lock becomes free and the waiter, still queued, takes it when it runs.
-Task* Kernel::mark_wakeup_next_waiter(KLock& l, bool handoff) {
-  if (l.waiters.empty()) {
-    l.owner = nullptr;
-    return nullptr;
-  }
+// mark_wakeup_next_waiter(): the lock is free; its top waiter, still
+// queued, is the one to wake, and takes the lock itself when it runs.
+Task* Kernel::mark_wakeup_next_waiter(KLock& l) {
+  l.owner = nullptr;
+  if (l.waiters.empty()) return nullptr;
   Task* next = l.waiters.front();
-  if (handoff) {
-    rt_mutex_dequeue(l, *next);
-    l.owner = next;
-  } else {
-    l.owner = nullptr;
-  }
-  trace(cpu_rq(next->cpu), "mark_wakeup_next_waiter", next, static_cast<std::int64_t>(&l - locks_.data()));
+  trace(cpu_rq(next->cpu), "mark_wakeup_next_waiter", next, l.id);
   return next;
 }
 
@@ -88,7 +89,8 @@ void Kernel::rt_mutex_adjust_prio(Task& p) {
   int prio = p.normal_prio;
   for (const HeldLock& h : p.held_locks) {
     const KLock& l = *h.lock;
-    if (l.pi() && !l.waiters.empty()) prio = std::min(prio, l.waiters.front()->waiter_prio);
+    // PI goes to the owner only (an rwlock's readers are not tracked as owners).
+    if (l.pi() && l.owner == &p && !l.waiters.empty()) prio = std::min(prio, l.waiters.front()->waiter_prio);
     if (l.ceiling_prio >= 0) prio = std::min(prio, l.ceiling_prio);
   }
   rt_mutex_setprio(p, prio);
@@ -124,7 +126,7 @@ void Kernel::rt_mutex_adjust_prio_chain(Task& owner, const Task& orig) {
     if (std::find(lock->waiters.begin(), lock->waiters.end(), task) != lock->waiters.end()) {  // [5] (spinners have no waiter)
       rt_mutex_dequeue(*lock, *task);
       rt_mutex_enqueue(*lock, *task);
-      trace(rq, "pi chain [5] requeue waiter", task, static_cast<std::int64_t>(lock - locks_.data()));
+      trace(rq, "pi chain [5] requeue waiter", task, lock->id);
     }
     if (!lock->pi()) return;  // [6]
     Task* next = lock->owner;

@@ -127,6 +127,8 @@ class Task {
   Time lock_wait_start;              // when the current lock wait (spin or sleep) began
   bool lock_contended = false;       // the current acquisition had to wait
   bool lock_irqs_were_off = false;   // spin_lock_irqsave(): the flags saved before the spin
+  bool lock_want_write = false;      // rwlock_t: the current attempt is a write_lock
+  bool lock_granted = false;         // the unlocker handed the lock over (spinners, handoff locks)
   bool in_futex = false;             // a contended user lock op entered the kernel
 
   // accounting

@@ -63,6 +63,7 @@ struct LockStepInfo {
   LockKind kind;
   LockFlavor flavor;
   bool unlock;
+  bool write = false;  // rwlock_t: write_lock/write_unlock
 };
 constexpr std::array kLockSteps{
     LockStepInfo{"spin_lock", LockKind::Spin, LockFlavor::Plain, false},
@@ -81,6 +82,22 @@ constexpr std::array kLockSteps{
     LockStepInfo{"raw_spin_unlock_irq", LockKind::RawSpin, LockFlavor::Irq, true},
     LockStepInfo{"raw_spin_unlock_irqrestore", LockKind::RawSpin, LockFlavor::IrqSave, true},
     LockStepInfo{"raw_spin_unlock_bh", LockKind::RawSpin, LockFlavor::Bh, true},
+    LockStepInfo{"read_lock", LockKind::RwLock, LockFlavor::Plain, false},
+    LockStepInfo{"read_lock_irq", LockKind::RwLock, LockFlavor::Irq, false},
+    LockStepInfo{"read_lock_irqsave", LockKind::RwLock, LockFlavor::IrqSave, false},
+    LockStepInfo{"read_lock_bh", LockKind::RwLock, LockFlavor::Bh, false},
+    LockStepInfo{"read_unlock", LockKind::RwLock, LockFlavor::Plain, true},
+    LockStepInfo{"read_unlock_irq", LockKind::RwLock, LockFlavor::Irq, true},
+    LockStepInfo{"read_unlock_irqrestore", LockKind::RwLock, LockFlavor::IrqSave, true},
+    LockStepInfo{"read_unlock_bh", LockKind::RwLock, LockFlavor::Bh, true},
+    LockStepInfo{"write_lock", LockKind::RwLock, LockFlavor::Plain, false, true},
+    LockStepInfo{"write_lock_irq", LockKind::RwLock, LockFlavor::Irq, false, true},
+    LockStepInfo{"write_lock_irqsave", LockKind::RwLock, LockFlavor::IrqSave, false, true},
+    LockStepInfo{"write_lock_bh", LockKind::RwLock, LockFlavor::Bh, false, true},
+    LockStepInfo{"write_unlock", LockKind::RwLock, LockFlavor::Plain, true, true},
+    LockStepInfo{"write_unlock_irq", LockKind::RwLock, LockFlavor::Irq, true, true},
+    LockStepInfo{"write_unlock_irqrestore", LockKind::RwLock, LockFlavor::IrqSave, true, true},
+    LockStepInfo{"write_unlock_bh", LockKind::RwLock, LockFlavor::Bh, true, true},
     LockStepInfo{"mutex_lock", LockKind::Mutex, LockFlavor::Plain, false},
     LockStepInfo{"mutex_unlock", LockKind::Mutex, LockFlavor::Plain, true},
     LockStepInfo{"rt_mutex_lock", LockKind::RtMutex, LockFlavor::Plain, false},
@@ -93,9 +110,9 @@ const LockStepInfo* find_lock_step(std::string_view name) {
   return nullptr;
 }
 
-std::string_view lock_step_name(LockKind kind, LockFlavor flavor, bool unlock) {
+std::string_view lock_step_name(LockKind kind, LockFlavor flavor, bool unlock, bool write) {
   for (const auto& s : kLockSteps)
-    if (s.kind == kind && s.flavor == flavor && s.unlock == unlock) return s.name;
+    if (s.kind == kind && s.flavor == flavor && s.unlock == unlock && s.write == write) return s.name;
   return "?";
 }
 const Names kAllStepNames = {"run", "sleep", "sleep_until", "periodic", "syscall", "yield", "mark", "loop",
@@ -103,13 +120,15 @@ const Names kAllStepNames = {"run", "sleep", "sleep_until", "periodic", "syscall
                              "preempt_enable", "local_irq_disable", "local_irq_enable", "local_bh_disable",
                              "local_bh_enable", "msleep", "schedule", "migrate_disable", "migrate_enable",
                              "lock", "unlock", "spin_lock", "spin_unlock", "raw_spin_lock", "raw_spin_unlock",
-                             "mutex_lock", "mutex_unlock", "rt_mutex_lock", "rt_mutex_unlock"};
+                             "mutex_lock", "mutex_unlock", "rt_mutex_lock", "rt_mutex_unlock", "read_lock",
+                             "read_unlock", "write_lock", "write_unlock"};
 constexpr std::string_view kUserStepList = "run, sleep, sleep_until, periodic, syscall, yield, mark, loop, lock, unlock";
 constexpr std::string_view kKernelStepList =
     "busy, cond_resched, might_sleep, might_resched, preempt_disable, preempt_enable, local_irq_disable, "
     "local_irq_enable, local_bh_disable, local_bh_enable, msleep, schedule, migrate_disable, migrate_enable, "
     "spin_lock[_irq|_irqsave|_bh], spin_unlock[_irq|_irqrestore|_bh], raw_spin_lock..., raw_spin_unlock..., "
-    "mutex_lock, mutex_unlock, rt_mutex_lock, rt_mutex_unlock";
+    "read_lock..., read_unlock..., write_lock..., write_unlock..., mutex_lock, mutex_unlock, rt_mutex_lock, "
+    "rt_mutex_unlock";
 constexpr std::string_view kBothStepList = "sleep, sleep_until, periodic, yield, mark, loop";
 
 const StepInfo* find_step(std::string_view name) {
@@ -141,6 +160,7 @@ struct HeldLock {
   std::string name;
   LockKind kind;
   LockFlavor flavor;
+  bool write;
   SourceLoc loc;
 };
 
@@ -235,6 +255,7 @@ class StepParser {
       s.kind = li->unlock ? StepKind::KUnlock : StepKind::KLock;
       s.lock_kind = li->kind;
       s.lock_flavor = li->flavor;
+      s.lock_write = li->write;
       s.lock = lock_name(e);
       track_lock(s, e, bal, item.path);
       return s;
@@ -447,16 +468,16 @@ class StepParser {
                 fmt::format("lock '{}' is taken again while already held (taken at {}): this would deadlock on "
                             "itself",
                             s.lock, held->loc.str()));
-      bal->held.push_back(HeldLock{s.lock, s.lock_kind, s.lock_flavor, s.loc});
+      bal->held.push_back(HeldLock{s.lock, s.lock_kind, s.lock_flavor, s.lock_write, s.loc});
       return;
     }
     if (held == bal->held.end())
       r_.fail(at, path, fmt::format("unlock of lock '{}', which is not held here", s.lock));
-    if (s.kind == StepKind::KUnlock && held->flavor != s.lock_flavor)
+    if (s.kind == StepKind::KUnlock && (held->flavor != s.lock_flavor || held->write != s.lock_write))
       r_.fail(at, path,
               fmt::format("lock '{}' was taken with {} at {}: release it with {}", s.lock,
-                          lock_step_name(held->kind, held->flavor, false), held->loc.str(),
-                          lock_step_name(held->kind, held->flavor, true)));
+                          lock_step_name(held->kind, held->flavor, false, held->write), held->loc.str(),
+                          lock_step_name(held->kind, held->flavor, true, held->write)));
     bal->held.erase(held);
   }
 

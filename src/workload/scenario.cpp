@@ -42,6 +42,7 @@ const char* lock_kind_name(LockKind k) {
     case LockKind::RawSpin: return "raw_spinlock_t";
     case LockKind::Mutex: return "mutex";
     case LockKind::RtMutex: return "rt_mutex";
+    case LockKind::RwLock: return "rwlock_t";
     case LockKind::User: return "pthread mutex";
   }
   return "?";

@@ -37,7 +37,7 @@ enum class StepKind : std::uint8_t {
   Msleep,         // msleep: D
   Schedule,       // schedule
   RaiseSoftirq,   // raise_softirq: VEC  or {raise_softirq: {vector: VEC, duration: D}}
-  KLock,          // spin_lock: L, raw_spin_lock_irqsave: L, mutex_lock: M, rt_mutex_lock: M, ... (lock_kind, lock_flavor)
+  KLock,          // spin_lock: L, raw_spin_lock_irqsave: L, read_lock: L, mutex_lock: M, ... (lock_kind, lock_flavor)
   KUnlock,        // the matching unlock (spin_unlock_irqrestore: L, mutex_unlock: M, ...)
   MigrateDisable, // migrate_disable
   MigrateEnable,  // migrate_enable
@@ -52,6 +52,7 @@ enum class LockKind : std::uint8_t {
   RawSpin,  // raw_spinlock_t (spins on every model)
   Mutex,    // struct mutex (rt_mutex based on PREEMPT_RT)
   RtMutex,  // struct rt_mutex (priority inheritance on every model)
+  RwLock,   // rwlock_t: read_lock/write_lock (rwbase_rt on PREEMPT_RT)
   User,     // a pthread mutex (futex); its protocol is in `mutexes:`
 };
 const char* lock_kind_name(LockKind k);  // "spinlock_t", "raw_spinlock_t", "mutex", "rt_mutex", "pthread mutex"
@@ -141,6 +142,7 @@ struct Step {
   std::string lock;                     // KLock/KUnlock/Lock/Unlock: the lock's name
   LockKind lock_kind = LockKind::Spin;  // KLock/KUnlock
   LockFlavor lock_flavor = LockFlavor::Plain;
+  bool lock_write = false;              // rwlock_t: write_lock/write_unlock (else read_)
   std::vector<Step> body;   // Loop steps; Syscall kernel steps
   SourceLoc loc;            // where the step is written (for errors and explanations)
 };
