@@ -406,3 +406,45 @@ tasks:
 
 }  // namespace
 }  // namespace preemptsim::testing
+
+namespace preemptsim::testing {
+namespace {
+
+// local_lock_t is per CPU: two CPUs "share" it without contention. Under
+// full it is preempt_disable(); under rt a per-CPU spinlock_t: the holder
+// is preempted, and a waiter on the same CPU blocks and boosts it.
+TEST(LocalLock, PerCpuWithoutRtPreemptibleAndPiWithRt) {
+  const Scenario two_cpus = parse_workload(R"(
+system: {cpus: 2, hz: 250, models: [full, rt], duration: 10ms, seed: 1}
+tasks:
+  a: {kthread: true, cpus: [0], program: [{local_lock: L}, {busy: 2ms}, {local_unlock: L}]}
+  b: {kthread: true, cpus: [1], program: [{sleep: 500us}, {local_lock: L}, {busy: 1ms}, {local_unlock: L}]}
+)", "inline.yaml");
+  for (const char* model : {"full", "rt"}) {
+    const ModelResult r = run_model(two_cpus, model);
+    EXPECT_EQ(lock(r, "L").contended, 0u) << model << ": one instance per CPU";
+    EXPECT_EQ(lock(r, "L").acquisitions, 2u) << model;
+    EXPECT_TRUE(r.bugs.empty()) << model;
+  }
+  const Scenario one_cpu = parse_workload(R"(
+system: {cpus: 1, hz: 250, models: [full, rt], duration: 10ms, seed: 1}
+tasks:
+  lo: {policy: fifo, priority: 10, kthread: true, program: [{local_lock: L}, {busy: 3ms}, {mark: unlock}, {local_unlock: L}]}
+  hi: {policy: fifo, priority: 30, kthread: true, program: [{sleep: 1ms}, {mark: want}, {local_lock: L}, {mark: got}, {local_unlock: L}]}
+)", "inline.yaml");
+  {
+    const ModelResult r = run_model(one_cpu, "full");
+    EXPECT_GE(mark(task(r, "hi"), "want"), mark(task(r, "lo"), "unlock")) << "full: no preemption inside local_lock()";
+    EXPECT_EQ(lock(r, "L").contended, 0u);
+  }
+  {
+    const ModelResult r = run_model(one_cpu, "rt");
+    EXPECT_LT(mark(task(r, "hi"), "want"), mark(task(r, "lo"), "unlock")) << "rt: hi preempts the holder";
+    EXPECT_EQ(lock(r, "L").contended, 1u);
+    EXPECT_EQ(task(r, "lo").pi_boosts, 1u);
+    EXPECT_TRUE(r.bugs.empty()) << r.bugs[0].text;
+  }
+}
+
+}  // namespace
+}  // namespace preemptsim::testing

@@ -794,7 +794,8 @@ tasks:
                         "local_irq_enable, local_bh_disable, local_bh_enable, msleep, schedule, migrate_disable, "
                         "migrate_enable, spin_lock[_irq|_irqsave|_bh], spin_unlock[_irq|_irqrestore|_bh], "
                         "raw_spin_lock..., raw_spin_unlock..., read_lock..., read_unlock..., write_lock..., "
-                        "write_unlock..., mutex_lock, mutex_unlock, rt_mutex_lock, rt_mutex_unlock; also allowed: sleep, sleep_until, periodic, yield, mark, loop)");
+                        "write_unlock..., local_lock[_irq|_irqsave], local_unlock[_irq|_irqrestore], mutex_lock, "
+                        "mutex_unlock, rt_mutex_lock, rt_mutex_unlock; also allowed: sleep, sleep_until, periodic, yield, mark, loop)");
   EXPECT_WORKLOAD_ERROR(R"(
 tasks:
   a: {program: [{yield: 3}]}

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -209,6 +210,8 @@ class Kernel {
   std::uint64_t events_processed_ = 0;
   Time last_bug_report_ = Time::ns(-1'000'000'000'000);
   std::vector<KLock> locks_;  // in scenario.locks order (by name)
+  std::deque<KLock> percpu_locks_;  // local_lock_t: ncpus instances per lock, from KLock::percpu_first
+  KLock& lock_of(const Op& op, const Task& p, bool unlock);
   // lockdep's dependency graph: (held, taken) lock indices -> the first time it was seen.
   struct LockOrder {
     const Task* task;

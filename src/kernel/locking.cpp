@@ -23,6 +23,7 @@ void Kernel::init_locks() {
       case LockKind::Mutex: l.impl = model_.rt_locks ? LockImpl::RtMutex : LockImpl::Mutex; break;
       case LockKind::RtMutex: l.impl = LockImpl::RtMutex; break;
       case LockKind::RwLock: l.impl = model_.rt_locks ? LockImpl::RtRwLock : LockImpl::RwSpin; break;
+      case LockKind::Local: l.impl = model_.rt_locks ? LockImpl::RtLock : LockImpl::Spin; break;
       case LockKind::User:
         l.impl = LockImpl::Futex;
         for (const MutexSpec& m : scenario_.mutexes)
@@ -30,6 +31,10 @@ void Kernel::init_locks() {
         if (l.user && l.user->protocol == MutexProtocol::Inherit) l.impl = LockImpl::PiFutex;
         if (l.user && l.user->protocol == MutexProtocol::Protect) l.ceiling_prio = MAX_RT_PRIO - 1 - l.user->ceiling;
         break;
+    }
+    if (kind == LockKind::Local) {  // DEFINE_PER_CPU(local_lock_t): one instance per CPU, one lockdep class
+      l.percpu_first = static_cast<int>(percpu_locks_.size());
+      for (std::size_t c = 0; c < rqs_.size(); ++c) percpu_locks_.push_back(l);
     }
     locks_.push_back(std::move(l));
   }
@@ -41,6 +46,19 @@ void Kernel::init_locks() {
       if (it == locks_.end()) invariant_failed("lock step names a lock the parser did not record: " + op.step->lock);
       op.lock = static_cast<int>(it - locks_.begin());
     }
+}
+
+// The lock an op works on: the named lock, or for a local_lock_t this CPU's
+// instance (at unlock: the instance the task holds).
+KLock& Kernel::lock_of(const Op& op, const Task& p, bool unlock) {
+  KLock& base = locks_[static_cast<std::size_t>(op.lock)];
+  if (base.percpu_first < 0) return base;
+  if (unlock) {
+    for (const HeldLock& h : p.held_locks)
+      if (h.lock->id == base.id) return *h.lock;
+    return base;  // not held: reported as a bad unlock
+  }
+  return percpu_locks_[static_cast<std::size_t>(base.percpu_first + p.cpu)];
 }
 
 // --- acquisition bookkeeping -------------------------------------------------
@@ -283,7 +301,10 @@ void Kernel::lock_bh_disable(Rq& rq, Task& p) {
 
 // spin_lock*(), raw_spin_lock*(), mutex_lock(), rt_mutex_lock().
 bool Kernel::lock_step(Rq& rq, Task& p, const Op& op) {
-  KLock& l = locks_[static_cast<std::size_t>(op.lock)];
+  // PREEMPT_RT local_lock(): migrate_disable() first, so the CPU (and the
+  // instance) stays the same while it waits.
+  if (p.stage == 0 && op.step->lock_kind == LockKind::Local && model_.rt_locks) migrate_disable(p);
+  KLock& l = lock_of(op, p, false);
   const LockFlavor flavor = op.step->lock_flavor;
   if (l.spins()) {
     if (p.stage == 0) {
@@ -291,7 +312,8 @@ bool Kernel::lock_step(Rq& rq, Task& p, const Op& op) {
       p.lock_irqs_were_off = rq.irqs_off;
       if (masks_irqs(flavor)) rq.irqs_off = true;
       if (flavor == LockFlavor::Bh) lock_bh_disable(rq, p);
-      preempt_count_add(rq, PREEMPT_OFFSET);
+      // local_lock_irq*() on !RT: IRQs off is enough, no preempt_disable()
+      if (!(l.kind == LockKind::Local && masks_irqs(flavor))) preempt_count_add(rq, PREEMPT_OFFSET);
       lockdep_acquire(p, l, op);
       p.stage = 1;
       p.lock_want_write = op.step->lock_write;
@@ -331,7 +353,7 @@ bool Kernel::lock_step(Rq& rq, Task& p, const Op& op) {
 
 // spin_unlock*(), raw_spin_unlock*(), mutex_unlock(), rt_mutex_unlock().
 bool Kernel::unlock_step(Rq& rq, Task& p, const Op& op) {
-  KLock& l = locks_[static_cast<std::size_t>(op.lock)];
+  KLock& l = lock_of(op, p, true);
   const LockFlavor flavor = op.step->lock_flavor;
   ++p.pc;
   if (!holds(p, l)) {
@@ -348,6 +370,7 @@ bool Kernel::unlock_step(Rq& rq, Task& p, const Op& op) {
     spin_unlock_handoff(l);
     if (flavor == LockFlavor::Irq) rq.irqs_off = false;
     if (flavor == LockFlavor::IrqSave) rq.irqs_off = h.irqs_were_off;  // local_irq_restore()
+    if (l.kind == LockKind::Local && masks_irqs(flavor)) return false;  // local_unlock_irq*(): IRQs only
     if ((rq.preempt_count & PREEMPT_MASK) == 0) {  // only after a "scheduling while atomic" fixup
       report_bug(fmt::format("WARNING: preempt_count underflow in {} at {}\n(after a BUG: scheduling while atomic fixup; the decrement is ignored)", p.comm, op.step->loc.str()));
       return false;
@@ -362,6 +385,7 @@ bool Kernel::unlock_step(Rq& rq, Task& p, const Op& op) {
     return false;
   }
   sleeping_unlock(p, l);
+  if (l.kind == LockKind::Local) migrate_enable(p, op);  // PREEMPT_RT local_unlock()
   if (flavor == LockFlavor::Bh) {
     local_bh_enable(rq, p);
     return false;

@@ -35,6 +35,7 @@ struct KLock {
   int ceiling_prio = -1;            // PTHREAD_PRIO_PROTECT: kernel prio of the ceiling, else -1
   Task* owner = nullptr;            // the holder (a writer, for rwlock_t)
   int readers = 0;                  // rwlock_t: readers holding it
+  int percpu_first = -1;            // local_lock_t: its per-CPU instances in Kernel::percpu_locks_
   std::deque<Task*> spinners;       // busy-waiting CPUs, first come first served (ticket order)
   std::vector<Task*> waiters;       // sleeping waiters, ordered by (waiter_prio, waiter_seq)
   std::uint64_t next_seq = 0;

@@ -98,6 +98,12 @@ constexpr std::array kLockSteps{
     LockStepInfo{"write_unlock_irq", LockKind::RwLock, LockFlavor::Irq, true, true},
     LockStepInfo{"write_unlock_irqrestore", LockKind::RwLock, LockFlavor::IrqSave, true, true},
     LockStepInfo{"write_unlock_bh", LockKind::RwLock, LockFlavor::Bh, true, true},
+    LockStepInfo{"local_lock", LockKind::Local, LockFlavor::Plain, false},
+    LockStepInfo{"local_lock_irq", LockKind::Local, LockFlavor::Irq, false},
+    LockStepInfo{"local_lock_irqsave", LockKind::Local, LockFlavor::IrqSave, false},
+    LockStepInfo{"local_unlock", LockKind::Local, LockFlavor::Plain, true},
+    LockStepInfo{"local_unlock_irq", LockKind::Local, LockFlavor::Irq, true},
+    LockStepInfo{"local_unlock_irqrestore", LockKind::Local, LockFlavor::IrqSave, true},
     LockStepInfo{"mutex_lock", LockKind::Mutex, LockFlavor::Plain, false},
     LockStepInfo{"mutex_unlock", LockKind::Mutex, LockFlavor::Plain, true},
     LockStepInfo{"rt_mutex_lock", LockKind::RtMutex, LockFlavor::Plain, false},
@@ -121,14 +127,14 @@ const Names kAllStepNames = {"run", "sleep", "sleep_until", "periodic", "syscall
                              "local_bh_enable", "msleep", "schedule", "migrate_disable", "migrate_enable",
                              "lock", "unlock", "spin_lock", "spin_unlock", "raw_spin_lock", "raw_spin_unlock",
                              "mutex_lock", "mutex_unlock", "rt_mutex_lock", "rt_mutex_unlock", "read_lock",
-                             "read_unlock", "write_lock", "write_unlock"};
+                             "read_unlock", "write_lock", "write_unlock", "local_lock", "local_unlock"};
 constexpr std::string_view kUserStepList = "run, sleep, sleep_until, periodic, syscall, yield, mark, loop, lock, unlock";
 constexpr std::string_view kKernelStepList =
     "busy, cond_resched, might_sleep, might_resched, preempt_disable, preempt_enable, local_irq_disable, "
     "local_irq_enable, local_bh_disable, local_bh_enable, msleep, schedule, migrate_disable, migrate_enable, "
     "spin_lock[_irq|_irqsave|_bh], spin_unlock[_irq|_irqrestore|_bh], raw_spin_lock..., raw_spin_unlock..., "
-    "read_lock..., read_unlock..., write_lock..., write_unlock..., mutex_lock, mutex_unlock, rt_mutex_lock, "
-    "rt_mutex_unlock";
+    "read_lock..., read_unlock..., write_lock..., write_unlock..., local_lock[_irq|_irqsave], "
+    "local_unlock[_irq|_irqrestore], mutex_lock, mutex_unlock, rt_mutex_lock, rt_mutex_unlock";
 constexpr std::string_view kBothStepList = "sleep, sleep_until, periodic, yield, mark, loop";
 
 const StepInfo* find_step(std::string_view name) {

@@ -43,6 +43,7 @@ const char* lock_kind_name(LockKind k) {
     case LockKind::Mutex: return "mutex";
     case LockKind::RtMutex: return "rt_mutex";
     case LockKind::RwLock: return "rwlock_t";
+    case LockKind::Local: return "local_lock_t";
     case LockKind::User: return "pthread mutex";
   }
   return "?";

@@ -53,6 +53,7 @@ enum class LockKind : std::uint8_t {
   Mutex,    // struct mutex (rt_mutex based on PREEMPT_RT)
   RtMutex,  // struct rt_mutex (priority inheritance on every model)
   RwLock,   // rwlock_t: read_lock/write_lock (rwbase_rt on PREEMPT_RT)
+  Local,    // local_lock_t: one per CPU (preempt_disable; on PREEMPT_RT a per-CPU spinlock_t + migrate_disable)
   User,     // a pthread mutex (futex); its protocol is in `mutexes:`
 };
 const char* lock_kind_name(LockKind k);  // "spinlock_t", "raw_spinlock_t", "mutex", "rt_mutex", "pthread mutex"
