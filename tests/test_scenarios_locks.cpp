@@ -448,3 +448,78 @@ tasks:
 
 }  // namespace
 }  // namespace preemptsim::testing
+
+// ---------------------------------------------------------------- user-space sync
+
+namespace preemptsim::testing {
+namespace {
+
+TEST(UserSync, SemaphoreHandsItsTokenToTheWaiter) {
+  const Scenario sc = parse_workload(R"(
+system: {cpus: 1, hz: 250, models: [full], duration: 10ms, seed: 1}
+semaphores: {S: {initial: 0}}
+tasks:
+  cons: {policy: fifo, priority: 20, program: [{sem_wait: S}, {mark: got}, {run: 100us}, {sem_wait: S}, {mark: got2}]}
+  prod: {policy: other, program: [{run: 1ms}, {mark: post}, {sem_post: S}, {mark: after}, {sem_post: S}, {run: 1ms}]}
+)", "inline.yaml");
+  const ModelResult r = run_model(sc, "full");
+  const TaskResult& cons = task(r, "cons");
+  const TaskResult& prod = task(r, "prod");
+  // sem_post's futex wake returns to user with cons (RT) waiting: a switch.
+  EXPECT_EQ(mark(cons, "got"), mark(prod, "post") + sc.system.costs.context_switch);
+  EXPECT_GT(mark(prod, "after"), mark(cons, "got")) << "prod resumed only after cons blocked again";
+  EXPECT_EQ(cons.nvcsw, 3u) << "blocked once per sem_wait, and the exit";
+}
+
+TEST(UserSync, BarrierOpensWhenTheLastTaskArrives) {
+  const Scenario sc = parse_workload(R"(
+system: {cpus: 3, hz: 250, models: [full], duration: 10ms, seed: 1}
+tasks:
+  a: {policy: fifo, priority: 10, cpus: [0], program: [{run: 1ms}, {barrier: B}, {mark: through}]}
+  b: {policy: fifo, priority: 10, cpus: [1], program: [{run: 2ms}, {barrier: B}, {mark: through}]}
+  c: {policy: fifo, priority: 10, cpus: [2], program: [{run: 3ms}, {mark: arrive}, {barrier: B}, {mark: through}]}
+)", "inline.yaml");
+  const ModelResult r = run_model(sc, "full");
+  const Time last = mark(task(r, "c"), "arrive");
+  EXPECT_EQ(mark(task(r, "c"), "through"), last) << "the last arrival does not wait";
+  for (const char* t : {"a", "b"}) {
+    EXPECT_GE(mark(task(r, t), "through"), last) << t;
+    EXPECT_LT(mark(task(r, t), "through"), last + Time::ns(20'000)) << t << ": woken by c's futex wake (IPI + switch)";
+  }
+}
+
+TEST(UserSync, CondWaitReleasesTheMutexAndGetsItBackAtTheSignallersUnlock) {
+  const Scenario sc = parse_workload(R"(
+system: {cpus: 1, hz: 250, models: [full], duration: 10ms, seed: 1}
+mutexes: {M: {protocol: inherit}}
+conds: {E: {mutex: M}}
+tasks:
+  waiter: {policy: fifo, priority: 30, program: [{lock: M}, {wait: E}, {mark: woke}, {unlock: M}]}
+  sig: {policy: fifo, priority: 10, program: [{run: 1ms}, {lock: M}, {mark: locked}, {signal: E}, {run: 500us}, {mark: unlock}, {unlock: M}, {run: 1ms}]}
+)", "inline.yaml");
+  const ModelResult r = run_model(sc, "full");
+  const TaskResult& w = task(r, "waiter");
+  const TaskResult& sig = task(r, "sig");
+  EXPECT_EQ(sig.lock_wait, Time()) << "the wait released M: sig takes it uncontended";
+  EXPECT_EQ(mark(w, "woke"), mark(sig, "unlock") + sc.system.costs.context_switch)
+      << "requeued onto M at the signal; M handed over at sig's unlock";
+  EXPECT_EQ(sig.pi_boosts, 1u) << "the requeued waiter boosts sig (PI mutex)";
+  EXPECT_TRUE(r.bugs.empty());
+}
+
+TEST(UserSync, ResumeBeforeSuspendIsKept) {
+  const Scenario sc = parse_workload(R"(
+system: {cpus: 2, hz: 250, models: [full], duration: 10ms, seed: 1}
+tasks:
+  s: {policy: fifo, priority: 10, cpus: [0], program: [{run: 2ms}, {suspend: X}, {mark: a}, {suspend: X}, {mark: b}]}
+  r: {policy: fifo, priority: 10, cpus: [1], program: [{run: 1ms}, {resume: X}, {run: 3ms}, {mark: resume}, {resume: X}]}
+)", "inline.yaml");
+  const ModelResult r = run_model(sc, "full");
+  const TaskResult& s = task(r, "s");
+  EXPECT_LT(mark(s, "a"), Time::ns(2'100'000)) << "the earlier resume lets the first suspend through";
+  EXPECT_GE(mark(s, "b"), mark(task(r, "r"), "resume")) << "the second suspend waits for the second resume";
+  EXPECT_EQ(s.nvcsw, 2u) << "one suspend blocked, then the exit";
+}
+
+}  // namespace
+}  // namespace preemptsim::testing

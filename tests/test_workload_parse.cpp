@@ -436,7 +436,7 @@ system: {cpus: 1}
 tasks: {a: {program: [yield]}}
 extra: 1
 )",
-                        2, 1, "unknown key 'extra' in the top level (accepted keys: system, tasks, mutexes)");
+                        2, 1, "unknown key 'extra' in the top level (accepted keys: system, tasks, mutexes, conds, semaphores, barriers)");
   EXPECT_WORKLOAD_ERROR(R"(
 tasks: {a: {program: [yield]}}
 ---
@@ -779,8 +779,8 @@ tasks:
 )",
                         5, 9,
                         "tasks.lo.program[1]: unknown step 'busyy' (did you mean 'busy'?) (user steps: run, sleep, "
-                        "sleep_until, periodic, syscall, yield, mark, loop, lock, unlock; kernel steps go in a "
-                        "syscall's kernel: list)");
+                        "sleep_until, periodic, syscall, yield, mark, loop, lock, unlock, wait, signal, broadcast, "
+                        "sem_wait, sem_post, barrier, suspend, resume; kernel steps go in a syscall's kernel: list)");
   EXPECT_WORKLOAD_ERROR(R"(
 tasks:
   lo:
@@ -1365,6 +1365,58 @@ tasks: {a: {kthread: true, program: [{spin_lock: S}, {spin_unlock: S}]}}
 tasks: {a: {program: [{periodic: {period: 1ms, deadline: 2ms}}]}}
 )",
                         1, 58, "deadline 2ms is longer than the period 1ms");
+}
+
+}  // namespace
+}  // namespace preemptsim
+
+namespace preemptsim {
+namespace {
+
+TEST(WorkloadParseSync, DeclarationsAndErrors) {
+  const Scenario sc = parse(R"(
+conds: {E: {mutex: M}}
+semaphores: {S: {initial: 2}}
+tasks:
+  a: {program: [{lock: M}, {wait: E}, {unlock: M}, {sem_wait: S}, {barrier: B}, {suspend: X}]}
+  b: {program: [{signal: E}, {broadcast: E}, {sem_post: S}, {barrier: B}, {resume: X}]}
+)");
+  ASSERT_EQ(sc.syncs.size(), 4u);  // B, E, S, X by name
+  EXPECT_EQ(sc.syncs[0].name, "B");
+  EXPECT_EQ(sc.syncs[0].value, 2) << "a barrier's count defaults to the tasks using it";
+  EXPECT_EQ(sc.syncs[1].mutex, "M");
+  EXPECT_EQ(sc.syncs[2].value, 2);
+  EXPECT_EQ(sc.syncs[3].kind, SyncKind::Event);
+
+  EXPECT_WORKLOAD_ERROR(R"(
+tasks: {a: {program: [{signal: E}]}}
+)",
+                        1, 32, "cond 'E' is not declared: add 'conds: {E: {mutex: M}}'");
+  EXPECT_WORKLOAD_ERROR(R"(
+conds: {E: {mutex: M}}
+tasks: {a: {program: [{wait: E}]}}
+)",
+                        2, 30, "wait on cond 'E' without holding its mutex 'M'");
+  EXPECT_WORKLOAD_ERROR(R"(
+barriers: {B: {count: 3}}
+tasks: {a: {program: [{barrier: B}]}, b: {program: [{barrier: B}]}}
+)",
+                        1, 12, "barrier 'B' waits for 3 tasks but only 2 tasks use it: it would never open");
+  EXPECT_WORKLOAD_ERROR(R"(
+semaphores: {S: {initial: 1}}
+tasks: {a: {program: [{barrier: S}]}}
+)",
+                        2, 33, "'S' is used as a barrier here but is a semaphore");
+  EXPECT_WORKLOAD_ERROR(R"(
+conds: {E: {mutex: K}}
+tasks: {a: {kthread: true, program: [{mutex_lock: K}, {mutex_unlock: K}]}}
+)",
+                        1, 9, "cond 'E' names 'K', a mutex: a cond's mutex is a user-space mutex");
+  EXPECT_WORKLOAD_ERROR(R"(
+semaphores: {S: {initial: -1}}
+tasks: {a: {program: [{sem_post: S}]}}
+)",
+                        1, 27, "");
 }
 
 }  // namespace

@@ -320,6 +320,15 @@ bool Kernel::task_step(Rq& rq, Task& p) {
       return user_lock_step(rq, p, op);
     case OpCode::UserUnlock:
       return user_unlock_step(rq, p, op);
+    case OpCode::CondWait:
+    case OpCode::CondSignal:
+    case OpCode::CondBroadcast:
+    case OpCode::SemWait:
+    case OpCode::SemPost:
+    case OpCode::BarrierWait:
+    case OpCode::Suspend:
+    case OpCode::Resume:
+      return sync_step(rq, p, op);
     case OpCode::MigrateDisable:
       ++p.pc;
       migrate_disable(p);

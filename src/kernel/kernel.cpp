@@ -97,6 +97,7 @@ Kernel::Kernel(const Scenario& scenario, const PreemptModel& model)
     t->normal_prio = t->prio;
   }
   init_locks();
+  init_syncs();
 }
 
 // The next arrival of a line after the k-th (k counts from 0).

@@ -178,6 +178,13 @@ class Kernel {
   void migrate_enable(Task& p, const Op& op);
   void check_locks_at_exit(Task& p);
 
+  // usersync.cpp: conds, semaphores, barriers, suspend/resume on futexes
+  void init_syncs();
+  bool sync_step(Rq& rq, Task& p, const Op& op);
+  bool futex_wait(Rq& rq, Task& p, KSync& s);
+  Task* futex_wake_one(KSync& s);
+  void cond_requeue(Task& w, KLock& m);
+
   // rtmutex.cpp: rt_mutex priority inheritance
   bool try_to_take_rt_mutex(Task& p, KLock& l);
   void task_blocks_on_rt_mutex(Task& p, KLock& l);
@@ -210,7 +217,8 @@ class Kernel {
   std::uint64_t events_processed_ = 0;
   Time last_bug_report_ = Time::ns(-1'000'000'000'000);
   std::vector<KLock> locks_;  // in scenario.locks order (by name)
-  std::deque<KLock> percpu_locks_;  // local_lock_t: ncpus instances per lock, from KLock::percpu_first
+  std::deque<KLock> percpu_locks_;
+  std::vector<KSync> syncs_;  // in scenario.syncs order (by name)  // local_lock_t: ncpus instances per lock, from KLock::percpu_first
   KLock& lock_of(const Op& op, const Task& p, bool unlock);
   // lockdep's dependency graph: (held, taken) lock indices -> the first time it was seen.
   struct LockOrder {

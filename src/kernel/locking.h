@@ -51,4 +51,14 @@ struct KLock {
   bool user_space() const { return kind == LockKind::User; }
 };
 
+// A user-space cond, semaphore, barrier or suspend/resume event: a futex
+// word and its wait queue (RT waiters by prio, the others in arrival order).
+struct KSync {
+  const SyncSpec* spec = nullptr;
+  std::int64_t count = 0;       // semaphore count; barrier arrivals; event pending (0/1)
+  std::vector<Task*> waiters;
+  std::uint64_t next_seq = 0;
+  int mutex = -1;               // Cond: its mutex in Kernel::locks()
+};
+
 }  // namespace preemptsim

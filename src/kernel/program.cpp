@@ -32,6 +32,14 @@ OpCode simple_code(StepKind k) {
     case StepKind::MigrateEnable: return OpCode::MigrateEnable;
     case StepKind::Lock: return OpCode::UserLock;
     case StepKind::Unlock: return OpCode::UserUnlock;
+    case StepKind::CondWait: return OpCode::CondWait;
+    case StepKind::CondSignal: return OpCode::CondSignal;
+    case StepKind::CondBroadcast: return OpCode::CondBroadcast;
+    case StepKind::SemWait: return OpCode::SemWait;
+    case StepKind::SemPost: return OpCode::SemPost;
+    case StepKind::Barrier: return OpCode::BarrierWait;
+    case StepKind::Suspend: return OpCode::Suspend;
+    case StepKind::Resume: return OpCode::Resume;
     case StepKind::Loop:
     case StepKind::Syscall: break;
   }
@@ -117,6 +125,14 @@ const char* op_name(OpCode c) {
     case OpCode::MigrateEnable: return "migrate_enable";
     case OpCode::UserLock: return "pthread_mutex_lock";
     case OpCode::UserUnlock: return "pthread_mutex_unlock";
+    case OpCode::CondWait: return "pthread_cond_wait";
+    case OpCode::CondSignal: return "pthread_cond_signal";
+    case OpCode::CondBroadcast: return "pthread_cond_broadcast";
+    case OpCode::SemWait: return "sem_wait";
+    case OpCode::SemPost: return "sem_post";
+    case OpCode::BarrierWait: return "pthread_barrier_wait";
+    case OpCode::Suspend: return "suspend";
+    case OpCode::Resume: return "resume";
   }
   return "?";
 }

@@ -17,6 +17,7 @@ enum class OpCode : std::uint8_t {
   CondResched, MightSleep, MightResched, PreemptDisable, PreemptEnable, LocalIrqDisable, LocalIrqEnable,
   LocalBhDisable, LocalBhEnable, Msleep, Schedule, RaiseSoftirq, Exit,
   KLock, KUnlock, MigrateDisable, MigrateEnable, UserLock, UserUnlock,
+  CondWait, CondSignal, CondBroadcast, SemWait, SemPost, BarrierWait, Suspend, Resume,
   KsoftirqdMain,  // run_ksoftirqd() loop of ksoftirqd/N
   IrqThreadMain,  // irq_thread() loop of irq/N-NAME
 };
@@ -30,7 +31,8 @@ struct Op {
   int slot = -1;            // loop counter or periodic state slot
   int jump = -1;            // LoopBegin: index after the matching LoopEnd; LoopEnd: its LoopBegin
   bool from_user = false;   // Sleep/SleepUntil/Periodic/Yield issued from user mode (a syscall)
-  int lock = -1;            // KLock/KUnlock/UserLock/UserUnlock: index into the kernel's locks (set at boot)
+  int lock = -1;            // KLock/KUnlock/UserLock/UserUnlock/CondWait: index into the kernel's locks (set at boot)
+  int sync = -1;            // the sync ops: index into the kernel's sync objects (set at boot)
   const Step* step = nullptr;  // where it came from (name, location); null for Exit/SyscallExit
 };
 

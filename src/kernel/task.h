@@ -129,6 +129,7 @@ class Task {
   bool lock_irqs_were_off = false;   // spin_lock_irqsave(): the flags saved before the spin
   bool lock_want_write = false;      // rwlock_t: the current attempt is a write_lock
   bool lock_granted = false;         // the unlocker handed the lock over (spinners, handoff locks)
+  bool sync_granted = false;         // a futex wake for a sync object (sem_post, barrier, resume, ...)
   bool in_futex = false;             // a contended user lock op entered the kernel
 
   // accounting

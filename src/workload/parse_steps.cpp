@@ -54,6 +54,14 @@ constexpr std::array kSteps{
     StepInfo{"migrate_enable", StepKind::MigrateEnable, false, Allowed::Kernel, "migrate_enable"},
     StepInfo{"lock", StepKind::Lock, true, Allowed::User, "lock: M"},
     StepInfo{"unlock", StepKind::Unlock, true, Allowed::User, "unlock: M"},
+    StepInfo{"wait", StepKind::CondWait, true, Allowed::User, "wait: E"},
+    StepInfo{"signal", StepKind::CondSignal, true, Allowed::User, "signal: E"},
+    StepInfo{"broadcast", StepKind::CondBroadcast, true, Allowed::User, "broadcast: E"},
+    StepInfo{"sem_wait", StepKind::SemWait, true, Allowed::User, "sem_wait: S"},
+    StepInfo{"sem_post", StepKind::SemPost, true, Allowed::User, "sem_post: S"},
+    StepInfo{"barrier", StepKind::Barrier, true, Allowed::User, "barrier: B"},
+    StepInfo{"suspend", StepKind::Suspend, true, Allowed::User, "suspend: X"},
+    StepInfo{"resume", StepKind::Resume, true, Allowed::User, "resume: X"},
 };
 
 // The kernel lock steps: each name says the lock's kind and how the step
@@ -127,8 +135,11 @@ const Names kAllStepNames = {"run", "sleep", "sleep_until", "periodic", "syscall
                              "local_bh_enable", "msleep", "schedule", "migrate_disable", "migrate_enable",
                              "lock", "unlock", "spin_lock", "spin_unlock", "raw_spin_lock", "raw_spin_unlock",
                              "mutex_lock", "mutex_unlock", "rt_mutex_lock", "rt_mutex_unlock", "read_lock",
-                             "read_unlock", "write_lock", "write_unlock", "local_lock", "local_unlock"};
-constexpr std::string_view kUserStepList = "run, sleep, sleep_until, periodic, syscall, yield, mark, loop, lock, unlock";
+                             "read_unlock", "write_lock", "write_unlock", "local_lock", "local_unlock", "wait",
+                             "signal", "broadcast", "sem_wait", "sem_post", "barrier", "suspend", "resume"};
+constexpr std::string_view kUserStepList =
+    "run, sleep, sleep_until, periodic, syscall, yield, mark, loop, lock, unlock, wait, signal, broadcast, sem_wait, "
+    "sem_post, barrier, suspend, resume";
 constexpr std::string_view kKernelStepList =
     "busy, cond_resched, might_sleep, might_resched, preempt_disable, preempt_enable, local_irq_disable, "
     "local_irq_enable, local_bh_disable, local_bh_enable, msleep, schedule, migrate_disable, migrate_enable, "
@@ -294,6 +305,17 @@ class StepParser {
         s.lock_kind = LockKind::User;
         s.lock = lock_name(e);
         track_lock(s, e, bal, item.path);
+        break;
+      case StepKind::CondWait:
+      case StepKind::CondSignal:
+      case StepKind::CondBroadcast:
+      case StepKind::SemWait:
+      case StepKind::SemPost:
+      case StepKind::Barrier:
+      case StepKind::Suspend:
+      case StepKind::Resume:
+        s.lock = lock_name(e);
+        track_sync(s, e, bal, item.path);
         break;
       case StepKind::Periodic: periodic(s, e); break;
       case StepKind::Loop: loop(s, item, e, where, bal, depth); break;
@@ -487,8 +509,55 @@ class StepParser {
     bal->held.erase(held);
   }
 
+  // One name is one sync object of one kind; a cond must be declared (its
+  // mutex) and waited on with that mutex held.
+  void track_sync(const Step& s, const Field& e, Balance* bal, const std::string& path) const {
+    const SourceLoc at = r_.loc(e.value);
+    SyncKind kind = SyncKind::Event;
+    switch (s.kind) {
+      case StepKind::CondWait:
+      case StepKind::CondSignal:
+      case StepKind::CondBroadcast: kind = SyncKind::Cond; break;
+      case StepKind::SemWait:
+      case StepKind::SemPost: kind = SyncKind::Semaphore; break;
+      case StepKind::Barrier: kind = SyncKind::Barrier; break;
+      default: break;
+    }
+    auto it = syncs_->specs.find(s.lock);
+    if (it == syncs_->specs.end()) {
+      if (kind == SyncKind::Cond)
+        r_.fail(at, path, fmt::format("cond '{}' is not declared: add 'conds: {{{}: {{mutex: M}}}}' naming the mutex its "
+                                      "waiters hold",
+                                      s.lock, s.lock));
+      SyncSpec spec;
+      spec.name = s.lock;
+      spec.kind = kind;
+      spec.loc = at;
+      it = syncs_->specs.emplace(s.lock, spec).first;
+    }
+    if (it->second.kind != kind)
+      r_.fail(at, path,
+              fmt::format("'{}' is used as a {} here but is a {} (declared or first used at {})", s.lock,
+                          sync_kind_name(kind), sync_kind_name(it->second.kind), it->second.loc.str()));
+    if (s.kind == StepKind::Barrier) {
+      auto& users = syncs_->barrier_users[s.lock];
+      if (std::find(users.begin(), users.end(), *task_) == users.end()) users.push_back(*task_);
+    }
+    if (s.kind == StepKind::CondWait && bal != nullptr) {
+      const std::string& m = it->second.mutex;
+      const bool held = std::any_of(bal->held.begin(), bal->held.end(), [&](const HeldLock& h) { return h.name == m; });
+      if (!held)
+        r_.fail(at, path,
+                fmt::format("wait on cond '{}' without holding its mutex '{}' (pthread_cond_wait needs it locked: add "
+                            "'lock: {}' before)",
+                            s.lock, m, m));
+    }
+  }
+
  public:
   std::map<std::string, std::pair<LockKind, SourceLoc>>* kinds_ = nullptr;
+  SyncTable* syncs_ = nullptr;
+  const std::string* task_ = nullptr;
 
  private:
   const Reader& r_;
@@ -497,9 +566,11 @@ class StepParser {
 }  // namespace
 
 std::vector<Step> parse_program(const Reader& r, const Field& program, bool kthread, const std::string& task,
-                                const SourceLoc& task_loc, LockKinds& locks) {
+                                const SourceLoc& task_loc, LockKinds& locks, SyncTable& syncs) {
   StepParser p(r);
   p.kinds_ = &locks;
+  p.syncs_ = &syncs;
+  p.task_ = &task;
   Balance bal;
   std::vector<Step> steps = p.steps(program, kthread ? Where::Kthread : Where::User, &bal, 0);
   if (steps.empty()) r.fail(program, "program is empty: give the task at least one step");

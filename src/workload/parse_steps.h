@@ -17,7 +17,14 @@ namespace preemptsim::workload_detail {
 // balanced. `task` and `task_loc` name the task for the kthread end check.
 // `locks` collects every lock name with its kind and first use, across tasks.
 using LockKinds = std::map<std::string, std::pair<LockKind, SourceLoc>>;
+// The sync objects seen so far: name -> the spec (declared, or made at first
+// use), and the tasks that use each barrier.
+struct SyncTable {
+  std::map<std::string, SyncSpec> specs;
+  std::map<std::string, bool> declared;
+  std::map<std::string, std::vector<std::string>> barrier_users;
+};
 std::vector<Step> parse_program(const Reader& r, const Field& program, bool kthread, const std::string& task,
-                                const SourceLoc& task_loc, LockKinds& locks);
+                                const SourceLoc& task_loc, LockKinds& locks, SyncTable& syncs);
 
 }  // namespace preemptsim::workload_detail

@@ -32,6 +32,24 @@ const char* step_kind_name(StepKind k) {
     case StepKind::MigrateEnable: return "migrate_enable";
     case StepKind::Lock: return "lock";
     case StepKind::Unlock: return "unlock";
+    case StepKind::CondWait: return "wait";
+    case StepKind::CondSignal: return "signal";
+    case StepKind::CondBroadcast: return "broadcast";
+    case StepKind::SemWait: return "sem_wait";
+    case StepKind::SemPost: return "sem_post";
+    case StepKind::Barrier: return "barrier";
+    case StepKind::Suspend: return "suspend";
+    case StepKind::Resume: return "resume";
+  }
+  return "?";
+}
+
+const char* sync_kind_name(SyncKind k) {
+  switch (k) {
+    case SyncKind::Cond: return "cond";
+    case SyncKind::Semaphore: return "semaphore";
+    case SyncKind::Barrier: return "barrier";
+    case SyncKind::Event: return "event";
   }
   return "?";
 }

@@ -44,6 +44,25 @@ enum class StepKind : std::uint8_t {
   // user-space synchronisation (pthread mutexes on futexes)
   Lock,           // lock: M           pthread_mutex_lock (mutexes: {M: {protocol: ...}})
   Unlock,         // unlock: M         pthread_mutex_unlock
+  CondWait,       // wait: E           pthread_cond_wait on E (conds: {E: {mutex: M}}), M held
+  CondSignal,     // signal: E         pthread_cond_signal
+  CondBroadcast,  // broadcast: E      pthread_cond_broadcast
+  SemWait,        // sem_wait: S       (semaphores: {S: {initial: N}})
+  SemPost,        // sem_post: S
+  Barrier,        // barrier: B        pthread_barrier_wait (barriers: {B: {count: N}})
+  Suspend,        // suspend: X        wait for a resume of X (rt-app); a resume before it is kept
+  Resume,         // resume: X
+};
+
+// A user-space synchronisation object named by the programs (all futex based).
+enum class SyncKind : std::uint8_t { Cond, Semaphore, Barrier, Event };
+const char* sync_kind_name(SyncKind k);  // "cond", "semaphore", "barrier", "event"
+struct SyncSpec {
+  std::string name;
+  SyncKind kind = SyncKind::Event;
+  std::string mutex;     // Cond: the mutex a waiter holds
+  std::int64_t value = 0;// Semaphore: initial count; Barrier: tasks to wait for
+  SourceLoc loc;         // the declaration, or the first use
 };
 
 // The kinds of lock a workload names; one name is one lock of one kind.
@@ -140,7 +159,7 @@ struct Step {
   std::string name;         // Syscall name, Mark name
   SoftirqVec softirq = NET_RX_SOFTIRQ;  // RaiseSoftirq
   bool has_duration = false;            // RaiseSoftirq: duration given (else system.softirq_costs)
-  std::string lock;                     // KLock/KUnlock/Lock/Unlock: the lock's name
+  std::string lock;                     // KLock/KUnlock/Lock/Unlock: the lock's name; the sync steps: the object's name
   LockKind lock_kind = LockKind::Spin;  // KLock/KUnlock
   LockFlavor lock_flavor = LockFlavor::Plain;
   bool lock_write = false;              // rwlock_t: write_lock/write_unlock (else read_)
@@ -201,6 +220,8 @@ struct Scenario {
   std::vector<TaskSpec> tasks;  // in file order
   std::vector<IrqSpec> irqs;    // in file order
   std::vector<MutexSpec> mutexes;  // user-space mutexes, in file order
+  // Every cond, semaphore, barrier and suspend/resume event, sorted by name (built by the parser).
+  std::vector<SyncSpec> syncs;
   // Every lock the programs name, with its kind, sorted by name (built by the parser).
   std::vector<std::pair<std::string, LockKind>> locks;
 };
