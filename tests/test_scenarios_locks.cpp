@@ -523,3 +523,51 @@ tasks:
 
 }  // namespace
 }  // namespace preemptsim::testing
+
+namespace preemptsim::testing {
+namespace {
+
+// mutex_optimistic_spin(): without PREEMPT_RT a contended mutex spins while
+// its owner runs on another CPU, and takes the mutex at the unlock without
+// sleeping; when the owner leaves its CPU, the spinner goes to sleep.
+TEST(MutexSpin, SpinsWhileTheOwnerRunsSleepsWhenItStops) {
+  const Scenario running = parse_workload(R"(
+system: {cpus: 2, hz: 250, models: [full, rt], duration: 10ms, seed: 1}
+tasks:
+  a: {kthread: true, cpus: [0], program: [{mutex_lock: M}, {busy: 2ms}, {mark: unlock}, {mutex_unlock: M}]}
+  b: {kthread: true, cpus: [1], program: [{sleep: 500us}, {mark: try}, {mutex_lock: M}, {mark: got}, {mutex_unlock: M}]}
+)", "inline.yaml");
+  {
+    const ModelResult r = run_model(running, "full");
+    const TaskResult& b = task(r, "b");
+    const Time spin = mark(task(r, "a"), "unlock") - mark(b, "try");
+    const std::string why = explain("b's optimistic spin", "a's unlock - b's mutex_lock", spin, b.lock_wait);
+    std::cout << why << "\n";
+    EXPECT_EQ(mark(b, "got"), mark(task(r, "a"), "unlock")) << "the spinner takes it at the unlock instant";
+    EXPECT_EQ(b.lock_wait, spin) << why;
+    EXPECT_GE(b.cpu_time, spin) << "spinning burns CPU";
+    EXPECT_EQ(b.nvcsw, 2u) << "b slept only in its sleep step (and exited): never on the mutex";
+  }
+  {
+    const ModelResult r = run_model(running, "rt");  // an rt_mutex: no optimistic spinning modelled
+    const TaskResult& b = task(r, "b");
+    EXPECT_EQ(b.nvcsw, 3u) << "b blocks on the rt_mutex";
+    EXPECT_LT(b.cpu_time, Time::ns(100'000));
+  }
+  const Scenario sleeping_owner = parse_workload(R"(
+system: {cpus: 2, hz: 250, models: [full], duration: 20ms, seed: 1}
+tasks:
+  a: {kthread: true, cpus: [0], program: [{mutex_lock: M}, {busy: 1ms}, {mark: sleep}, {msleep: 4ms}, {mutex_unlock: M}]}
+  b: {kthread: true, cpus: [1], program: [{sleep: 500us}, {mark: try}, {mutex_lock: M}, {mark: got}, {mutex_unlock: M}]}
+)", "inline.yaml");
+  const ModelResult r = run_model(sleeping_owner, "full");
+  const TaskResult& b = task(r, "b");
+  const Time spun = mark(task(r, "a"), "sleep") - mark(b, "try");
+  EXPECT_GE(b.cpu_time, spun) << "b spun until a went to sleep";
+  EXPECT_LT(b.cpu_time, spun + Time::ns(50'000)) << "and no longer";
+  EXPECT_EQ(b.nvcsw, 3u) << "then b slept on the mutex";
+  EXPECT_GT(mark(b, "got"), mark(task(r, "a"), "sleep") + Time::ns(4'000'000));
+}
+
+}  // namespace
+}  // namespace preemptsim::testing

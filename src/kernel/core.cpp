@@ -225,6 +225,7 @@ void Kernel::__schedule(Rq& rq, SchedMode mode) {
   prev.tif_need_resched_lazy = false;
   rq.preempt_need_resched = false;  // clear_preempt_need_resched()
   if (next == &prev) return;
+  if (!prev.held_locks.empty()) mutex_owner_descheduled(prev);  // optimistic spinners stop
   ++*switch_count;
   ++rq.nr_switches;
   rq.curr = next;

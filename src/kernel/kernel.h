@@ -167,6 +167,10 @@ class Kernel {
   bool spin_can_take(const KLock& l, bool write) const;
   void spin_take(KLock& l, Task& p, bool write);
   bool holds(const Task& p, const KLock& l) const;
+  bool mutex_can_spin_on_owner(const Rq& rq, const Task& p, const KLock& l) const;
+  void mutex_spin_stop(Rq& rq, Task& p, KLock& l);
+  void end_spin_segment(Task& t);
+  void mutex_owner_descheduled(const Task& prev);
   void lock_bh_disable(Rq& rq, Task& p);
   bool sleeping_lock_slowpath(Rq& rq, Task& p, KLock& l, const Op& op);
   void sleeping_unlock(Task& p, KLock& l);

@@ -206,10 +206,8 @@ void Kernel::spin_unlock_handoff(KLock& l) {
     if (l.owner || (write && l.readers > 0)) break;
     l.spinners.pop_front();
     spin_take(l, *next, write);
-    Rq& nrq = cpu_rq(next->cpu);
-    trace(nrq, "spin lock handover", next, l.id);
-    if (nrq.curr == next && nrq.seg_active && nrq.seg_remaining == &next->remaining)
-      events_.push(now_, Band::Completion, EV_SEGMENT_END, nrq.cpu, nrq.seg_token);
+    trace(cpu_rq(next->cpu), "spin lock handover", next, l.id);
+    end_spin_segment(*next);
     if (write) break;
   }
 }
@@ -273,11 +271,50 @@ void Kernel::sleeping_unlock(Task& p, KLock& l) {
       if (write) break;
     }
     if (l.owner && (l.pi() || l.ceiling_prio >= 0)) rt_mutex_adjust_prio(*l.owner);
+  } else if (l.impl == LockImpl::Mutex && !l.spinners.empty()) {
+    // An optimistic spinner takes the released mutex first (its cmpxchg
+    // wins; the sleeping waiters are woken at a later unlock).
+    Task* next = l.spinners.front();
+    l.spinners.pop_front();
+    l.owner = next;
+    next->lock_granted = true;
+    end_spin_segment(*next);
   } else if (Task* next = mark_wakeup_next_waiter(l)) {
     woken.push_back(next);
   }
   if (l.pi() || l.ceiling_prio >= 0) rt_mutex_adjust_prio(p);
   for (Task* t : woken) try_to_wake_up(*t, TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE | TASK_RTLOCK_WAIT);
+}
+
+// mutex_spin_on_owner()'s condition: the owner is on a CPU and this CPU
+// has no reschedule pending.
+bool Kernel::mutex_can_spin_on_owner(const Rq& rq, const Task& p, const KLock& l) const {
+  const Task* o = l.owner;
+  if (!o || o == &p || need_resched(rq)) return false;
+  const Rq& orq = rqs_[static_cast<std::size_t>(o->cpu)];
+  return orq.curr == o && !orq.switching;
+}
+
+void Kernel::mutex_spin_stop(Rq& rq, Task& p, KLock& l) {
+  auto it = std::find(l.spinners.begin(), l.spinners.end(), &p);
+  if (it != l.spinners.end()) l.spinners.erase(it);
+  p.blocked_on = nullptr;
+  p.remaining = Time::ns(-1);
+  preempt_count_sub(rq, PREEMPT_OFFSET);
+}
+
+// A spinning task's busy segment ends now, so its interpreter re-checks.
+void Kernel::end_spin_segment(Task& t) {
+  Rq& trq = cpu_rq(t.cpu);
+  if (trq.curr == &t && trq.seg_active && trq.seg_remaining == &t.remaining)
+    events_.push(now_, Band::Completion, EV_SEGMENT_END, trq.cpu, trq.seg_token);
+}
+
+// A mutex owner leaves its CPU: its optimistic spinners stop spinning.
+void Kernel::mutex_owner_descheduled(const Task& prev) {
+  for (const HeldLock& h : prev.held_locks)
+    if (h.lock->impl == LockImpl::Mutex && h.lock->owner == &prev)
+      for (Task* s : h.lock->spinners) end_spin_segment(*s);
 }
 
 bool Kernel::holds(const Task& p, const KLock& l) const {
@@ -343,6 +380,47 @@ bool Kernel::lock_step(Rq& rq, Task& p, const Op& op) {
     lockdep_acquire(p, l, op);
     p.lock_want_write = op.step->lock_write;
     p.stage = 1;
+  }
+  if (p.stage == 2) {  // mutex_optimistic_spin() in progress
+    if (p.lock_granted) {
+      p.lock_granted = false;
+      mutex_spin_stop(rq, p, l);
+      lock_acquired(p, l, op, false);
+      p.stage = 0;
+      ++p.pc;
+      return false;
+    }
+    if (mutex_can_spin_on_owner(rq, p, l)) {
+      p.remaining = scenario_.system.duration + Time::ns(1'000'000'000);
+      start_segment(rq, &p.remaining);
+      return true;
+    }
+    mutex_spin_stop(rq, p, l);  // the owner went off CPU, or we must reschedule: sleep
+    p.stage = 1;
+  } else if (l.impl == LockImpl::Mutex && p.blocked_on != &l && !try_to_take_rt_mutex(p, l) && mutex_can_spin_on_owner(rq, p, l)) {
+    // __mutex_lock_common(): preempt_disable(), then spin while the owner runs.
+    // Two owners spinning on each other's mutex would spin for ever: that is
+    // the deadlock, reported as such (blocked_on marks the spinner for the walk).
+    if (check_deadlock(p, l)) {
+      p.state = TASK_UNINTERRUPTIBLE;
+      schedule(rq);
+      return false;
+    }
+    preempt_count_add(rq, PREEMPT_OFFSET);
+    p.blocked_on = &l;
+    l.spinners.push_back(&p);
+    p.lock_wait_start = now_;
+    p.lock_contended = true;
+    p.stage = 2;
+    trace(rq, "mutex_optimistic_spin", &p, l.id);
+    p.remaining = scenario_.system.duration + Time::ns(1'000'000'000);
+    start_segment(rq, &p.remaining);
+    return true;
+  } else if (l.impl == LockImpl::Mutex && l.owner == &p) {  // the fast path above took it
+    lock_acquired(p, l, op, false);
+    p.stage = 0;
+    ++p.pc;
+    return false;
   }
   if (!sleeping_lock_slowpath(rq, p, l, op)) return false;
   lock_acquired(p, l, op, false);
