@@ -567,6 +567,7 @@ tasks:
   EXPECT_LT(b.cpu_time, spun + Time::ns(50'000)) << "and no longer";
   EXPECT_EQ(b.nvcsw, 3u) << "then b slept on the mutex";
   EXPECT_GT(mark(b, "got"), mark(task(r, "a"), "sleep") + Time::ns(4'000'000));
+  EXPECT_EQ(b.lock_wait, mark(b, "got") - mark(b, "try")) << "the wait counts the spin and the sleep";
 }
 
 }  // namespace

@@ -228,8 +228,10 @@ bool Kernel::sleeping_lock_slowpath(Rq& rq, Task& p, KLock& l, const Op&) {
       schedule(rq);
       return false;
     }
-    p.lock_wait_start = now_;
-    p.lock_contended = true;
+    if (!p.lock_contended) {  // (after an optimistic spin the wait began with the spin)
+      p.lock_wait_start = now_;
+      p.lock_contended = true;
+    }
     task_blocks_on_rt_mutex(p, l);
   }
   if (l.impl == LockImpl::RtLock || l.impl == LockImpl::RtRwLock) {  // rtlock_slowlock_locked(): the regular state is kept aside
