@@ -114,27 +114,41 @@ void Kernel::rt_mutex_adjust_prio_chain(Task& owner, const Task& orig) {
   for (int depth = 1;; ++depth) {
     Rq& rq = cpu_rq(task->cpu);
     if (depth > max_lock_depth) {  // [1]
+      trace(rq, "pi chain [1] max_lock_depth", task, depth);
       report_bug(fmt::format("WARNING: Maximum lock depth {} reached task: {} ({})", max_lock_depth, task->comm, task->pid));
       return;
     }
     const int old = task->prio;
     rt_mutex_adjust_prio(*task);  // [2]
     trace(rq, "pi chain [2] adjust prio", task, task->prio);
-    if (task->prio == old) return;  // [3]
+    if (task->prio == old) {  // [3]
+      trace(rq, "pi chain [3] prio unchanged: stop", task, task->prio);
+      return;
+    }
     KLock* lock = task->blocked_on;
-    if (!lock) return;  // [4]
+    if (!lock) {  // [4]
+      trace(rq, "pi chain [4] not blocked: end", task, depth);
+      return;
+    }
     if (std::find(lock->waiters.begin(), lock->waiters.end(), task) != lock->waiters.end()) {  // [5] (spinners have no waiter)
       rt_mutex_dequeue(*lock, *task);
       rt_mutex_enqueue(*lock, *task);
       trace(rq, "pi chain [5] requeue waiter", task, lock->id);
     }
-    if (!lock->pi()) return;  // [6]
+    if (!lock->pi()) {  // [6]
+      trace(rq, "pi chain [6] no PI on the lock: stop", task, lock->id);
+      return;
+    }
     Task* next = lock->owner;
-    if (!next) return;  // [7]
+    if (!next) {  // [7]
+      trace(rq, "pi chain [7] no owner: stop", task, lock->id);
+      return;
+    }
     if (next == &orig) {  // [8]
       trace(rq, "pi chain [8] -EDEADLK", task, orig.pid);
       return;
     }
+    trace(rq, "pi chain [9] next owner", next, lock->id);
     task = next;  // [9]
   }
 }
