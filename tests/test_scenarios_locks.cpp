@@ -572,3 +572,42 @@ tasks:
 
 }  // namespace
 }  // namespace preemptsim::testing
+
+namespace preemptsim::testing {
+namespace {
+
+// rt_mutex_steal() on a PREEMPT_RT spinlock_t: o unlocks at ~2.002 ms and
+// wakes its waiter w on another CPU (an IPI and a switch away); n asks for
+// L 1 us later, while L is free but w not yet running. A non-RT n of w's
+// (default) prio steals it laterally; an RT n of w's prio may not.
+TEST(RtLockSteal, LateralStealForNonRtOnlyNeverAgainstAnRtWaiter) {
+  const std::string tasks = R"(
+system: {cpus: 3, hz: 250, models: [rt], duration: 10ms, seed: 1}
+tasks:
+  o: {kthread: true, cpus: [0], program: [{spin_lock: L}, {busy: 2ms}, {mark: unlock}, {spin_unlock: L}, {busy: 1ms}]}
+  w: {kthread: true, cpus: [1], POLICYprogram: [{sleep: 500us}, {spin_lock: L}, {mark: got}, {busy: 100us}, {spin_unlock: L}]}
+  n: {kthread: true, cpus: [2], POLICYprogram: [{sleep_until: 1999us}, {mark: try}, {spin_lock: L}, {mark: got}, {busy: 100us}, {spin_unlock: L}]}
+)";
+  auto with = [&](const std::string& policy) {
+    std::string t = tasks;
+    for (std::size_t at; (at = t.find("POLICY")) != std::string::npos;) t.replace(at, 6, policy);
+    return parse_workload(t, "inline.yaml");
+  };
+  {
+    const ModelResult r = run_model(with(""), "rt");
+    const TaskResult& n = task(r, "n");
+    ASSERT_GT(mark(n, "try"), mark(task(r, "o"), "unlock"));
+    EXPECT_EQ(n.lock_wait, Time()) << "n (SCHED_OTHER) steals the free lock from the woken w";
+    EXPECT_GT(mark(task(r, "w"), "got"), mark(n, "got")) << "w gets L after n";
+  }
+  {
+    const ModelResult r = run_model(with("policy: fifo, priority: 10, "), "rt");
+    const TaskResult& n = task(r, "n");
+    ASSERT_GT(mark(n, "try"), mark(task(r, "o"), "unlock"));
+    EXPECT_GT(n.lock_wait, Time()) << "n (SCHED_FIFO 10) may not steal from the equal-prio RT waiter w";
+    EXPECT_LT(mark(task(r, "w"), "got"), mark(n, "got"));
+  }
+}
+
+}  // namespace
+}  // namespace preemptsim::testing
