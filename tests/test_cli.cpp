@@ -190,3 +190,28 @@ TEST_F(Cli, BadTraceOptionsAreExit2AndWriteNothing) {
 }
 
 }  // namespace
+
+namespace {
+
+// A lock misuse found statically: exit 2 with file:line:col.
+TEST_F(Cli, BadLockUsageIsExit2WithLocation) {
+  const fs::path w = write("w.yaml", "tasks:\n  a: {kthread: true, program: [{mutex_unlock: M}]}\n");
+  const Result r = run("run " + w.string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find(w.string() + ":2:47: tasks.a.program[0]: unlock of lock 'M', which is not held here"), std::string::npos) << r.err;
+}
+
+// A deadlock is a reported bug, not a failure: exit 0, the report on stderr,
+// in the table and in the JSON with the stop time.
+TEST_F(Cli, DeadlockIsReportedOnStderrTableAndJson) {
+  const fs::path json = dir_ / "out.json";
+  const Result r = run("run " + std::string(PREEMPTSIM_SOURCE_DIR) + "/examples/locks-deadlock.yaml --json " + json.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("BUG: deadlock"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("(run stopped at "), std::string::npos) << r.out;
+  const std::string j = slurp(json);
+  EXPECT_NE(j.find("\"stopped_at_ns\": 2003500"), std::string::npos);
+  EXPECT_NE(j.find("BUG: deadlock"), std::string::npos);
+}
+
+}  // namespace

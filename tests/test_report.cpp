@@ -275,6 +275,61 @@ TEST(Table, Bugs) {
   EXPECT_EQ(table_text(r).find("bugs"), std::string::npos);
 }
 
+// A run with a lock: the "lock M" section (after the tasks, before the
+// CPUs), the tasks' lock rows, and the stopped run in the bugs header.
+RunResult with_lock() {
+  RunResult r = sample();
+  for (ModelResult& m : r.results) {
+    LockResult l;
+    l.name = "M";
+    l.kind = "pthread mutex (inherit)";
+    l.acquisitions = 4;
+    l.contended = 1;
+    l.total_wait = 3_ms;
+    l.max_wait = 3_ms;
+    l.max_hold = 4_ms;
+    m.locks.push_back(l);
+    m.tasks[0].lock_wait = 3_ms;
+    m.tasks[1].pi_boosts = 1;
+    m.tasks[1].boosted = 2_ms;
+  }
+  r.results[1].stopped_at = 2_s;
+  return r;
+}
+
+TEST(Table, LockSectionAndRows) {
+  const auto lines = lines_of(table_text(with_lock()));
+  const std::size_t l = find_line(lines, "lock M  pthread mutex (inherit)");
+  EXPECT_LT(find_line(lines, "task lo"), l);
+  EXPECT_LT(l, find_line(lines, "cpu 0"));
+  const auto cols = columns(lines, l, {"none", "full"});
+  EXPECT_EQ(cell_at(lines[find_line(lines, "  acquisitions", l)], cols[1]), "4");
+  EXPECT_EQ(cell_at(lines[find_line(lines, "  contended", l)], cols[0]), "1");
+  EXPECT_EQ(cell_at(lines[find_line(lines, "  wait max", l)], cols[0]), "3.000 ms");
+  EXPECT_EQ(cell_at(lines[find_line(lines, "  hold max", l)], cols[1]), "4.000 ms");
+  const std::size_t lo = find_line(lines, "task lo");
+  EXPECT_EQ(cell_at(lines[find_line(lines, "  boosts / boosted", lo)], cols[0]), "1 / 2.000 ms");
+  EXPECT_EQ(cell_at(lines[find_line(lines, "  lock wait", find_line(lines, "task hi"))], cols[1]), "3.000 ms");
+  EXPECT_EQ(lines[find_line(lines, "bugs") + 1], "  full: 1 report (run stopped at 2.000000000 s)");
+  // Without locks, no lock rows at all.
+  EXPECT_EQ(table_text(sample()).find("lock wait"), std::string::npos);
+}
+
+TEST(Json, Locks) {
+  const auto j = to_json(with_lock());
+  const auto& m = j["results"][1]["locks"]["M"];
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : m.items()) keys.push_back(k);
+  EXPECT_EQ(keys, (std::vector<std::string>{"kind", "acquisitions", "contended", "total_wait_ns", "max_wait_ns", "max_hold_ns"}));
+  EXPECT_EQ(m["kind"], "pthread mutex (inherit)");
+  EXPECT_EQ(m["max_hold_ns"], 4000000);
+  EXPECT_EQ(j["results"][1]["stopped_at_ns"], 2000000000LL);
+  EXPECT_TRUE(j["results"][0]["stopped_at_ns"].is_null());
+  EXPECT_EQ(j["results"][0]["tasks"]["lo"]["pi_boosts"], 1);
+  EXPECT_EQ(j["results"][0]["tasks"]["lo"]["boosted_ns"], 2000000);
+  EXPECT_EQ(j["results"][0]["tasks"]["hi"]["lock_wait_ns"], 3000000);
+}
+
 TEST(Table, WideCellsWidenAllColumns) {
   RunResult r = sample();
   r.results[0].model = "a-rather-long-model-name";
@@ -318,7 +373,7 @@ TEST(Json, TopLevelShapeAndOrder) {
 
   keys.clear();
   for (const auto& [k, v] : j["results"][0].items()) keys.push_back(k);
-  EXPECT_EQ(keys, (std::vector<std::string>{"model", "tasks", "cpus", "bugs", "irq_counts", "events"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"model", "tasks", "cpus", "bugs", "locks", "stopped_at_ns", "irq_counts", "events"}));
   EXPECT_EQ(j["results"][0]["events"], 12345);
   EXPECT_EQ(j["results"][1]["events"], 999);
 }
@@ -334,7 +389,8 @@ TEST(Json, Tasks) {
   std::vector<std::string> keys;
   for (const auto& [k, v] : hi.items()) keys.push_back(k);
   EXPECT_EQ(keys, (std::vector<std::string>{"sched", "wakeup_latency_ns", "irq_latency_ns", "marks", "exit_ns",
-                                            "cpu_ns", "nvcsw", "nivcsw", "migrations", "loops"}));
+                                            "cpu_ns", "nvcsw", "nivcsw", "migrations", "loops", "lock_wait_ns", "pi_boosts",
+                                            "boosted_ns", "deadline_misses"}));
   EXPECT_EQ(hi["sched"], "SCHED_FIFO 50");
   const auto& lat = hi["wakeup_latency_ns"];
   keys.clear();

@@ -436,7 +436,7 @@ system: {cpus: 1}
 tasks: {a: {program: [yield]}}
 extra: 1
 )",
-                        2, 1, "unknown key 'extra' in the top level (accepted keys: system, tasks, irqs)");
+                        2, 1, "unknown key 'extra' in the top level (accepted keys: system, tasks, irqs, mutexes, conds, semaphores, barriers)");
   EXPECT_WORKLOAD_ERROR(R"(
 tasks: {a: {program: [yield]}}
 ---
@@ -779,7 +779,8 @@ tasks:
 )",
                         5, 9,
                         "tasks.lo.program[1]: unknown step 'busyy' (did you mean 'busy'?) (user steps: run, sleep, "
-                        "sleep_until, periodic, syscall, yield, mark, loop; kernel steps go in a syscall's kernel: list)");
+                        "sleep_until, periodic, syscall, yield, mark, loop, lock, unlock, wait, signal, broadcast, "
+                        "sem_wait, sem_post, barrier, suspend, resume; kernel steps go in a syscall's kernel: list)");
   EXPECT_WORKLOAD_ERROR(R"(
 tasks:
   lo:
@@ -790,8 +791,11 @@ tasks:
                         5, 19,
                         "tasks.lo.program[0].kernel[0]: unknown step 'busyy' (did you mean 'busy'?) (kernel steps: busy, "
                         "cond_resched, might_sleep, might_resched, preempt_disable, preempt_enable, local_irq_disable, "
-                        "local_irq_enable, local_bh_disable, local_bh_enable, msleep, schedule, raise_softirq; also allowed: sleep, "
-                        "sleep_until, periodic, yield, mark, loop)");
+                        "local_irq_enable, local_bh_disable, local_bh_enable, msleep, schedule, migrate_disable, "
+                        "migrate_enable, spin_lock[_irq|_irqsave|_bh], spin_unlock[_irq|_irqrestore|_bh], "
+                        "raw_spin_lock..., raw_spin_unlock..., read_lock..., read_unlock..., write_lock..., "
+                        "write_unlock..., local_lock[_irq|_irqsave], local_unlock[_irq|_irqrestore], mutex_lock, "
+                        "mutex_unlock, rt_mutex_lock, rt_mutex_unlock, raise_softirq; also allowed: sleep, sleep_until, periodic, yield, mark, loop)");
   EXPECT_WORKLOAD_ERROR(R"(
 tasks:
   a: {program: [{yield: 3}]}
@@ -972,7 +976,7 @@ tasks:
 tasks:
   a: {program: [{periodic: {period: 1ms, offset: 1ms}}]}
 )",
-                        2, 42, "unknown key 'offset' in periodic (accepted keys: period, phase)");
+                        2, 42, "unknown key 'offset' in periodic (accepted keys: period, phase, deadline)");
   EXPECT_WORKLOAD_ERROR(R"(
 tasks:
   a: {program: [{periodic: {period: 1ms, phase: -1ms}}]}
@@ -1234,6 +1238,185 @@ tasks:
     }
   EXPECT_GT(parsed, 0);
   EXPECT_GT(rejected, 0);
+}
+
+}  // namespace
+}  // namespace preemptsim
+
+// ---------------------------------------------------------------- locks
+
+namespace preemptsim {
+namespace {
+
+TEST(WorkloadParseLocks, StepsAndTheLockTable) {
+  const Scenario sc = parse(R"(
+mutexes: {M: {protocol: protect, ceiling: 40}, N: {protocol: inherit}}
+tasks:
+  a:
+    program:
+      - lock: M
+      - syscall: ioctl
+        kernel: [{spin_lock_irqsave: S}, migrate_disable, migrate_enable, {spin_unlock_irqrestore: S}, {mutex_lock: X}, {mutex_unlock: X}]
+      - unlock: M
+  k: {kthread: true, program: [{raw_spin_lock_bh: R}, {raw_spin_unlock_bh: R}, {rt_mutex_lock: Q}, {rt_mutex_unlock: Q}]}
+)");
+  ASSERT_EQ(sc.mutexes.size(), 2u);
+  EXPECT_EQ(sc.mutexes[0].protocol, MutexProtocol::Protect);
+  EXPECT_EQ(sc.mutexes[0].ceiling, 40);
+  EXPECT_EQ(sc.mutexes[1].protocol, MutexProtocol::Inherit);
+  const std::vector<std::pair<std::string, LockKind>> locks{
+      {"M", LockKind::User}, {"Q", LockKind::RtMutex}, {"R", LockKind::RawSpin}, {"S", LockKind::Spin}, {"X", LockKind::Mutex}};
+  EXPECT_EQ(sc.locks, locks) << "every named lock, by name";
+  const Step& s = sc.tasks[0].program[1].body[0];
+  EXPECT_EQ(s.kind, StepKind::KLock);
+  EXPECT_EQ(s.lock, "S");
+  EXPECT_EQ(s.lock_flavor, LockFlavor::IrqSave);
+  EXPECT_EQ(sc.tasks[0].program[1].body[3].kind, StepKind::KUnlock);
+  EXPECT_EQ(sc.tasks[0].program[0].kind, StepKind::Lock);
+  EXPECT_EQ(sc.tasks[1].program[0].lock_flavor, LockFlavor::Bh);
+}
+
+TEST(WorkloadParseLocks, Errors) {
+  EXPECT_WORKLOAD_ERROR(R"(
+tasks:
+  a: {program: [{syscall: x, kernel: [{spin_unlock: L}]}]}
+)",
+                        2, 53, "unlock of lock 'L', which is not held here");
+  EXPECT_WORKLOAD_ERROR(R"(
+tasks:
+  a: {program: [{syscall: x, kernel: [{spin_lock_irqsave: L}, {spin_unlock: L}]}]}
+)",
+                        2, 77, "lock 'L' was taken with spin_lock_irqsave at w.yaml:2:39: release it with spin_unlock_irqrestore");
+  EXPECT_WORKLOAD_ERROR(R"(
+tasks:
+  a: {program: [{syscall: x, kernel: [{spin_lock: L}, {spin_unlock: L}]}]}
+  b: {kthread: true, program: [{mutex_lock: L}, {mutex_unlock: L}]}
+)",
+                        3, 45, "lock 'L' is used as a mutex here but as a spinlock_t at w.yaml:2:51: one name is one lock of one kind");
+  EXPECT_WORKLOAD_ERROR(R"(
+tasks:
+  a: {program: [{syscall: x, kernel: [{mutex_lock: L}]}]}
+)",
+                        2, 17, "syscall 'x' returns to user with mutex 'L' held (taken at w.yaml:2:39)");
+  EXPECT_WORKLOAD_ERROR(R"(
+tasks:
+  a: {program: [{lock: M}, {run: 1ms}]}
+)",
+                        2, 3, "task 'a' ends its program with pthread mutex 'M' held (taken at w.yaml:2:17)");
+  EXPECT_WORKLOAD_ERROR(R"(
+tasks:
+  a: {kthread: true, program: [{rt_mutex_lock: L}, {rt_mutex_lock: L}]}
+)",
+                        2, 68, "lock 'L' is taken again while already held (taken at w.yaml:2:32): this would deadlock on itself");
+  EXPECT_WORKLOAD_ERROR(R"(
+tasks:
+  a: {program: [{spin_lock: L}]}
+)",
+                        2, 17, "kernel step 'spin_lock' outside a syscall");
+  EXPECT_WORKLOAD_ERROR(R"(
+tasks:
+  a: {kthread: true, program: [spin_lock]}
+)",
+                        2, 32, "step 'spin_lock' needs a lock name: write 'spin_lock: NAME'");
+  EXPECT_WORKLOAD_ERROR(R"(
+tasks:
+  a: {kthread: true, program: [{loop: {count: 2, steps: [{mutex_lock: L}]}}, {mutex_unlock: L}]}
+)",
+                        2, 32, "loop body changes the set of locks held ('L' taken at w.yaml:2:58 is still held)");
+  EXPECT_WORKLOAD_ERROR(R"(
+tasks:
+  a: {kthread: true, program: [{mutex_lock: "L L"}, {mutex_unlock: "L L"}]}
+)",
+                        2, 45, "lock name 'L L' contains ' '");
+}
+
+TEST(WorkloadParseLocks, MutexesErrors) {
+  EXPECT_WORKLOAD_ERROR(R"(
+mutexes: {M: {protocol: inheritt}}
+tasks: {a: {program: [{lock: M}, {unlock: M}]}}
+)",
+                        1, 25, "unknown protocol 'inheritt' (did you mean 'inherit'?)");
+  EXPECT_WORKLOAD_ERROR(R"(
+mutexes: {M: {protocol: protect}}
+tasks: {a: {program: [{lock: M}, {unlock: M}]}}
+)",
+                        1, 11, "mutex 'M' has protocol protect and needs a ceiling (1..99)");
+  EXPECT_WORKLOAD_ERROR(R"(
+mutexes: {M: {protocol: none, ceiling: 3}}
+tasks: {a: {program: [{lock: M}, {unlock: M}]}}
+)",
+                        1, 40, "ceiling applies to protocol protect only");
+  EXPECT_WORKLOAD_ERROR(R"(
+mutexes: {M: {protocol: protect, ceiling: 100}}
+tasks: {a: {program: [{lock: M}, {unlock: M}]}}
+)",
+                        1, 43, "");
+  EXPECT_WORKLOAD_ERROR(R"(
+mutexes: {M: {prio: 3}}
+tasks: {a: {program: [{lock: M}, {unlock: M}]}}
+)",
+                        1, 15, "unknown key 'prio' in mutex 'M' (accepted keys: protocol, ceiling)");
+  EXPECT_WORKLOAD_ERROR(R"(
+mutexes: {S: {protocol: inherit}}
+tasks: {a: {kthread: true, program: [{spin_lock: S}, {spin_unlock: S}]}}
+)",
+                        1, 11, "'S' is a spinlock_t (used at w.yaml:2:50), not a user-space mutex");
+  EXPECT_WORKLOAD_ERROR(R"(
+tasks: {a: {program: [{periodic: {period: 1ms, deadline: 2ms}}]}}
+)",
+                        1, 58, "deadline 2ms is longer than the period 1ms");
+}
+
+}  // namespace
+}  // namespace preemptsim
+
+namespace preemptsim {
+namespace {
+
+TEST(WorkloadParseSync, DeclarationsAndErrors) {
+  const Scenario sc = parse(R"(
+conds: {E: {mutex: M}}
+semaphores: {S: {initial: 2}}
+tasks:
+  a: {program: [{lock: M}, {wait: E}, {unlock: M}, {sem_wait: S}, {barrier: B}, {suspend: X}]}
+  b: {program: [{signal: E}, {broadcast: E}, {sem_post: S}, {barrier: B}, {resume: X}]}
+)");
+  ASSERT_EQ(sc.syncs.size(), 4u);  // B, E, S, X by name
+  EXPECT_EQ(sc.syncs[0].name, "B");
+  EXPECT_EQ(sc.syncs[0].value, 2) << "a barrier's count defaults to the tasks using it";
+  EXPECT_EQ(sc.syncs[1].mutex, "M");
+  EXPECT_EQ(sc.syncs[2].value, 2);
+  EXPECT_EQ(sc.syncs[3].kind, SyncKind::Event);
+
+  EXPECT_WORKLOAD_ERROR(R"(
+tasks: {a: {program: [{signal: E}]}}
+)",
+                        1, 32, "cond 'E' is not declared: add 'conds: {E: {mutex: M}}'");
+  EXPECT_WORKLOAD_ERROR(R"(
+conds: {E: {mutex: M}}
+tasks: {a: {program: [{wait: E}]}}
+)",
+                        2, 30, "wait on cond 'E' without holding its mutex 'M'");
+  EXPECT_WORKLOAD_ERROR(R"(
+barriers: {B: {count: 3}}
+tasks: {a: {program: [{barrier: B}]}, b: {program: [{barrier: B}]}}
+)",
+                        1, 12, "barrier 'B' waits for 3 tasks but only 2 tasks use it: it would never open");
+  EXPECT_WORKLOAD_ERROR(R"(
+semaphores: {S: {initial: 1}}
+tasks: {a: {program: [{barrier: S}]}}
+)",
+                        2, 33, "'S' is used as a barrier here but is a semaphore");
+  EXPECT_WORKLOAD_ERROR(R"(
+conds: {E: {mutex: K}}
+tasks: {a: {kthread: true, program: [{mutex_lock: K}, {mutex_unlock: K}]}}
+)",
+                        1, 9, "cond 'E' names 'K', a mutex: a cond's mutex is a user-space mutex");
+  EXPECT_WORKLOAD_ERROR(R"(
+semaphores: {S: {initial: -1}}
+tasks: {a: {program: [{sem_post: S}]}}
+)",
+                        1, 27, "");
 }
 
 }  // namespace

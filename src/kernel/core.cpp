@@ -76,6 +76,7 @@ bool Kernel::task_would_run_on(const Task& p, const Rq& rq) const {
 // priority is lowest (the previous CPU on a tie, then the lowest number).
 int Kernel::select_task_rq(const Task& p) const {
   const int ncpus = static_cast<int>(rqs_.size());
+  if (p.migration_disabled) return p.cpu;  // is_migration_disabled(): stays where it is pinned
   if (p.cpus_allowed.test(static_cast<std::size_t>(p.cpu)) && task_would_run_on(p, rqs_[static_cast<std::size_t>(p.cpu)]))
     return p.cpu;
   for (int c = 0; c < ncpus; ++c)
@@ -107,6 +108,13 @@ void Kernel::wakeup_preempt(Rq& rq, Task& p) {
 // wakeup_preempt(), TASK_RUNNING). The waker takes the remote rq lock itself
 // (no wake list); a remote resched goes through an IPI.
 bool Kernel::try_to_wake_up(Task& p, std::uint32_t state_mask) {
+  // ttwu_state_match(): a regular wakeup of a task blocked on a PREEMPT_RT
+  // spinlock goes to its saved state, so it is not lost when the lock is taken.
+  if (p.state == TASK_RTLOCK_WAIT && !(state_mask & TASK_RTLOCK_WAIT)) {
+    if (!(p.saved_state & state_mask)) return false;
+    p.saved_state = TASK_RUNNING;
+    return true;
+  }
   if (!(p.state & state_mask)) return false;
   Rq& waker = cpu_rq(this_cpu_);
   if (p.on_rq) {  // ttwu_runnable(): still queued, only the state changes
@@ -154,7 +162,7 @@ void Kernel::move_queued_task(Rq& src, Task& p, int dest_cpu) {
 // push_rt_task() / idle balancing, simplified: a runnable task left queued
 // behind another goes to an allowed CPU where it would run at once.
 void Kernel::push_task(Rq& rq, Task& p) {
-  if (!p.on_rq || rq.curr == &p || rqs_.size() == 1) return;
+  if (!p.on_rq || rq.curr == &p || rqs_.size() == 1 || p.migration_disabled) return;
   int best = -1, best_prio = -1;
   for (const Rq& other : rqs_) {
     if (other.cpu == rq.cpu || !p.cpus_allowed.test(static_cast<std::size_t>(other.cpu))) continue;
@@ -182,7 +190,7 @@ Task* Kernel::pick_next_task(Rq& rq, Task& prev) {
   Task* steal = nullptr;
   if (waiting_elsewhere) {
     for (const auto& t : tasks_) {
-      if (t->is_idle() || !t->on_rq || t->cpu == rq.cpu || cpu_rq(t->cpu).curr == t.get()) continue;
+      if (t->is_idle() || !t->on_rq || t->cpu == rq.cpu || cpu_rq(t->cpu).curr == t.get() || t->migration_disabled) continue;
       if (!t->cpus_allowed.test(static_cast<std::size_t>(rq.cpu))) continue;
       const bool better = mine == MAX_PRIO || (t->prio < MAX_RT_PRIO && t->prio < mine);
       if (better && (!steal || t->prio < steal->prio)) steal = t.get();
@@ -226,6 +234,7 @@ void Kernel::__schedule(Rq& rq, SchedMode mode) {
   rq.preempt_need_resched = false;  // clear_preempt_need_resched()
   if (next == &prev) return;
   kernel_site(rq, "__schedule");
+  if (!prev.held_locks.empty()) mutex_owner_descheduled(prev);  // optimistic spinners stop
   ++*switch_count;
   ++rq.nr_switches;
   rq.curr = next;

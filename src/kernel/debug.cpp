@@ -49,20 +49,22 @@ void Kernel::report_bug(const std::string& text) {
   for (Observer* o : observers_) o->on_bug(now_, text);
 }
 
-// __might_resched(): a sleeping call with preempt_count not as expected or
-// IRQs disabled; rate-limited to one report per second (HZ jiffies).
+// __might_resched(): a sleeping call with preempt_count not as expected,
+// IRQs disabled, or inside an RCU read-side section (how PREEMPT_RT catches
+// sleeping under a spinlock_t, which leaves preempt_count alone);
+// rate-limited to one report per second (HZ jiffies).
 void Kernel::__might_resched(Rq& rq, const Op& op) {
   const Task& curr = *rq.curr;
-  if (rq.preempt_count == 0 && !rq.irqs_off) return;
+  if (rq.preempt_count == 0 && !rq.irqs_off && curr.rcu_read_lock_nesting == 0) return;
   if (now_ - last_bug_report_ < Time::ns(1'000'000'000)) return;
   last_bug_report_ = now_;
   report_bug(fmt::format(
       "BUG: sleeping function called from invalid context at {}\n"
       "in_atomic(): {}, irqs_disabled(): {}, non_block: 0, pid: {}, name: {}\n"
       "preempt_count: {:x}, expected: 0\n"
-      "RCU nest depth: 0, expected: 0",
+      "RCU nest depth: {}, expected: 0",
       op.step ? op.step->loc.str() : std::string("?"), in_atomic(rq.preempt_count) ? 1 : 0, rq.irqs_off ? 1 : 0, curr.pid,
-      curr.comm, rq.preempt_count));
+      curr.comm, rq.preempt_count, curr.rcu_read_lock_nesting));
 }
 
 // __schedule_bug(): scheduling with preempt_count raised. The count printed

@@ -175,6 +175,11 @@ bool Kernel::task_step(Rq& rq, Task& p) {
       // Periodic keeps its next grid point in a slot of the task.
       std::int64_t* next = op.code == OpCode::Periodic ? &p.slots[static_cast<std::size_t>(op.slot)] : nullptr;
       if (p.stage == 0) {
+        if (op.code == OpCode::Periodic) {  // the open job (if any) ends here: late?
+          if (p.job_deadline >= Time() && now_ > p.job_deadline)
+            for (Observer* o : observers_) o->on_deadline_miss(now_, p, p.job_deadline);
+          p.job_deadline = Time::ns(-1);
+        }
         Time expiry;
         if (op.code == OpCode::Sleep) {
           expiry = now_ + op.a;
@@ -194,6 +199,7 @@ bool Kernel::task_step(Rq& rq, Task& p) {
       }
       // woken: cyclictest's next period, skipping the ones already missed
       if (next) {
+        if (op.c > Time()) p.job_deadline = p.latency_expiry + op.c;  // a new job
         *next = (p.latency_expiry + op.a).count();
         while (Time::ns(*next) <= now_) *next += op.a.count();
       }
@@ -323,6 +329,32 @@ bool Kernel::task_step(Rq& rq, Task& p) {
       schedule(rq);
       return false;
 
+    case OpCode::KLock:
+      return lock_step(rq, p, op);
+    case OpCode::KUnlock:
+      return unlock_step(rq, p, op);
+    case OpCode::UserLock:
+      return user_lock_step(rq, p, op);
+    case OpCode::UserUnlock:
+      return user_unlock_step(rq, p, op);
+    case OpCode::CondWait:
+    case OpCode::CondSignal:
+    case OpCode::CondBroadcast:
+    case OpCode::SemWait:
+    case OpCode::SemPost:
+    case OpCode::BarrierWait:
+    case OpCode::Suspend:
+    case OpCode::Resume:
+      return sync_step(rq, p, op);
+    case OpCode::MigrateDisable:
+      ++p.pc;
+      migrate_disable(p);
+      return false;
+    case OpCode::MigrateEnable:
+      ++p.pc;
+      migrate_enable(p, op);
+      return false;
+
     case OpCode::Exit:
       do_task_exit(rq, p);
       return false;
@@ -332,6 +364,10 @@ bool Kernel::task_step(Rq& rq, Task& p) {
 
 // do_exit() -> do_task_dead(): TASK_DEAD, one last __schedule().
 void Kernel::do_task_exit(Rq& rq, Task& p) {
+  check_locks_at_exit(p);
+  if (p.job_deadline >= Time() && now_ > p.job_deadline)  // exiting ends the open periodic job
+    for (Observer* o : observers_) o->on_deadline_miss(now_, p, p.job_deadline);
+  p.job_deadline = Time::ns(-1);
   p.state = TASK_DEAD;
   trace(rq, "exit", &p);
   for (Observer* o : observers_) o->on_exit(now_, p);

@@ -99,8 +99,12 @@ Kernel::Kernel(const Scenario& scenario, const PreemptModel& model)
     src.thread = &t;
   }
   for (Rq& rq : rqs_) rq.line_pending.assign(irqs_.size(), false);
-  for (auto& t : tasks_)
+  for (auto& t : tasks_) {
     if (t->policy == Policy::Rr) t->rt.time_slice = sched_rr_timeslice_ticks(*this);
+    t->normal_prio = t->prio;
+  }
+  init_locks();
+  init_syncs();
 }
 
 // The next arrival of a line after the k-th (k counts from 0).
@@ -186,14 +190,18 @@ void Kernel::run() {
   events_.push(end, Band::Control, EV_END, 0, 0);
   for (Rq& rq : rqs_) cpu_run(rq);
   for (IrqSource& src : irqs_) arm_next_arrival(src);
-  while (!events_.empty()) {
+  while (!events_.empty() && !stopped_) {  // a deadlock stops the run (check_deadlock())
     const Event e = events_.pop();
     if (e.kind == EV_END) break;
     dispatch(e);
     if (progress_ && (events_processed_ & 0xffff) == 0) progress_(now_, end);
   }
-  now_ = end;
+  if (!stopped_) now_ = end;
   for (Rq& rq : rqs_) account(rq);
+  // Jobs still open at the end whose deadline has passed missed it too.
+  for (auto& t : tasks_)
+    if (t->job_deadline >= Time() && now_ > t->job_deadline)
+      for (Observer* o : observers_) o->on_deadline_miss(now_, *t, t->job_deadline);
   for (Observer* o : observers_) o->on_run_end(now_);
 }
 

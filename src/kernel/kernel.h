@@ -5,6 +5,8 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,6 +15,7 @@
 #include "core/rng.h"
 #include "core/time.h"
 #include "kernel/observer.h"
+#include "kernel/locking.h"
 #include "kernel/preempt_model.h"
 #include "kernel/rq.h"
 #include "kernel/task.h"
@@ -71,6 +74,10 @@ class Kernel {
   void fair_server_update(Rq& rq, Time delta);
   void fair_server_stop(Rq& rq);
   std::uint64_t events_processed() const { return events_processed_; }
+  const std::vector<KLock>& locks() const { return locks_; }
+  // A deadlock stopped this model's run at stopped_at() (reported as a bug).
+  bool stopped() const { return stopped_; }
+  Time stopped_at() const { return stopped_at_; }
   int smp_processor_id() const { return this_cpu_; }
   Rq& cpu_rq(int cpu) { return rqs_[static_cast<std::size_t>(cpu)]; }
 
@@ -162,6 +169,49 @@ class Kernel {
   void do_task_exit(Rq& rq, Task& p);
   void check_progress(Rq& rq, const Task& p);
 
+  // locking.cpp: spinlocks, mutexes, user mutexes, migrate_disable, lockdep
+  void init_locks();
+  bool lock_step(Rq& rq, Task& p, const Op& op);
+  bool unlock_step(Rq& rq, Task& p, const Op& op);
+  bool user_lock_step(Rq& rq, Task& p, const Op& op);
+  bool user_unlock_step(Rq& rq, Task& p, const Op& op);
+  bool spin_lock_slowpath(Rq& rq, Task& p, KLock& l);
+  void spin_unlock_handoff(KLock& l);
+  bool spin_can_take(const KLock& l, bool write) const;
+  void spin_take(KLock& l, Task& p, bool write);
+  bool holds(const Task& p, const KLock& l) const;
+  bool mutex_can_spin_on_owner(const Rq& rq, const Task& p, const KLock& l) const;
+  void mutex_spin_stop(Rq& rq, Task& p, KLock& l);
+  void end_spin_segment(Task& t);
+  void mutex_owner_descheduled(const Task& prev);
+  void lock_bh_disable(Rq& rq, Task& p);
+  bool sleeping_lock_slowpath(Rq& rq, Task& p, KLock& l, const Op& op);
+  void sleeping_unlock(Task& p, KLock& l);
+  void lock_acquired(Task& p, KLock& l, const Op& op, bool irqs_were_off);
+  HeldLock lock_released(Task& p, KLock& l, const Op& op);
+  void lockdep_acquire(const Task& p, const KLock& l, const Op& op);
+  bool check_deadlock(Task& p, KLock& l);
+  void migrate_disable(Task& p) { ++p.migration_disabled; }
+  void migrate_enable(Task& p, const Op& op);
+  void check_locks_at_exit(Task& p);
+
+  // usersync.cpp: conds, semaphores, barriers, suspend/resume on futexes
+  void init_syncs();
+  bool sync_step(Rq& rq, Task& p, const Op& op);
+  bool futex_wait(Rq& rq, Task& p, KSync& s);
+  Task* futex_wake_one(KSync& s);
+  void cond_requeue(Task& w, KLock& m);
+
+  // rtmutex.cpp: rt_mutex priority inheritance
+  bool try_to_take_rt_mutex(Task& p, KLock& l);
+  void task_blocks_on_rt_mutex(Task& p, KLock& l);
+  void rt_mutex_adjust_prio_chain(Task& owner, const Task& orig);
+  void rt_mutex_adjust_prio(Task& p);
+  void rt_mutex_setprio(Task& p, int prio);
+  Task* mark_wakeup_next_waiter(KLock& l);
+  void rt_mutex_enqueue(KLock& l, Task& waiter);
+  void rt_mutex_dequeue(KLock& l, Task& waiter);
+
   // debug.cpp: the kernel's debug reports
   void __might_resched(Rq& rq, const Op& op);
   void __schedule_bug(Rq& rq, Task& prev);
@@ -203,6 +253,20 @@ class Kernel {
   int this_cpu_ = 0;
   std::uint64_t events_processed_ = 0;
   Time last_bug_report_ = Time::ns(-1'000'000'000'000);
+  std::vector<KLock> locks_;  // in scenario.locks order (by name)
+  std::deque<KLock> percpu_locks_;
+  std::vector<KSync> syncs_;  // in scenario.syncs order (by name)  // local_lock_t: ncpus instances per lock, from KLock::percpu_first
+  KLock& lock_of(const Op& op, const Task& p, bool unlock);
+  // lockdep's dependency graph: (held, taken) lock indices -> the first time it was seen.
+  struct LockOrder {
+    const Task* task;
+    const Step* held_site;
+    const Step* taken_site;
+  };
+  std::map<std::pair<int, int>, LockOrder> lock_order_;
+  std::map<std::pair<int, int>, bool> lock_order_reported_;
+  bool stopped_ = false;
+  Time stopped_at_;
 
   struct TraceRecord {
     Time t;

@@ -66,6 +66,13 @@ class Observer {
   virtual void on_exit(Time, const Task& /*p*/) {}
   virtual void on_irq_entry(Time, int /*cpu*/, Vector) {}
   virtual void on_irq_exit(Time, int /*cpu*/, Vector) {}
+  // A lock was taken after `waited` (0 when uncontended); released after `held`.
+  virtual void on_lock_acquired(Time, const Task& /*p*/, const std::string& /*lock*/, bool /*contended*/, Time /*waited*/) {}
+  virtual void on_lock_released(Time, const Task& /*p*/, const std::string& /*lock*/, Time /*held*/) {}
+  // rt_mutex_setprio(): p's effective prio changed (boosted while prio < its normal_prio).
+  virtual void on_prio_change(Time, const Task& /*p*/, int /*old_prio*/, int /*new_prio*/) {}
+  // A periodic job of p that had to end by `deadline` did not (seen at t).
+  virtual void on_deadline_miss(Time, const Task& /*p*/, Time /*deadline*/) {}
   // A kernel BUG:/WARNING: report (several lines, the kernel's wording).
   virtual void on_bug(Time, const std::string& /*text*/) {}
   // The run ended at t (always emitted).

@@ -26,6 +26,20 @@ OpCode simple_code(StepKind k) {
     case StepKind::Msleep: return OpCode::Msleep;
     case StepKind::Schedule: return OpCode::Schedule;
     case StepKind::RaiseSoftirq: return OpCode::RaiseSoftirq;
+    case StepKind::KLock: return OpCode::KLock;
+    case StepKind::KUnlock: return OpCode::KUnlock;
+    case StepKind::MigrateDisable: return OpCode::MigrateDisable;
+    case StepKind::MigrateEnable: return OpCode::MigrateEnable;
+    case StepKind::Lock: return OpCode::UserLock;
+    case StepKind::Unlock: return OpCode::UserUnlock;
+    case StepKind::CondWait: return OpCode::CondWait;
+    case StepKind::CondSignal: return OpCode::CondSignal;
+    case StepKind::CondBroadcast: return OpCode::CondBroadcast;
+    case StepKind::SemWait: return OpCode::SemWait;
+    case StepKind::SemPost: return OpCode::SemPost;
+    case StepKind::Barrier: return OpCode::BarrierWait;
+    case StepKind::Suspend: return OpCode::Suspend;
+    case StepKind::Resume: return OpCode::Resume;
     case StepKind::Loop:
     case StepKind::Syscall: break;
   }
@@ -53,7 +67,12 @@ void emit(Program& prog, const std::vector<Step>& steps, bool user, int depth) {
         case StepKind::Sleep:
         case StepKind::Msleep: op.a = s.duration; break;
         case StepKind::SleepUntil: op.a = s.at; break;
-        case StepKind::Periodic: op.a = s.period; op.b = s.phase; op.slot = prog.slots++; break;
+        case StepKind::Periodic:
+          op.a = s.period;
+          op.b = s.phase;
+          op.c = s.deadline;
+          op.slot = prog.slots++;
+          break;
         case StepKind::RaiseSoftirq: op.a = s.duration; op.count = s.softirq; op.slot = s.has_duration ? 1 : 0; break;
         default: break;
       }
@@ -101,6 +120,20 @@ const char* op_name(OpCode c) {
     case OpCode::KsoftirqdMain: return "run_ksoftirqd";
     case OpCode::IrqThreadMain: return "irq_thread";
     case OpCode::KtimersMain: return "run_ktimerd";
+    case OpCode::KLock: return "lock";
+    case OpCode::KUnlock: return "unlock";
+    case OpCode::MigrateDisable: return "migrate_disable";
+    case OpCode::MigrateEnable: return "migrate_enable";
+    case OpCode::UserLock: return "pthread_mutex_lock";
+    case OpCode::UserUnlock: return "pthread_mutex_unlock";
+    case OpCode::CondWait: return "pthread_cond_wait";
+    case OpCode::CondSignal: return "pthread_cond_signal";
+    case OpCode::CondBroadcast: return "pthread_cond_broadcast";
+    case OpCode::SemWait: return "sem_wait";
+    case OpCode::SemPost: return "sem_post";
+    case OpCode::BarrierWait: return "pthread_barrier_wait";
+    case OpCode::Suspend: return "suspend";
+    case OpCode::Resume: return "resume";
   }
   return "?";
 }

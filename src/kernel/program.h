@@ -16,6 +16,8 @@ enum class OpCode : std::uint8_t {
   Run, Busy, Sleep, SleepUntil, Periodic, LoopBegin, LoopEnd, SyscallEnter, SyscallExit, Yield, Mark,
   CondResched, MightSleep, MightResched, PreemptDisable, PreemptEnable, LocalIrqDisable, LocalIrqEnable,
   LocalBhDisable, LocalBhEnable, Msleep, Schedule, RaiseSoftirq, Exit,
+  KLock, KUnlock, MigrateDisable, MigrateEnable, UserLock, UserUnlock,
+  CondWait, CondSignal, CondBroadcast, SemWait, SemPost, BarrierWait, Suspend, Resume,
   KsoftirqdMain,  // run_ksoftirqd() loop of ksoftirqd/N
   IrqThreadMain,  // irq_thread() loop of irq/N-NAME
   KtimersMain,    // run_ktimerd() loop of ktimers/N
@@ -25,11 +27,14 @@ struct Op {
   OpCode code = OpCode::Exit;
   Time a;                   // duration / absolute time / period / loop until
   Time b;                   // periodic phase
+  Time c;                   // periodic deadline (0 = none)
   std::int64_t count = 0;   // loop count (-1: until)
   int slot = -1;            // loop counter or periodic state slot
   int jump = -1;            // LoopBegin: index after the matching LoopEnd; LoopEnd: its LoopBegin
   bool from_user = false;   // Sleep/SleepUntil/Periodic/Yield issued from user mode (a syscall)
   bool outer = false;       // LoopEnd of a loop at the top of the program (its iterations are "work done")
+  int lock = -1;            // KLock/KUnlock/UserLock/UserUnlock/CondWait: index into the kernel's locks (set at boot)
+  int sync = -1;            // the sync ops: index into the kernel's sync objects (set at boot)
   const Step* step = nullptr;  // where it came from (name, location); null for Exit/SyscallExit
 };
 

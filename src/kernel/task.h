@@ -38,6 +38,18 @@ enum TaskState : std::uint32_t {
   TASK_INTERRUPTIBLE = 0x0001,
   TASK_UNINTERRUPTIBLE = 0x0002,
   TASK_DEAD = 0x0080,
+  TASK_RTLOCK_WAIT = 0x1000,  // PREEMPT_RT: blocked on a sleeping spinlock, __state saved in saved_state
+};
+
+struct KLock;
+
+// One lock a task holds (lockdep's held_locks[]): where it was taken and
+// what spin_lock_irqsave() saved.
+struct HeldLock {
+  KLock* lock = nullptr;
+  const Step* site = nullptr;
+  bool irqs_were_off = false;  // _irqsave: the flags to restore
+  Time since;
 };
 
 // struct sched_entity (fair class, EEVDF)
@@ -90,6 +102,7 @@ class Task {
   std::vector<std::int64_t> slots;
   bool latency_pending = false;  // a timed sleep's expiry awaits the switch-in
   Time latency_expiry;
+  Time job_deadline = Time::ns(-1); // the open periodic job's absolute deadline (-1: none)
 
   // kernel threads the kernel itself creates
   enum class Kthread : std::uint8_t { None, Ksoftirqd, Ktimers, IrqThread } kthread_kind = Kthread::None;
@@ -101,6 +114,23 @@ class Task {
   Time softirq_remaining = Time::ns(-1);
   int softirq_disable_cnt = 0;   // PREEMPT_RT: local_bh_disable() depth (current->softirq_disable_cnt)
   Time latency_irq;              // when the sleep's hrtimer callback ran (timerlat IRQ latency)
+
+  // locking (locking.cpp, rtmutex.cpp)
+  int normal_prio = DEFAULT_PRIO;    // the prio without boosting (PI, PTHREAD_PRIO_PROTECT)
+  std::vector<HeldLock> held_locks;
+  KLock* blocked_on = nullptr;       // pi_blocked_on: the lock it waits (or spins) for
+  int waiter_prio = DEFAULT_PRIO;    // rt_mutex_waiter::prio (non-RT tasks count as DEFAULT_PRIO)
+  std::uint64_t waiter_seq = 0;      // FIFO order among equal waiter prios
+  std::uint32_t saved_state = TASK_RUNNING;  // TASK_RTLOCK_WAIT: the state to restore
+  int migration_disabled = 0;        // migrate_disable() depth: pinned to its CPU
+  int rcu_read_lock_nesting = 0;     // PREEMPT_RT spinlocks hold rcu_read_lock()
+  Time lock_wait_start;              // when the current lock wait (spin or sleep) began
+  bool lock_contended = false;       // the current acquisition had to wait
+  bool lock_irqs_were_off = false;   // spin_lock_irqsave(): the flags saved before the spin
+  bool lock_want_write = false;      // rwlock_t: the current attempt is a write_lock
+  bool lock_granted = false;         // the unlocker handed the lock over (spinners, handoff locks)
+  bool sync_granted = false;         // a futex wake for a sync object (sem_post, barrier, resume, ...)
+  bool in_futex = false;             // a contended user lock op entered the kernel
 
   // accounting
   Time sum_exec_runtime;

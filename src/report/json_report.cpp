@@ -49,6 +49,10 @@ ordered_json task_json(const TaskResult& t) {
   j["nivcsw"] = t.nivcsw;
   j["migrations"] = t.migrations;
   j["loops"] = t.loops;
+  j["lock_wait_ns"] = t.lock_wait.count();
+  j["pi_boosts"] = t.pi_boosts;
+  j["boosted_ns"] = t.boosted.count();
+  j["deadline_misses"] = t.deadline_misses;
   return j;
 }
 
@@ -92,6 +96,22 @@ ordered_json model_json(const ModelResult& m) {
     bugs.push_back(std::move(e));
   }
   j["bugs"] = std::move(bugs);
+  ordered_json locks = ordered_json::object();
+  for (const LockResult& l : m.locks) {
+    ordered_json e = ordered_json::object();
+    e["kind"] = l.kind;
+    e["acquisitions"] = l.acquisitions;
+    e["contended"] = l.contended;
+    e["total_wait_ns"] = l.total_wait.count();
+    e["max_wait_ns"] = l.max_wait.count();
+    e["max_hold_ns"] = l.max_hold.count();
+    locks[l.name] = std::move(e);
+  }
+  j["locks"] = std::move(locks);
+  if (m.stopped_at)
+    j["stopped_at_ns"] = m.stopped_at->count();
+  else
+    j["stopped_at_ns"] = nullptr;
   ordered_json irqs = ordered_json::object();
   for (const auto& [name, n] : m.irq_counts) irqs[name] = n;
   j["irq_counts"] = std::move(irqs);

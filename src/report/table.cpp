@@ -159,6 +159,15 @@ Section task_section(const RunResult& r, const TaskKey& key) {
   row("migrations", [](const TaskResult& x) { return fmt::format("{}", x.migrations); });
   row("switches vol/invol",
       [](const TaskResult& x) { return fmt::format("{}/{}", x.nvcsw, x.nivcsw); });
+  // Lock rows only where the workload has locks; deadline rows where it has deadlines.
+  bool locks = false, deadlines = false;
+  for (const ModelResult& m : r.results) locks = locks || !m.locks.empty();
+  for (const TaskResult* p : t) deadlines = deadlines || (p && p->deadline_misses > 0);
+  if (locks) {
+    row("lock wait", [](const TaskResult& x) { return format_time_short(x.lock_wait); });
+    row("boosts / boosted", [](const TaskResult& x) { return fmt::format("{} / {}", x.pi_boosts, format_time_short(x.boosted)); });
+  }
+  if (deadlines) row("deadline misses", [](const TaskResult& x) { return fmt::format("{}", x.deadline_misses); });
 
   // One row per mark name seen in any model, in name order.
   std::vector<std::string> marks;
@@ -220,6 +229,35 @@ Section summary_section(const RunResult& r) {
   return s;
 }
 
+// "lock L  mutex": acquisitions, contention, waits and the longest hold, per model.
+Section lock_section(const RunResult& r, const std::string& name) {
+  Section s;
+  s.title = "lock " + name;
+  std::vector<const LockResult*> l;
+  for (const ModelResult& m : r.results) {
+    const LockResult* found = nullptr;
+    for (const LockResult& x : m.locks)
+      if (x.name == name) found = &x;
+    l.push_back(found);
+  }
+  for (const LockResult* p : l)
+    if (p) {
+      s.title += "  " + p->kind;
+      break;
+    }
+  auto row = [&](std::string label, auto f) {
+    Row rw{std::move(label), {}};
+    for (const LockResult* p : l) rw.cells.push_back(p ? f(*p) : std::string());
+    s.rows.push_back(std::move(rw));
+  };
+  row("acquisitions", [](const LockResult& x) { return fmt::format("{}", x.acquisitions); });
+  row("contended", [](const LockResult& x) { return fmt::format("{}", x.contended); });
+  row("wait total", [](const LockResult& x) { return format_time_short(x.total_wait); });
+  row("wait max", [](const LockResult& x) { return format_time_short(x.max_wait); });
+  row("hold max", [](const LockResult& x) { return format_time_short(x.max_hold); });
+  return s;
+}
+
 Section cpu_section(const RunResult& r, int cpu) {
   const std::size_t n = r.results.size();
   std::vector<const CpuResult*> c(n, nullptr);
@@ -268,6 +306,12 @@ void write_table(std::ostream& out, const RunResult& r) {
   std::vector<Section> sections;
   if (!r.results.empty()) sections.push_back(summary_section(r));
   for (const TaskKey& k : task_keys(r)) sections.push_back(task_section(r, k));
+  std::vector<std::string> lock_names;  // name order (each model lists its locks by name)
+  for (const ModelResult& m : r.results)
+    for (const LockResult& l : m.locks)
+      if (std::find(lock_names.begin(), lock_names.end(), l.name) == lock_names.end()) lock_names.push_back(l.name);
+  std::sort(lock_names.begin(), lock_names.end());
+  for (const std::string& name : lock_names) sections.push_back(lock_section(r, name));
   std::vector<int> cpus;
   for (const ModelResult& m : r.results)
     for (const CpuResult& x : m.cpus) cpus.push_back(x.cpu);
@@ -317,8 +361,8 @@ void write_table(std::ostream& out, const RunResult& r) {
     text += "\nbugs\n";
     for (const ModelResult& m : r.results) {
       if (m.bugs.empty()) continue;
-      text += fmt::format("  {}: {} report{}\n", m.model, m.bugs.size(),
-                          m.bugs.size() == 1 ? "" : "s");
+      text += fmt::format("  {}: {} report{}{}\n", m.model, m.bugs.size(), m.bugs.size() == 1 ? "" : "s",
+                          m.stopped_at ? fmt::format(" (run stopped at {})", format_time(*m.stopped_at)) : std::string());
       for (const BugReport& b : m.bugs) {
         text += fmt::format("    at {}\n", format_time(b.time));
         // The report's own lines, indented; trailing blank lines dropped.

@@ -15,6 +15,7 @@ ModelResult simulate_model(const Scenario& scenario, const PreemptModel& model, 
   kernel.add_observer(&stats);
   if (hook) hook(kernel, model);
   kernel.run();
+  stats.finish(kernel.now());
 
   ModelResult r;
   r.model = std::string(model.name);
@@ -50,6 +51,15 @@ ModelResult simulate_model(const Scenario& scenario, const PreemptModel& model, 
     r.cpus.push_back(c);
   }
   r.bugs = std::move(stats.bugs());
+  for (const KLock& l : kernel.locks()) {  // name order
+    LockResult lr;
+    if (auto it = stats.locks().find(l.name); it != stats.locks().end()) lr = it->second;
+    lr.name = l.name;
+    lr.kind = lock_kind_name(l.kind);
+    if (l.user) lr.kind += l.user->protocol == MutexProtocol::Inherit ? " (inherit)" : l.user->protocol == MutexProtocol::Protect ? " (protect)" : " (none)";
+    r.locks.push_back(lr);
+  }
+  if (kernel.stopped()) r.stopped_at = kernel.stopped_at();
   for (const IrqSource& src : kernel.irqs()) r.irq_counts[src.spec->name] = src.count;
   return r;
 }

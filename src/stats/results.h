@@ -24,6 +24,20 @@ struct TaskResult {
   std::uint64_t nivcsw = 0;          // involuntary switches (preempted)
   std::uint64_t migrations = 0;      // moves to another CPU (wakeup placement, push/pull)
   std::uint64_t loops = 0;           // iterations of its top-level loops completed
+  Time lock_wait;                    // time spent waiting for locks (spinning or blocked)
+  std::uint64_t pi_boosts = 0;       // times its prio was raised above its normal prio (PI or a ceiling)
+  Time boosted;                      // time spent boosted
+  std::uint64_t deadline_misses = 0; // periodic jobs not finished by their deadline
+};
+
+// Per lock, over the run (kernel locks and user-space mutexes alike).
+struct LockResult {
+  std::string name;
+  std::string kind;                  // "spinlock_t", "mutex", "pthread mutex (inherit)", ...
+  std::uint64_t acquisitions = 0;
+  std::uint64_t contended = 0;       // acquisitions that had to wait
+  Time total_wait, max_wait;         // over the contended acquisitions
+  Time max_hold;                     // longest time from acquisition to release
 };
 
 struct CpuResult {
@@ -46,6 +60,8 @@ struct ModelResult {
   std::vector<TaskResult> tasks;  // in workload order
   std::vector<CpuResult> cpus;
   std::vector<BugReport> bugs;
+  std::vector<LockResult> locks;  // in name order
+  std::optional<Time> stopped_at; // a deadlock stopped the run here
   std::map<std::string, std::uint64_t> irq_counts;  // device interrupts delivered, per line
   std::uint64_t events = 0;       // discrete events processed
 };

@@ -4,7 +4,9 @@
 
 #include "workload/parse_irqs.h"
 
+#include <algorithm>
 #include <array>
+#include <map>
 #include <optional>
 
 #include <fmt/format.h>
@@ -51,15 +53,102 @@ constexpr std::array kSteps{
     StepInfo{"msleep", StepKind::Msleep, true, Allowed::Kernel, "msleep: 10ms"},
     StepInfo{"schedule", StepKind::Schedule, false, Allowed::Kernel, "schedule"},
     StepInfo{"raise_softirq", StepKind::RaiseSoftirq, true, Allowed::Kernel, "raise_softirq: NET_RX"},
+    StepInfo{"migrate_disable", StepKind::MigrateDisable, false, Allowed::Kernel, "migrate_disable"},
+    StepInfo{"migrate_enable", StepKind::MigrateEnable, false, Allowed::Kernel, "migrate_enable"},
+    StepInfo{"lock", StepKind::Lock, true, Allowed::User, "lock: M"},
+    StepInfo{"unlock", StepKind::Unlock, true, Allowed::User, "unlock: M"},
+    StepInfo{"wait", StepKind::CondWait, true, Allowed::User, "wait: E"},
+    StepInfo{"signal", StepKind::CondSignal, true, Allowed::User, "signal: E"},
+    StepInfo{"broadcast", StepKind::CondBroadcast, true, Allowed::User, "broadcast: E"},
+    StepInfo{"sem_wait", StepKind::SemWait, true, Allowed::User, "sem_wait: S"},
+    StepInfo{"sem_post", StepKind::SemPost, true, Allowed::User, "sem_post: S"},
+    StepInfo{"barrier", StepKind::Barrier, true, Allowed::User, "barrier: B"},
+    StepInfo{"suspend", StepKind::Suspend, true, Allowed::User, "suspend: X"},
+    StepInfo{"resume", StepKind::Resume, true, Allowed::User, "resume: X"},
 };
+
+// The kernel lock steps: each name says the lock's kind and how the step
+// treats IRQs/softirqs; an unlock must match its lock's kind and flavor.
+struct LockStepInfo {
+  std::string_view name;
+  LockKind kind;
+  LockFlavor flavor;
+  bool unlock;
+  bool write = false;  // rwlock_t: write_lock/write_unlock
+};
+constexpr std::array kLockSteps{
+    LockStepInfo{"spin_lock", LockKind::Spin, LockFlavor::Plain, false},
+    LockStepInfo{"spin_lock_irq", LockKind::Spin, LockFlavor::Irq, false},
+    LockStepInfo{"spin_lock_irqsave", LockKind::Spin, LockFlavor::IrqSave, false},
+    LockStepInfo{"spin_lock_bh", LockKind::Spin, LockFlavor::Bh, false},
+    LockStepInfo{"spin_unlock", LockKind::Spin, LockFlavor::Plain, true},
+    LockStepInfo{"spin_unlock_irq", LockKind::Spin, LockFlavor::Irq, true},
+    LockStepInfo{"spin_unlock_irqrestore", LockKind::Spin, LockFlavor::IrqSave, true},
+    LockStepInfo{"spin_unlock_bh", LockKind::Spin, LockFlavor::Bh, true},
+    LockStepInfo{"raw_spin_lock", LockKind::RawSpin, LockFlavor::Plain, false},
+    LockStepInfo{"raw_spin_lock_irq", LockKind::RawSpin, LockFlavor::Irq, false},
+    LockStepInfo{"raw_spin_lock_irqsave", LockKind::RawSpin, LockFlavor::IrqSave, false},
+    LockStepInfo{"raw_spin_lock_bh", LockKind::RawSpin, LockFlavor::Bh, false},
+    LockStepInfo{"raw_spin_unlock", LockKind::RawSpin, LockFlavor::Plain, true},
+    LockStepInfo{"raw_spin_unlock_irq", LockKind::RawSpin, LockFlavor::Irq, true},
+    LockStepInfo{"raw_spin_unlock_irqrestore", LockKind::RawSpin, LockFlavor::IrqSave, true},
+    LockStepInfo{"raw_spin_unlock_bh", LockKind::RawSpin, LockFlavor::Bh, true},
+    LockStepInfo{"read_lock", LockKind::RwLock, LockFlavor::Plain, false},
+    LockStepInfo{"read_lock_irq", LockKind::RwLock, LockFlavor::Irq, false},
+    LockStepInfo{"read_lock_irqsave", LockKind::RwLock, LockFlavor::IrqSave, false},
+    LockStepInfo{"read_lock_bh", LockKind::RwLock, LockFlavor::Bh, false},
+    LockStepInfo{"read_unlock", LockKind::RwLock, LockFlavor::Plain, true},
+    LockStepInfo{"read_unlock_irq", LockKind::RwLock, LockFlavor::Irq, true},
+    LockStepInfo{"read_unlock_irqrestore", LockKind::RwLock, LockFlavor::IrqSave, true},
+    LockStepInfo{"read_unlock_bh", LockKind::RwLock, LockFlavor::Bh, true},
+    LockStepInfo{"write_lock", LockKind::RwLock, LockFlavor::Plain, false, true},
+    LockStepInfo{"write_lock_irq", LockKind::RwLock, LockFlavor::Irq, false, true},
+    LockStepInfo{"write_lock_irqsave", LockKind::RwLock, LockFlavor::IrqSave, false, true},
+    LockStepInfo{"write_lock_bh", LockKind::RwLock, LockFlavor::Bh, false, true},
+    LockStepInfo{"write_unlock", LockKind::RwLock, LockFlavor::Plain, true, true},
+    LockStepInfo{"write_unlock_irq", LockKind::RwLock, LockFlavor::Irq, true, true},
+    LockStepInfo{"write_unlock_irqrestore", LockKind::RwLock, LockFlavor::IrqSave, true, true},
+    LockStepInfo{"write_unlock_bh", LockKind::RwLock, LockFlavor::Bh, true, true},
+    LockStepInfo{"local_lock", LockKind::Local, LockFlavor::Plain, false},
+    LockStepInfo{"local_lock_irq", LockKind::Local, LockFlavor::Irq, false},
+    LockStepInfo{"local_lock_irqsave", LockKind::Local, LockFlavor::IrqSave, false},
+    LockStepInfo{"local_unlock", LockKind::Local, LockFlavor::Plain, true},
+    LockStepInfo{"local_unlock_irq", LockKind::Local, LockFlavor::Irq, true},
+    LockStepInfo{"local_unlock_irqrestore", LockKind::Local, LockFlavor::IrqSave, true},
+    LockStepInfo{"mutex_lock", LockKind::Mutex, LockFlavor::Plain, false},
+    LockStepInfo{"mutex_unlock", LockKind::Mutex, LockFlavor::Plain, true},
+    LockStepInfo{"rt_mutex_lock", LockKind::RtMutex, LockFlavor::Plain, false},
+    LockStepInfo{"rt_mutex_unlock", LockKind::RtMutex, LockFlavor::Plain, true},
+};
+
+const LockStepInfo* find_lock_step(std::string_view name) {
+  for (const auto& s : kLockSteps)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+std::string_view lock_step_name(LockKind kind, LockFlavor flavor, bool unlock, bool write) {
+  for (const auto& s : kLockSteps)
+    if (s.kind == kind && s.flavor == flavor && s.unlock == unlock && s.write == write) return s.name;
+  return "?";
+}
 const Names kAllStepNames = {"run", "sleep", "sleep_until", "periodic", "syscall", "yield", "mark", "loop",
                              "busy", "cond_resched", "might_sleep", "might_resched", "preempt_disable",
                              "preempt_enable", "local_irq_disable", "local_irq_enable", "local_bh_disable",
-                             "local_bh_enable", "msleep", "schedule", "raise_softirq"};
-constexpr std::string_view kUserStepList = "run, sleep, sleep_until, periodic, syscall, yield, mark, loop";
+                             "local_bh_enable", "msleep", "schedule", "migrate_disable", "migrate_enable",
+                             "lock", "unlock", "spin_lock", "spin_unlock", "raw_spin_lock", "raw_spin_unlock",
+                             "mutex_lock", "mutex_unlock", "rt_mutex_lock", "rt_mutex_unlock", "read_lock",
+                             "read_unlock", "write_lock", "write_unlock", "local_lock", "local_unlock", "wait",
+                             "signal", "broadcast", "sem_wait", "sem_post", "barrier", "suspend", "resume", "raise_softirq"};
+constexpr std::string_view kUserStepList =
+    "run, sleep, sleep_until, periodic, syscall, yield, mark, loop, lock, unlock, wait, signal, broadcast, sem_wait, "
+    "sem_post, barrier, suspend, resume";
 constexpr std::string_view kKernelStepList =
     "busy, cond_resched, might_sleep, might_resched, preempt_disable, preempt_enable, local_irq_disable, "
-    "local_irq_enable, local_bh_disable, local_bh_enable, msleep, schedule, raise_softirq";
+    "local_irq_enable, local_bh_disable, local_bh_enable, msleep, schedule, migrate_disable, migrate_enable, "
+    "spin_lock[_irq|_irqsave|_bh], spin_unlock[_irq|_irqrestore|_bh], raw_spin_lock..., raw_spin_unlock..., "
+    "read_lock..., read_unlock..., write_lock..., write_unlock..., local_lock[_irq|_irqsave], "
+    "local_unlock[_irq|_irqrestore], mutex_lock, mutex_unlock, rt_mutex_lock, rt_mutex_unlock, raise_softirq";
 constexpr std::string_view kBothStepList = "sleep, sleep_until, periodic, yield, mark, loop";
 
 const StepInfo* find_step(std::string_view name) {
@@ -83,11 +172,23 @@ constexpr std::array kPairs{
     PairInfo{StepKind::LocalIrqDisable, StepKind::LocalIrqEnable, 1 << 20, ""},
     PairInfo{StepKind::LocalBhDisable, StepKind::LocalBhEnable, 127,
              "local_bh_disable adds 0x200 to the 8-bit SOFTIRQ field of preempt_count"},
+    PairInfo{StepKind::MigrateDisable, StepKind::MigrateEnable, 1 << 20, ""},
 };
 
-// Locations of the not yet matched disables of each pair, outermost first.
+// A lock taken and not yet released at this point of the program.
+struct HeldLock {
+  std::string name;
+  LockKind kind;
+  LockFlavor flavor;
+  bool write;
+  SourceLoc loc;
+};
+
+// Locations of the not yet matched disables of each pair, outermost first,
+// and the locks held, in the order taken.
 struct Balance {
   std::array<std::vector<SourceLoc>, kPairs.size()> open;
+  std::vector<HeldLock> held;
 };
 
 // More nesting than any real program needs; also stops an alias that refers
@@ -115,6 +216,10 @@ class StepParser {
         r_.fail(at, path,
                 fmt::format("{} with {} left unbalanced (depth {}, disabled at {})", who,
                             step_kind_name(kPairs[i].disable), bal.open[i].size(), bal.open[i].front().str()));
+    if (!bal.held.empty())
+      r_.fail(at, path,
+              fmt::format("{} with {} '{}' held (taken at {})", who, lock_kind_name(bal.held.front().kind),
+                          bal.held.front().name, bal.held.front().loc.str()));
   }
 
  private:
@@ -125,6 +230,8 @@ class StepParser {
 
     // 1. A bare name: a step without a value.
     if (n.IsScalar()) {
+      if (find_lock_step(n.Scalar()) != nullptr)
+        r_.fail(s.loc, item.path, fmt::format("step '{}' needs a lock name: write '{}: NAME'", n.Scalar(), n.Scalar()));
       const StepInfo* info = find_step(n.Scalar());
       if (info == nullptr) unknown_step(item, n.Scalar(), s.loc, where);
       check_context(*info, where, s.loc, item.path);
@@ -159,6 +266,20 @@ class StepParser {
                             entries[1].key, entries[0].key, entries[1].key));
     }
     const Field& e = syscall ? *syscall : entries[0];
+    if (const LockStepInfo* li = find_lock_step(e.key)) {
+      if (where == Where::User)
+        r_.fail(s.loc, item.path,
+                fmt::format("kernel step '{}' outside a syscall: put it in a syscall's kernel: list, or make the task "
+                            "a kthread (user-space mutexes use 'lock: M' / 'unlock: M')",
+                            li->name));
+      s.kind = li->unlock ? StepKind::KUnlock : StepKind::KLock;
+      s.lock_kind = li->kind;
+      s.lock_flavor = li->flavor;
+      s.lock_write = li->write;
+      s.lock = lock_name(e);
+      track_lock(s, e, bal, item.path);
+      return s;
+    }
     const StepInfo* info = find_step(e.key);
     if (info == nullptr) unknown_step(item, e.key, r_.loc(e.key_node), where);
     check_context(*info, where, s.loc, item.path);
@@ -183,6 +304,23 @@ class StepParser {
       case StepKind::SleepUntil: s.at = r_.duration(e, Time::ns(0), "at least 0"); break;
       case StepKind::Mark: s.name = r_.string(e); break;
       case StepKind::RaiseSoftirq: raise_softirq(s, e); break;
+      case StepKind::Lock:
+      case StepKind::Unlock:
+        s.lock_kind = LockKind::User;
+        s.lock = lock_name(e);
+        track_lock(s, e, bal, item.path);
+        break;
+      case StepKind::CondWait:
+      case StepKind::CondSignal:
+      case StepKind::CondBroadcast:
+      case StepKind::SemWait:
+      case StepKind::SemPost:
+      case StepKind::Barrier:
+      case StepKind::Suspend:
+      case StepKind::Resume:
+        s.lock = lock_name(e);
+        track_sync(s, e, bal, item.path);
+        break;
       case StepKind::Periodic: periodic(s, e); break;
       case StepKind::Loop: loop(s, item, e, where, bal, depth); break;
       case StepKind::Syscall: syscall_body(s, item, e, kernel, depth); break;
@@ -211,8 +349,12 @@ class StepParser {
 
   void periodic(Step& s, const Field& e) const {
     std::optional<Field> period;
-    for (const Field& f : r_.map(e, "periodic", {"period", "phase"})) {
-      if (f.key == "period") {
+    std::optional<Field> deadline;
+    for (const Field& f : r_.map(e, "periodic", {"period", "phase", "deadline"})) {
+      if (f.key == "deadline") {
+        s.deadline = r_.duration(f, Time::ns(1), "more than 0");
+        deadline = f;
+      } else if (f.key == "period") {
         s.period = r_.duration(f, Time::ns(1), "more than 0");
         period = f;
       } else {
@@ -220,6 +362,10 @@ class StepParser {
       }
     }
     if (!period) r_.fail(e, "periodic needs a 'period' (e.g. periodic: {period: 1ms})");
+    if (deadline && s.deadline > s.period)
+      r_.fail(*deadline, fmt::format("deadline {} is longer than the period {}: a job must end before the next one "
+                                     "starts (constrained deadline)",
+                                     deadline->value.Scalar(), period->value.Scalar()));
   }
 
   void loop(Step& s, const Field& item, const Field& e, Where where, Balance* bal, int depth) const {
@@ -240,10 +386,27 @@ class StepParser {
     // The body runs in the loop's context and must leave every pair's depth
     // as it found it, so that any number of iterations stays balanced.
     std::array<std::size_t, kPairs.size()> before{};
-    if (bal != nullptr)
+    std::vector<std::string> held_before;
+    if (bal != nullptr) {
       for (std::size_t i = 0; i < kPairs.size(); ++i) before[i] = bal->open[i].size();
+      for (const HeldLock& h : bal->held) held_before.push_back(h.name);
+    }
     s.body = steps(*steps_field, where, bal, depth + 1);
     if (s.body.empty()) r_.fail(*steps_field, "loop steps are empty: give the loop at least one step");
+    if (bal != nullptr) {
+      std::vector<std::string> held_after;
+      for (const HeldLock& h : bal->held) held_after.push_back(h.name);
+      if (held_after != held_before) {
+        std::string taken;
+        for (const HeldLock& h : bal->held)
+          if (std::find(held_before.begin(), held_before.end(), h.name) == held_before.end())
+            taken = fmt::format(" ('{}' taken at {} is still held)", h.name, h.loc.str());
+        r_.fail(s.loc, item.path,
+                fmt::format("loop body changes the set of locks held{}: each iteration must release what it takes "
+                            "and take what it releases",
+                            taken));
+      }
+    }
     if (bal != nullptr)
       for (std::size_t i = 0; i < kPairs.size(); ++i) {
         const std::size_t after = bal->open[i].size();
@@ -322,21 +485,120 @@ class StepParser {
     }
   }
 
+  // A lock's name: letters, digits, '_', '.', '-' (it appears in reports and JSON keys).
+  std::string lock_name(const Field& e) const {
+    if (!e.value.IsScalar() || e.value.Scalar().empty())
+      r_.fail(e, fmt::format("expected a lock name for '{}', got {}", e.key, describe(e.value)));
+    const std::string name = e.value.Scalar();
+    for (char c : name) {
+      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                      c == '.' || c == '-';
+      if (!ok)
+        r_.fail(e, fmt::format("lock name '{}' contains '{}': use only letters, digits, '_', '.' and '-'", name, c));
+    }
+    return name;
+  }
+
+  // One name is one lock of one kind across all tasks; a lock is taken once
+  // before it is released (no recursion), an unlock names a held lock and
+  // matches its lock's flavor (spin_lock_irqsave -> spin_unlock_irqrestore).
+  void track_lock(const Step& s, const Field& e, Balance* bal, const std::string& path) const {
+    const SourceLoc at = r_.loc(e.value);
+    auto [it, fresh] = kinds_->try_emplace(s.lock, s.lock_kind, at);
+    if (!fresh && it->second.first != s.lock_kind)
+      r_.fail(at, path,
+              fmt::format("lock '{}' is used as a {} here but as a {} at {}: one name is one lock of one kind", s.lock,
+                          lock_kind_name(s.lock_kind), lock_kind_name(it->second.first), it->second.second.str()));
+    if (bal == nullptr) return;
+    auto held = std::find_if(bal->held.begin(), bal->held.end(), [&](const HeldLock& h) { return h.name == s.lock; });
+    const bool unlock = s.kind == StepKind::KUnlock || s.kind == StepKind::Unlock;
+    if (!unlock) {
+      if (held != bal->held.end())
+        r_.fail(at, path,
+                fmt::format("lock '{}' is taken again while already held (taken at {}): this would deadlock on "
+                            "itself",
+                            s.lock, held->loc.str()));
+      bal->held.push_back(HeldLock{s.lock, s.lock_kind, s.lock_flavor, s.lock_write, s.loc});
+      return;
+    }
+    if (held == bal->held.end())
+      r_.fail(at, path, fmt::format("unlock of lock '{}', which is not held here", s.lock));
+    if (s.kind == StepKind::KUnlock && (held->flavor != s.lock_flavor || held->write != s.lock_write))
+      r_.fail(at, path,
+              fmt::format("lock '{}' was taken with {} at {}: release it with {}", s.lock,
+                          lock_step_name(held->kind, held->flavor, false, held->write), held->loc.str(),
+                          lock_step_name(held->kind, held->flavor, true, held->write)));
+    bal->held.erase(held);
+  }
+
+  // One name is one sync object of one kind; a cond must be declared (its
+  // mutex) and waited on with that mutex held.
+  void track_sync(const Step& s, const Field& e, Balance* bal, const std::string& path) const {
+    const SourceLoc at = r_.loc(e.value);
+    SyncKind kind = SyncKind::Event;
+    switch (s.kind) {
+      case StepKind::CondWait:
+      case StepKind::CondSignal:
+      case StepKind::CondBroadcast: kind = SyncKind::Cond; break;
+      case StepKind::SemWait:
+      case StepKind::SemPost: kind = SyncKind::Semaphore; break;
+      case StepKind::Barrier: kind = SyncKind::Barrier; break;
+      default: break;
+    }
+    auto it = syncs_->specs.find(s.lock);
+    if (it == syncs_->specs.end()) {
+      if (kind == SyncKind::Cond)
+        r_.fail(at, path, fmt::format("cond '{}' is not declared: add 'conds: {{{}: {{mutex: M}}}}' naming the mutex its "
+                                      "waiters hold",
+                                      s.lock, s.lock));
+      SyncSpec spec;
+      spec.name = s.lock;
+      spec.kind = kind;
+      spec.loc = at;
+      it = syncs_->specs.emplace(s.lock, spec).first;
+    }
+    if (it->second.kind != kind)
+      r_.fail(at, path,
+              fmt::format("'{}' is used as a {} here but is a {} (declared or first used at {})", s.lock,
+                          sync_kind_name(kind), sync_kind_name(it->second.kind), it->second.loc.str()));
+    if (s.kind == StepKind::Barrier) {
+      auto& users = syncs_->barrier_users[s.lock];
+      if (std::find(users.begin(), users.end(), *task_) == users.end()) users.push_back(*task_);
+    }
+    if (s.kind == StepKind::CondWait && bal != nullptr) {
+      const std::string& m = it->second.mutex;
+      const bool held = std::any_of(bal->held.begin(), bal->held.end(), [&](const HeldLock& h) { return h.name == m; });
+      if (!held)
+        r_.fail(at, path,
+                fmt::format("wait on cond '{}' without holding its mutex '{}' (pthread_cond_wait needs it locked: add "
+                            "'lock: {}' before)",
+                            s.lock, m, m));
+    }
+  }
+
+ public:
+  std::map<std::string, std::pair<LockKind, SourceLoc>>* kinds_ = nullptr;
+  SyncTable* syncs_ = nullptr;
+  const std::string* task_ = nullptr;
+
+ private:
   const Reader& r_;
 };
 
 }  // namespace
 
 std::vector<Step> parse_program(const Reader& r, const Field& program, bool kthread, const std::string& task,
-                                const SourceLoc& task_loc) {
+                                const SourceLoc& task_loc, LockKinds& locks, SyncTable& syncs) {
   StepParser p(r);
+  p.kinds_ = &locks;
+  p.syncs_ = &syncs;
+  p.task_ = &task;
   Balance bal;
-  std::vector<Step> steps = p.steps(program, kthread ? Where::Kthread : Where::User, kthread ? &bal : nullptr, 0);
+  std::vector<Step> steps = p.steps(program, kthread ? Where::Kthread : Where::User, &bal, 0);
   if (steps.empty()) r.fail(program, "program is empty: give the task at least one step");
-  if (kthread) {
-    const std::string task_path = program.path.substr(0, program.path.rfind('.'));  // "tasks.k"
-    p.check_closed(bal, task_loc, task_path, fmt::format("kthread '{}' ends its program", task));
-  }
+  const std::string task_path = program.path.substr(0, program.path.rfind('.'));  // "tasks.k"
+  p.check_closed(bal, task_loc, task_path,
+                 fmt::format("{} '{}' ends its program", kthread ? "kthread" : "task", task));
   return steps;
 }
 

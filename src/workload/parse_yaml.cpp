@@ -171,7 +171,7 @@ std::vector<int> parse_cpus(const Reader& r, const Field& e, const SystemSpec& s
   return cpus;
 }
 
-TaskSpec parse_task(const Reader& r, const Field& t, const SystemSpec& sys) {
+TaskSpec parse_task(const Reader& r, const Field& t, const SystemSpec& sys, LockKinds& locks, SyncTable& syncs) {
   check_task_name(r, t);
   TaskSpec task;
   task.name = t.key;
@@ -208,18 +208,82 @@ TaskSpec parse_task(const Reader& r, const Field& t, const SystemSpec& sys) {
       r.fail(*nice, fmt::format("nice applies to other and batch only (this task's policy is {}): remove it", pol));
   }
   if (!program) r.fail(task.loc, t.path, fmt::format("task '{}' has no program: add 'program: [...]'", t.key));
-  task.program = parse_program(r, *program, task.kthread, task.name, task.loc);
+  task.program = parse_program(r, *program, task.kthread, task.name, task.loc, locks, syncs);
   return task;
 }
 
-std::vector<TaskSpec> parse_tasks(const Reader& r, const Field& f, const SystemSpec& sys) {
+std::vector<TaskSpec> parse_tasks(const Reader& r, const Field& f, const SystemSpec& sys, LockKinds& locks,
+                                  SyncTable& syncs) {
   if (f.value.IsNull() || (f.value.IsMap() && f.value.size() == 0))
     r.fail(f, "no tasks: 'tasks' must define at least one task");
   if (f.value.IsSequence())
     r.fail(f, "expected a map of task name -> task for 'tasks', got a list (write 'name: {...}', not '- name: ...')");
   std::vector<TaskSpec> tasks;
-  for (const Field& t : r.map(f, "tasks", {}, "task name")) tasks.push_back(parse_task(r, t, sys));
+  for (const Field& t : r.map(f, "tasks", {}, "task name")) tasks.push_back(parse_task(r, t, sys, locks, syncs));
   return tasks;
+}
+
+// mutexes: {NAME: {protocol: none|inherit|protect, ceiling: P}}: the
+// pthread mutex attributes of the user-space locks the programs name.
+std::vector<MutexSpec> parse_mutexes(const Reader& r, const Field& f) {
+  std::vector<MutexSpec> out;
+  for (const Field& m : r.map(f, "mutexes", {}, "mutex name")) {
+    MutexSpec spec;
+    spec.name = m.key;
+    spec.loc = r.loc(m.key_node);
+    std::optional<Field> ceiling, protocol;
+    if (!m.value.IsNull())
+      for (const Field& e : r.map(m, fmt::format("mutex '{}'", m.key), {"protocol", "ceiling"})) {
+        if (e.key == "protocol") {
+          protocol = e;
+          const std::string v = e.value.IsScalar() ? e.value.Scalar() : std::string();
+          if (v == "none") spec.protocol = MutexProtocol::None;
+          else if (v == "inherit") spec.protocol = MutexProtocol::Inherit;
+          else if (v == "protect") spec.protocol = MutexProtocol::Protect;
+          else
+            r.fail(e, fmt::format("unknown protocol '{}'{} (protocols: none, inherit, protect, as "
+                                  "PTHREAD_PRIO_NONE/INHERIT/PROTECT)",
+                                  v, did_you_mean(v, {"none", "inherit", "protect"})));
+        } else {
+          ceiling = e;
+        }
+      }
+    if (ceiling) spec.ceiling = static_cast<int>(r.integer(*ceiling, 1, 99));
+    if (spec.protocol == MutexProtocol::Protect && !ceiling)
+      r.fail(spec.loc, m.path, fmt::format("mutex '{}' has protocol protect and needs a ceiling (1..99)", m.key));
+    if (spec.protocol != MutexProtocol::Protect && ceiling)
+      r.fail(*ceiling, "ceiling applies to protocol protect only");
+    out.push_back(spec);
+  }
+  return out;
+}
+
+// conds: {E: {mutex: M}}, semaphores: {S: {initial: N}}, barriers: {B: {count: N}}.
+void parse_syncs(const Reader& r, const Field& f, SyncKind kind, SyncTable& syncs) {
+  const char* what = kind == SyncKind::Cond ? "conds" : kind == SyncKind::Semaphore ? "semaphores" : "barriers";
+  const char* key = kind == SyncKind::Cond ? "mutex" : kind == SyncKind::Semaphore ? "initial" : "count";
+  for (const Field& e : r.map(f, what, {}, fmt::format("{} name", sync_kind_name(kind)).c_str())) {
+    SyncSpec spec;
+    spec.name = e.key;
+    spec.kind = kind;
+    spec.loc = r.loc(e.key_node);
+    if (auto it = syncs.specs.find(e.key); it != syncs.specs.end())
+      r.fail(spec.loc, e.path,
+             fmt::format("'{}' is already declared as a {} at {}", e.key, sync_kind_name(it->second.kind), it->second.loc.str()));
+    std::optional<Field> value;
+    if (!e.value.IsNull())
+      for (const Field& v : r.map(e, fmt::format("{} '{}'", sync_kind_name(kind), e.key), {key})) value = v;
+    if (kind == SyncKind::Cond) {
+      if (!value) r.fail(spec.loc, e.path, fmt::format("cond '{}' needs 'mutex: M' (the mutex its waiters hold)", e.key));
+      spec.mutex = r.string(*value);
+    } else if (kind == SyncKind::Semaphore) {
+      spec.value = value ? r.integer(*value, 0, 1'000'000'000) : 0;
+    } else {
+      spec.value = value ? r.integer(*value, 1, 1'000'000) : 0;  // 0: the number of tasks using it
+    }
+    syncs.specs.emplace(e.key, spec);
+    syncs.declared[e.key] = true;
+  }
 }
 
 Scenario parse_document(const Reader& r, const YAML::Node& doc) {
@@ -231,14 +295,53 @@ Scenario parse_document(const Reader& r, const YAML::Node& doc) {
     r.fail(root, fmt::format("expected a map with 'tasks:' (and optionally 'system:') at the top level, got {}",
                              describe(doc)));
 
-  std::optional<Field> system, tasks, irqs;
-  for (const Field& e : r.map(root, "the top level", {"system", "tasks", "irqs"}))
-    (e.key == "system" ? system : e.key == "tasks" ? tasks : irqs) = e;
+  std::optional<Field> system, tasks, irqs, mutexes, conds, semaphores, barriers;
+  for (const Field& e : r.map(root, "the top level", {"system", "tasks", "irqs", "mutexes", "conds", "semaphores", "barriers"}))
+    (e.key == "system"       ? system
+     : e.key == "tasks"      ? tasks
+     : e.key == "irqs"       ? irqs
+     : e.key == "mutexes"    ? mutexes
+     : e.key == "conds"      ? conds
+     : e.key == "semaphores" ? semaphores
+                             : barriers) = e;
   Scenario sc;
   sc.file = r.file();
   sc.system = system ? parse_system(r, *system) : default_system();  // first: tasks' cpus are checked against it
   if (!tasks) r.fail(r.loc(doc), "", "no 'tasks:' in the workload: define at least one task");
-  sc.tasks = parse_tasks(r, *tasks, sc.system);
+  LockKinds locks;
+  SyncTable syncs;
+  if (conds) parse_syncs(r, *conds, SyncKind::Cond, syncs);
+  if (semaphores) parse_syncs(r, *semaphores, SyncKind::Semaphore, syncs);
+  if (barriers) parse_syncs(r, *barriers, SyncKind::Barrier, syncs);
+  sc.tasks = parse_tasks(r, *tasks, sc.system, locks, syncs);
+  for (auto& [name, spec] : syncs.specs) {
+    if (spec.kind == SyncKind::Barrier) {
+      const std::size_t users = syncs.barrier_users[name].size();
+      if (spec.value == 0) spec.value = static_cast<std::int64_t>(users);
+      if (static_cast<std::size_t>(spec.value) > users)
+        r.fail(spec.loc, "barriers",
+               fmt::format("barrier '{}' waits for {} tasks but only {} task{} use{} it: it would never open", name,
+                           spec.value, users, users == 1 ? "" : "s", users == 1 ? "s" : ""));
+    }
+    if (spec.kind == SyncKind::Cond) {
+      auto it = locks.find(spec.mutex);
+      if (it != locks.end() && it->second.first != LockKind::User)
+        r.fail(spec.loc, "conds",
+               fmt::format("cond '{}' names '{}', a {}: a cond's mutex is a user-space mutex ('lock:'/'unlock:')", name,
+                           spec.mutex, lock_kind_name(it->second.first)));
+    }
+    if (spec.value > 0 || spec.kind != SyncKind::Barrier) sc.syncs.push_back(spec);
+  }
+  if (mutexes) sc.mutexes = parse_mutexes(r, *mutexes);
+  for (const MutexSpec& m : sc.mutexes) {
+    auto it = locks.find(m.name);
+    if (it != locks.end() && it->second.first != LockKind::User)
+      r.fail(m.loc, "mutexes",
+             fmt::format("'{}' is a {} (used at {}), not a user-space mutex: 'mutexes:' describes the locks of "
+                         "'lock:'/'unlock:' steps",
+                         m.name, lock_kind_name(it->second.first), it->second.second.str()));
+  }
+  for (const auto& [name, kind] : locks) sc.locks.emplace_back(name, kind.first);
   if (irqs) sc.irqs = parse_irqs(r, *irqs, sc.system);
   if (sc.system.rt_runtime > sc.system.rt_period)
     r.fail(*system, "rt_runtime cannot exceed rt_period");

@@ -26,6 +26,43 @@ const char* step_kind_name(StepKind k) {
     case StepKind::Msleep: return "msleep";
     case StepKind::Schedule: return "schedule";
     case StepKind::RaiseSoftirq: return "raise_softirq";
+    case StepKind::KLock: return "lock (kernel)";
+    case StepKind::KUnlock: return "unlock (kernel)";
+    case StepKind::MigrateDisable: return "migrate_disable";
+    case StepKind::MigrateEnable: return "migrate_enable";
+    case StepKind::Lock: return "lock";
+    case StepKind::Unlock: return "unlock";
+    case StepKind::CondWait: return "wait";
+    case StepKind::CondSignal: return "signal";
+    case StepKind::CondBroadcast: return "broadcast";
+    case StepKind::SemWait: return "sem_wait";
+    case StepKind::SemPost: return "sem_post";
+    case StepKind::Barrier: return "barrier";
+    case StepKind::Suspend: return "suspend";
+    case StepKind::Resume: return "resume";
+  }
+  return "?";
+}
+
+const char* sync_kind_name(SyncKind k) {
+  switch (k) {
+    case SyncKind::Cond: return "cond";
+    case SyncKind::Semaphore: return "semaphore";
+    case SyncKind::Barrier: return "barrier";
+    case SyncKind::Event: return "event";
+  }
+  return "?";
+}
+
+const char* lock_kind_name(LockKind k) {
+  switch (k) {
+    case LockKind::Spin: return "spinlock_t";
+    case LockKind::RawSpin: return "raw_spinlock_t";
+    case LockKind::Mutex: return "mutex";
+    case LockKind::RtMutex: return "rt_mutex";
+    case LockKind::RwLock: return "rwlock_t";
+    case LockKind::Local: return "local_lock_t";
+    case LockKind::User: return "pthread mutex";
   }
   return "?";
 }

@@ -37,6 +37,59 @@ enum class StepKind : std::uint8_t {
   Msleep,         // msleep: D
   Schedule,       // schedule
   RaiseSoftirq,   // raise_softirq: VEC  or {raise_softirq: {vector: VEC, duration: D}}
+  KLock,          // spin_lock: L, raw_spin_lock_irqsave: L, read_lock: L, mutex_lock: M, ... (lock_kind, lock_flavor)
+  KUnlock,        // the matching unlock (spin_unlock_irqrestore: L, mutex_unlock: M, ...)
+  MigrateDisable, // migrate_disable
+  MigrateEnable,  // migrate_enable
+  // user-space synchronisation (pthread mutexes on futexes)
+  Lock,           // lock: M           pthread_mutex_lock (mutexes: {M: {protocol: ...}})
+  Unlock,         // unlock: M         pthread_mutex_unlock
+  CondWait,       // wait: E           pthread_cond_wait on E (conds: {E: {mutex: M}}), M held
+  CondSignal,     // signal: E         pthread_cond_signal
+  CondBroadcast,  // broadcast: E      pthread_cond_broadcast
+  SemWait,        // sem_wait: S       (semaphores: {S: {initial: N}})
+  SemPost,        // sem_post: S
+  Barrier,        // barrier: B        pthread_barrier_wait (barriers: {B: {count: N}})
+  Suspend,        // suspend: X        wait for a resume of X (rt-app); a resume before it is kept
+  Resume,         // resume: X
+};
+
+// A user-space synchronisation object named by the programs (all futex based).
+enum class SyncKind : std::uint8_t { Cond, Semaphore, Barrier, Event };
+const char* sync_kind_name(SyncKind k);  // "cond", "semaphore", "barrier", "event"
+struct SyncSpec {
+  std::string name;
+  SyncKind kind = SyncKind::Event;
+  std::string mutex;     // Cond: the mutex a waiter holds
+  std::int64_t value = 0;// Semaphore: initial count; Barrier: tasks to wait for
+  SourceLoc loc;         // the declaration, or the first use
+};
+
+// The kinds of lock a workload names; one name is one lock of one kind.
+enum class LockKind : std::uint8_t {
+  Spin,     // spinlock_t (an rtlock on PREEMPT_RT)
+  RawSpin,  // raw_spinlock_t (spins on every model)
+  Mutex,    // struct mutex (rt_mutex based on PREEMPT_RT)
+  RtMutex,  // struct rt_mutex (priority inheritance on every model)
+  RwLock,   // rwlock_t: read_lock/write_lock (rwbase_rt on PREEMPT_RT)
+  Local,    // local_lock_t: one per CPU (preempt_disable; on PREEMPT_RT a per-CPU spinlock_t + migrate_disable)
+  User,     // a pthread mutex (futex); its protocol is in `mutexes:`
+};
+const char* lock_kind_name(LockKind k);  // "spinlock_t", "raw_spinlock_t", "mutex", "rt_mutex", "pthread mutex"
+
+// How a spinlock step treats IRQs and softirqs: spin_lock, spin_lock_irq,
+// spin_lock_irqsave (unlock: spin_unlock_irqrestore), spin_lock_bh.
+enum class LockFlavor : std::uint8_t { Plain, Irq, IrqSave, Bh };
+
+// pthread_mutexattr_setprotocol(): PTHREAD_PRIO_NONE / INHERIT / PROTECT.
+enum class MutexProtocol : std::uint8_t { None, Inherit, Protect };
+
+// mutexes: {NAME: {protocol: none|inherit|protect, ceiling: P}}
+struct MutexSpec {
+  std::string name;
+  MutexProtocol protocol = MutexProtocol::None;
+  int ceiling = 0;  // PROTECT: the SCHED_FIFO priority the holder runs at (1..99)
+  SourceLoc loc;
 };
 
 // The ten softirq vectors in bit order (include/linux/interrupt.h).
@@ -99,11 +152,17 @@ struct Step {
   Time at;                  // SleepUntil: absolute time
   Time period;              // Periodic
   Time phase;               // Periodic: grid is phase + k*period
+  Time deadline;            // Periodic: relative deadline of each job (0 = none); a job runs from a
+                            // periodic wakeup's expiry to the next periodic step
   std::int64_t count = -1;  // Loop: iterations, or -1 when `until` is used
   Time until = Time::max(); // Loop: stop starting iterations at/after this time
   std::string name;         // Syscall name, Mark name
   SoftirqVec softirq = NET_RX_SOFTIRQ;  // RaiseSoftirq
   bool has_duration = false;            // RaiseSoftirq: duration given (else system.softirq_costs)
+  std::string lock;                     // KLock/KUnlock/Lock/Unlock: the lock's name; the sync steps: the object's name
+  LockKind lock_kind = LockKind::Spin;  // KLock/KUnlock
+  LockFlavor lock_flavor = LockFlavor::Plain;
+  bool lock_write = false;              // rwlock_t: write_lock/write_unlock (else read_)
   std::vector<Step> body;   // Loop steps; Syscall kernel steps
   SourceLoc loc;            // where the step is written (for errors and explanations)
 };
@@ -165,6 +224,11 @@ struct Scenario {
   SystemSpec system;
   std::vector<TaskSpec> tasks;  // in file order
   std::vector<IrqSpec> irqs;    // in file order
+  std::vector<MutexSpec> mutexes;  // user-space mutexes, in file order
+  // Every cond, semaphore, barrier and suspend/resume event, sorted by name (built by the parser).
+  std::vector<SyncSpec> syncs;
+  // Every lock the programs name, with its kind, sorted by name (built by the parser).
+  std::vector<std::pair<std::string, LockKind>> locks;
 };
 
 const char* step_kind_name(StepKind k);   // the workload keyword: "busy", "cond_resched", ...
