@@ -95,11 +95,22 @@ TEST_F(FakeHost, TheSystemBlockIsAValidWorkload) {
   config_gz("CONFIG_PREEMPT_DYNAMIC=y\nCONFIG_PREEMPT_NONE=y\nCONFIG_HZ=250\n");
   file("proc/cmdline", "threadirqs\n");
   const std::string yaml = host_system_yaml(probe_host(root_.string()));
-  EXPECT_EQ(yaml, "system: {cpus: 4, hz: 250, models: [none], threadirqs: true, rt_runtime: 950000us, rt_period: 1000000us}\n");
+  EXPECT_EQ(yaml, "system: {cpus: 4, hz: 250, models: [none], threadirqs: true}\n") << "no RT_GROUP_SCHED: the fair server, not rt_runtime";
   const Scenario sc = parse_workload(yaml + "tasks:\n  t: {program: [{run: 1ms}]}\n", "host.yaml");
   EXPECT_EQ(sc.system.cpus, 4);
   EXPECT_TRUE(sc.system.threadirqs);
   EXPECT_EQ(sc.system.rt_runtime, Time::ns(950'000'000));
+}
+
+TEST_F(FakeHost, RtGroupSchedMeansClassicThrottling) {
+  basics("#1 SMP PREEMPT_DYNAMIC");
+  config_gz("CONFIG_PREEMPT_DYNAMIC=y\nCONFIG_PREEMPT_VOLUNTARY=y\nCONFIG_HZ=250\nCONFIG_RT_GROUP_SCHED=y\n");
+  file("proc/cmdline", "preempt=bogus\n");
+  const HostInfo h = probe_host(root_.string());
+  EXPECT_EQ(h.model->value, "voluntary") << "an unknown preempt= value is ignored, as the kernel does";
+  const std::string yaml = host_system_yaml(h);
+  EXPECT_EQ(yaml, "system: {cpus: 4, hz: 250, models: [voluntary], rt_bandwidth: throttle, rt_runtime: 950000us, rt_period: 1000000us}\n");
+  EXPECT_EQ(parse_workload(yaml + "tasks:\n  t: {program: [{run: 1ms}]}\n", "h.yaml").system.rt_bandwidth, SystemSpec::RtBandwidth::Throttle);
 }
 
 TEST(HostCli, RunsOnThisMachine) {

@@ -100,7 +100,17 @@ int run_cyclictest(const std::string& cmdline) {
     for (std::string m; std::getline(ss, m, ',');)
       if (!m.empty()) sc.system.models.push_back(m);
   }
-  if (!args.seed.empty()) sc.system.seed = std::stoull(args.seed);
+  if (!args.seed.empty()) {
+    std::size_t used = 0;
+    unsigned long long v = 0;
+    try {
+      v = std::stoull(args.seed, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != args.seed.size() || args.seed[0] == '-') throw_workload_error(cli, fmt::format("--seed: '{}' is not a non-negative integer", args.seed));
+    sc.system.seed = v;
+  }
   for (const auto& m : sc.system.models)
     if (!find_preempt_model(m)) throw_workload_error(cli, fmt::format("--model: unknown model '{}' (models: {})", m, preempt_model_names()));
 

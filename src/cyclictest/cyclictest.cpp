@@ -116,7 +116,9 @@ Scenario make_cyclictest_scenario(const CyclictestOptions& o, std::optional<Scen
       else
         t.cpus = {i % sc.system.cpus};
     }
-    const Time interval = Time::ns((o.interval_us + i * o.distance_us) * 1000);
+    // rt-tests spreads intervals by -d only without a histogram (-h/-H runs all threads alike)
+    const std::int64_t distance = o.histogram_us > 0 ? 0 : o.distance_us;
+    const Time interval = Time::ns((o.interval_us + i * distance) * 1000);
     Step periodic{.kind = StepKind::Periodic, .period = interval, .loc = kCmdline};
     Step loop{.kind = StepKind::Loop, .loc = kCmdline};
     if (o.loops > 0) {
@@ -248,7 +250,7 @@ std::string cyclictest_json(const CyclictestObserver& obs, const CyclictestOptio
                   {"version", std::string("preemptsim model ") + model}, {"machine", "x86_64"},
                   {"realtime", model == "rt" ? 1 : 0}};
   j["num_threads"] = obs.threads().size();
-  j["resolution_in_ns"] = 0;
+  j["resolution_in_ns"] = o.nsecs ? 1 : 0;
   nlohmann::ordered_json threads = nlohmann::ordered_json::object();
   int i = 0;
   for (const auto& th : obs.threads()) {
@@ -261,7 +263,7 @@ std::string cyclictest_json(const CyclictestObserver& obs, const CyclictestOptio
     t["min"] = th.min;
     t["max"] = th.max;
     t["avg"] = th.cycles ? std::round(th.sum / static_cast<double>(th.cycles) * 100.0) / 100.0 : 0.0;
-    t["cpu"] = th.cpu < 0 ? 0 : th.cpu;
+    t["cpu"] = th.cpu;  // -1 when the thread is not pinned, as rt-tests writes it
     t["node"] = 0;
     threads[std::to_string(i++)] = t;
   }

@@ -117,6 +117,7 @@ HostInfo probe_host(const std::string& root_in) {
   h.preempt_rt = yes("CONFIG_PREEMPT_RT") || h.version.find("PREEMPT_RT") != std::string::npos;
   if (auto rt = read_text(root + "sys/kernel/realtime", &why); rt && trim(*rt) == "1") h.preempt_rt = true;
   h.preempt_dynamic = yes("CONFIG_PREEMPT_DYNAMIC") || h.version.find("PREEMPT_DYNAMIC") != std::string::npos;
+  h.rt_group_sched = yes("CONFIG_RT_GROUP_SCHED");
 
   // The model, most authoritative source first.
   std::string dbg;
@@ -125,7 +126,8 @@ HostInfo probe_host(const std::string& root_in) {
     h.model = HostFact{"rt", cfg.count("CONFIG_PREEMPT_RT") ? cfg_source + " (CONFIG_PREEMPT_RT=y)" : "uname -v / /sys/kernel/realtime"};
   } else if (!dbg.empty()) {
     h.model = HostFact{dbg, "/sys/kernel/debug/sched/preempt"};
-  } else if (!h.preempt_param.empty()) {
+  } else if (!h.preempt_param.empty() && h.preempt_dynamic &&
+             (h.preempt_param == "none" || h.preempt_param == "voluntary" || h.preempt_param == "full" || h.preempt_param == "lazy")) {
     h.model = HostFact{h.preempt_param, "/proc/cmdline (preempt=" + h.preempt_param + ")"};
   } else if (!cfg.empty()) {
     for (const auto& [sym, name] : std::map<std::string, std::string>{{"CONFIG_PREEMPT_NONE", "none"}, {"CONFIG_PREEMPT_VOLUNTARY", "voluntary"},
@@ -169,6 +171,7 @@ std::string host_report(const HostInfo& h) {
   s += fmt::format("{:<18}{}\n", "threadirqs", h.preempt_rt ? "forced (PREEMPT_RT)" : h.threadirqs ? "yes (command line)" : "no");
   s += fmt::format("{:<18}{}\n", "isolcpus", h.isolcpus.empty() ? "-" : h.isolcpus);
   s += fmt::format("{:<18}{}\n", "nohz_full", h.nohz_full.empty() ? "-" : h.nohz_full);
+  s += fmt::format("{:<18}{}\n", "RT bandwidth", h.rt_group_sched ? "RT throttling (CONFIG_RT_GROUP_SCHED)" : "fair deadline server on 6.12+ (no CONFIG_RT_GROUP_SCHED)");
   line("rt_runtime_us", h.rt_runtime_us);
   line("rt_period_us", h.rt_period_us);
   for (const std::string& u : h.unreadable) s += fmt::format("could not read    {}\n", u);
@@ -182,8 +185,11 @@ std::string host_system_yaml(const HostInfo& h) {
   if (h.hz) parts.push_back("hz: " + h.hz->value);
   if (h.model) parts.push_back("models: [" + h.model->value + "]");
   if (h.threadirqs && !h.preempt_rt) parts.push_back("threadirqs: true");
-  if (h.rt_runtime_us) parts.push_back(h.rt_runtime_us->value == "-1" ? "rt_runtime: -1" : "rt_runtime: " + h.rt_runtime_us->value + "us");
-  if (h.rt_period_us) parts.push_back("rt_period: " + h.rt_period_us->value + "us");
+  if (h.rt_group_sched) {  // classic throttling applies; otherwise the default fair server does
+    parts.push_back("rt_bandwidth: throttle");
+    if (h.rt_runtime_us) parts.push_back(h.rt_runtime_us->value == "-1" ? "rt_runtime: -1" : "rt_runtime: " + h.rt_runtime_us->value + "us");
+    if (h.rt_period_us) parts.push_back("rt_period: " + h.rt_period_us->value + "us");
+  }
   for (std::size_t i = 0; i < parts.size(); ++i) s += (i ? ", " : "") + parts[i];
   return s + "}\n";
 }

@@ -22,6 +22,7 @@ struct HostInfo {
   std::optional<HostFact> rt_runtime_us, rt_period_us;
   bool preempt_dynamic = false;
   bool preempt_rt = false;
+  bool rt_group_sched = false;           // CONFIG_RT_GROUP_SCHED: classic RT throttling (else the fair server, 6.12+)
   bool threadirqs = false;               // from the command line (forced on by PREEMPT_RT)
   std::string preempt_param;             // preempt= from the command line
   std::string isolcpus, nohz_full;       // from the command line

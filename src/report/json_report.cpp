@@ -14,7 +14,7 @@ ordered_json latency_json(const LatencyHistogram& h) {
   j["count"] = h.count();
   if (h.count() == 0) {
     // No samples: every statistic is undefined.
-    for (const char* k : {"min", "mean", "max", "p50", "p90", "p99", "p999"}) j[k] = nullptr;
+    for (const char* k : {"min", "mean", "max", "p50", "p90", "p99", "p999", "p9999"}) j[k] = nullptr;
     return j;
   }
   j["min"] = h.min().count();

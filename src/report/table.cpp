@@ -223,8 +223,8 @@ Section summary_section(const RunResult& r) {
   row("task switches", [&](const Totals& x, const Totals&) { return fmt::format("{}", x.switches); });
   row("worst latency", [&](const Totals& x, const Totals& f) {
     if (x.worst == Time()) return std::string("-");
-    return fmt::format("{} (x{:.3g})", format_time_short(x.worst),
-                       f.worst > Time() ? static_cast<double>(x.worst.count()) / static_cast<double>(f.worst.count()) : 0.0);
+    if (f.worst == Time()) return format_time_short(x.worst);
+    return fmt::format("{} (x{:.3g})", format_time_short(x.worst), static_cast<double>(x.worst.count()) / static_cast<double>(f.worst.count()));
   });
   return s;
 }
