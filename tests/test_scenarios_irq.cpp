@@ -247,6 +247,46 @@ tasks:
   EXPECT_FALSE(ksoftirqd_ran("100us")) << "each raise is drained in one pass";
 }
 
+// PREEMPT_RT: BH-disable is a per-CPU sleeping lock with PI; elsewhere a
+// non-preemptible preempt_count section.
+TEST(RtBhLock, PreemptibleSectionsSerialisedWithPriorityInheritance) {
+  const Scenario sc = load_example("rt-bh-lock.yaml");
+  const Costs& c = sc.system.costs;
+  {
+    const ModelResult r = run_model(sc, "full");
+    const TaskResult& net = task(r, "net");
+    const Time done = mark(task(r, "low"), "bh_done");
+    std::cout << "full: net's wakeup latency " << format_time(net.wakeup_latency.max()) << " (low's BH section is not preemptible); BH taken "
+              << format_time(mark(net, "got_bh") - mark(net, "wants_bh")) << " after asking\n";
+    EXPECT_EQ(mark(net, "got_bh"), mark(net, "wants_bh")) << "once running, nothing holds BH";
+    EXPECT_EQ(mark(net, "wants_bh"), done + c.context_switch) << "preempted at local_bh_enable()'s preempt_check_resched()";
+    EXPECT_EQ(task(r, "low").pi_boosts, 0u);
+  }
+  {
+    const ModelResult r = run_model(sc, "rt");
+    const TaskResult& net = task(r, "net");
+    const TaskResult& low = task(r, "low");
+    const Time done = mark(low, "bh_done");
+    const Time waited = mark(net, "got_bh") - mark(net, "wants_bh");
+    const Time expected = done + c.context_switch - mark(net, "wants_bh");
+    const std::string why = explain("rt: net's wait for softirq_ctrl.lock",
+                                    "low (boosted to FIFO 60) finishes its section at " + format_time(done) +
+                                        ", unlocks, net is switched in: - net's request at " + format_time(mark(net, "wants_bh")),
+                                    expected, waited);
+    std::cout << why << "; net's wakeup latency " << format_time(net.wakeup_latency.max()) << "\n";
+    EXPECT_EQ(waited, expected) << why;
+    EXPECT_LT(net.wakeup_latency.max(), Time::ns(10'000)) << "low's BH section is preemptible under rt";
+    EXPECT_EQ(low.pi_boosts, 1u) << "low inherited net's priority while net waited";
+    bool found = false;
+    for (const LockResult& l : r.locks)
+      if (l.name == "softirq_ctrl.lock") {
+        found = true;
+        EXPECT_EQ(l.contended, 1u);
+      }
+    EXPECT_TRUE(found) << "the BH lock is reported with the locks under rt";
+  }
+}
+
 TEST(Arrivals, BurstPeriodicTimestampsAndPoisson) {
   const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("preemptsim-ts-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);

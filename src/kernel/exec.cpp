@@ -153,6 +153,11 @@ bool Kernel::task_step(Rq& rq, Task& p) {
     p.softirq_work.clear();
     p.softirq_next = 0;
     if (rq.softirq_pending && p.kthread_kind != Task::Kthread::Ksoftirqd) wakeup_softirqd(rq);
+    if (p.bh_unlock_after_softirqs) {  // the section's softirqs ran: local_unlock()
+      p.bh_unlock_after_softirqs = false;
+      local_bh_unlock(rq, p);
+      return false;
+    }
   }
   const Op& op = p.op();
   rq.site_loc = op.step ? &op.step->loc : nullptr;  // the site of any section edge this op makes
@@ -286,12 +291,15 @@ bool Kernel::task_step(Rq& rq, Task& p) {
       sections_changed(rq);
       return false;
 
-    case OpCode::LocalBhDisable:  // PREEMPT_RT: a per-task count (the local lock is not modelled)
-      ++p.pc;
-      if (rt_softirqs())
+    case OpCode::LocalBhDisable:
+      if (rt_softirqs()) {  // PREEMPT_RT: the outermost one takes softirq_ctrl.lock (may block)
+        if (p.softirq_disable_cnt == 0 && !local_bh_lock(rq, p)) return false;
         ++p.softirq_disable_cnt;
-      else
-        preempt_count_add(rq, SOFTIRQ_DISABLE_OFFSET);
+        ++p.pc;
+        return false;
+      }
+      ++p.pc;
+      preempt_count_add(rq, SOFTIRQ_DISABLE_OFFSET);
       return false;
     case OpCode::LocalBhEnable:
       ++p.pc;

@@ -99,6 +99,23 @@ Kernel::Kernel(const Scenario& scenario, const PreemptModel& model)
     src.thread = &t;
   }
   for (Rq& rq : rqs_) rq.line_pending.assign(irqs_.size(), false);
+  // PREEMPT_RT: BH-disable is local_lock(&softirq_ctrl.lock), an rtlock per CPU.
+  if (rt_softirqs()) {
+    bh_step_.kind = StepKind::LocalBhDisable;
+    bh_step_.lock = "softirq_ctrl.lock";
+    bh_step_.lock_kind = LockKind::Local;
+    bh_step_.loc = SourceLoc{"local_bh_disable()", 0, 0};
+    bh_op_.code = OpCode::LocalBhDisable;
+    bh_op_.step = &bh_step_;
+    for (int c = 0; c < ncpus; ++c) {
+      KLock l;
+      l.id = 100000 + c;
+      l.name = "softirq_ctrl.lock";
+      l.kind = LockKind::Local;
+      l.impl = LockImpl::RtLock;
+      bh_locks_.push_back(std::move(l));
+    }
+  }
   for (auto& t : tasks_) {
     if (t->policy == Policy::Rr) t->rt.time_slice = sched_rr_timeslice_ticks(*this);
     t->normal_prio = t->prio;

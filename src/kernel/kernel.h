@@ -64,6 +64,7 @@ class Kernel {
   const std::vector<std::unique_ptr<Task>>& tasks() const { return tasks_; }
   const std::vector<Rq>& rqs() const { return rqs_; }
   const std::vector<IrqSource>& irqs() const { return irqs_; }
+  const std::vector<KLock>& bh_locks() const { return bh_locks_; }
   // Forced IRQ threading: the model forces it (rt, basic_rt) or `threadirqs`.
   bool force_irqthreads() const { return model_.force_irqthreads || scenario_.system.threadirqs; }
   // PREEMPT_RT's softirq rules: BH-disable is a local lock, softirqs run in task context.
@@ -142,6 +143,11 @@ class Kernel {
   void take_softirqs_into_task(Rq& rq, Task& p);
   void local_bh_enable(Rq& rq, Task& p);
   bool ksoftirqd_step(Rq& rq, Task& p);
+  // PREEMPT_RT's BH lock (softirq_ctrl.lock, one local_lock_t per CPU).
+  bool local_bh_lock(Rq& rq, Task& p);
+  void local_bh_unlock(Rq& rq, Task& p);
+  bool holds_bh_lock(const Task& p) const;
+  bool run_softirqs_locked(Rq& rq, Task& p);
   bool ktimers_step(Rq& rq, Task& p);
   void raise_timer_softirq(Rq& rq, SoftirqWork w);
   bool irq_thread_step(Rq& rq, Task& p);
@@ -242,6 +248,9 @@ class Kernel {
   std::vector<std::unique_ptr<Task>> tasks_;  // workload tasks, then the idle tasks
   std::vector<Rq> rqs_;
   std::vector<IrqSource> irqs_;
+  std::vector<KLock> bh_locks_;  // PREEMPT_RT: softirq_ctrl.lock per CPU (never resized after boot)
+  Step bh_step_;                 // where the BH lock is "taken" in reports
+  Op bh_op_;
   std::vector<std::unique_ptr<TaskSpec>> kthread_specs_;  // specs of the kernel's own threads
   std::vector<Observer*> observers_;
   std::uint32_t signals_ = 0;  // SignalFamily bits some observer wants

@@ -340,6 +340,11 @@ void Kernel::lock_bh_disable(Rq& rq, Task& p) {
 
 // spin_lock*(), raw_spin_lock*(), mutex_lock(), rt_mutex_lock().
 bool Kernel::lock_step(Rq& rq, Task& p, const Op& op) {
+  // PREEMPT_RT spin_lock_bh() & co: local_bh_disable() first, whose outermost
+  // call takes softirq_ctrl.lock (and may block on it).
+  if (p.stage == 0 && op.step->lock_flavor == LockFlavor::Bh && rt_softirqs() && p.softirq_disable_cnt == 0 &&
+      !local_bh_lock(rq, p))
+    return false;
   // PREEMPT_RT local_lock(): migrate_disable() first, so the CPU (and the
   // instance) stays the same while it waits.
   if (p.stage == 0 && op.step->lock_kind == LockKind::Local && model_.rt_locks) migrate_disable(p);

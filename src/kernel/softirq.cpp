@@ -40,6 +40,12 @@ void Kernel::raise_timer_softirq(Rq& rq, SoftirqWork w) {
 // run_ktimerd(): fold the timer work into the pending softirqs, then
 // __do_softirq() like ksoftirqd (which runs everything pending).
 bool Kernel::ktimers_step(Rq& rq, Task& p) {
+  if (p.stage == 3) {  // PREEMPT_RT: ksoftirqd_run_begin()'s BH lock first
+    if (!local_bh_lock(rq, p)) return false;
+    p.stage = 0;
+    run_softirqs_locked(rq, p);
+    return false;
+  }
   if (!rq.pending_timer_softirq.empty()) {
     for (const SoftirqWork& w : rq.pending_timer_softirq) {
       rq.softirq_pending |= 1u << w.vec;
@@ -47,7 +53,7 @@ bool Kernel::ktimers_step(Rq& rq, Task& p) {
     }
     rq.pending_timer_softirq.clear();
     if (rt_softirqs())
-      take_softirqs_into_task(rq, p);
+      p.stage = 3;
     else
       push_softirq_frame(rq, true);
     return false;
@@ -141,6 +147,57 @@ bool Kernel::softirq_step(Rq& rq) {
   return false;
 }
 
+// PREEMPT_RT __local_bh_disable_ip(), outermost: local_lock(&softirq_ctrl.lock):
+// migrate_disable(), then this CPU's rtlock (sleeping, with priority
+// inheritance, in TASK_RTLOCK_WAIT; rcu_read_lock() comes with it). True once
+// held; false after blocking (call again when woken).
+bool Kernel::local_bh_lock(Rq& rq, Task& p) {
+  if (holds_bh_lock(p)) return true;
+  if (!p.bh_lock_pending) {
+    migrate_disable(p);
+    p.bh_lock_pending = true;
+  }
+  KLock& l = bh_locks_[static_cast<std::size_t>(p.cpu)];
+  if (!sleeping_lock_slowpath(rq, p, l, bh_op_)) return false;
+  lock_acquired(p, l, bh_op_, false);
+  p.bh_lock_pending = false;
+  return true;
+}
+
+bool Kernel::holds_bh_lock(const Task& p) const {
+  for (const HeldLock& h : p.held_locks)
+    if (!bh_locks_.empty() && h.lock >= &bh_locks_.front() && h.lock <= &bh_locks_.back()) return true;
+  return false;
+}
+
+// The outermost __local_bh_enable_ip() on PREEMPT_RT: local_unlock(), which
+// wakes the top waiter and drops what the holder inherited; then the
+// preemption check.
+void Kernel::local_bh_unlock(Rq& rq, Task& p) {
+  for (const HeldLock& h : p.held_locks) {
+    if (bh_locks_.empty() || h.lock < &bh_locks_.front() || h.lock > &bh_locks_.back()) continue;
+    KLock& l = *h.lock;
+    lock_released(p, l, bh_op_);
+    sleeping_unlock(p, l);
+    migrate_enable(p, bh_op_);
+    if (model_.preempt_schedule == Call::Real && should_resched(rq)) preempt_schedule(rq);
+    return;
+  }
+  invariant_failed(fmt::format("local_bh_unlock: {} does not hold softirq_ctrl.lock", p.comm));
+}
+
+// With softirq_ctrl.lock held: take the pending softirqs into p, to run in
+// its context; the lock goes when they are done (or now, if none was left).
+bool Kernel::run_softirqs_locked(Rq& rq, Task& p) {
+  take_softirqs_into_task(rq, p);
+  if (p.softirq_work.empty()) {
+    local_bh_unlock(rq, p);
+    return false;
+  }
+  p.bh_unlock_after_softirqs = true;
+  return true;
+}
+
 // PREEMPT_RT: the task leaving the outermost BH section runs the pending
 // softirqs itself, preemptibly, at its own priority.
 void Kernel::take_softirqs_into_task(Rq& rq, Task& p) {
@@ -160,7 +217,10 @@ void Kernel::local_bh_enable(Rq& rq, Task& p) {
       report_bug(fmt::format("WARNING: local_bh_enable underflow in {}", p.comm));
       return;
     }
-    if (--p.softirq_disable_cnt == 0 && rq.softirq_pending) take_softirqs_into_task(rq, p);
+    if (--p.softirq_disable_cnt == 0) {
+      if (rq.softirq_pending) run_softirqs_locked(rq, p);
+      else local_bh_unlock(rq, p);
+    }
     return;
   }
   if ((rq.preempt_count & SOFTIRQ_MASK) < SOFTIRQ_DISABLE_OFFSET) {
@@ -178,17 +238,24 @@ void Kernel::local_bh_enable(Rq& rq, Task& p) {
 // run_ksoftirqd(): with softirqs pending run them (in a softirq frame; on RT
 // in its own context), then cond_resched(); otherwise sleep.
 bool Kernel::ksoftirqd_step(Rq& rq, Task& p) {
+  if (p.stage == 3) {  // PREEMPT_RT ksoftirqd_run_begin(): local_bh_disable()
+    if (!local_bh_lock(rq, p)) return false;
+    p.stage = 1;
+    run_softirqs_locked(rq, p);
+    return false;
+  }
   if (p.stage == 1) {  // after a run: cond_resched()
     p.stage = 0;
     if (model_.cond_resched == Call::Real) __cond_resched(rq);
     return false;
   }
   if (rq.softirq_pending) {
+    if (rt_softirqs()) {
+      p.stage = 3;
+      return false;
+    }
     p.stage = 1;
-    if (rt_softirqs())
-      take_softirqs_into_task(rq, p);
-    else
-      push_softirq_frame(rq, true);
+    push_softirq_frame(rq, true);
     return false;
   }
   p.state = TASK_INTERRUPTIBLE;
@@ -211,12 +278,18 @@ bool Kernel::irq_thread_step(Rq& rq, Task& p) {
       }
       --p.irq_thread_pending;
       kernel_site(rq, "irq_forced_thread_fn");
-      if (rt_softirqs()) {
-        ++p.softirq_disable_cnt;
-      } else {
-        preempt_count_add(rq, SOFTIRQ_DISABLE_OFFSET);
-        rq.irqs_off = true;
+      if (rt_softirqs()) {  // local_bh_disable() takes the BH lock: stage 3
+        p.stage = 3;
+        return false;
       }
+      preempt_count_add(rq, SOFTIRQ_DISABLE_OFFSET);
+      rq.irqs_off = true;
+      p.remaining = src.spec->handler.sample(src.durations);
+      p.stage = 1;
+      return false;
+    case 3:  // PREEMPT_RT: softirq_ctrl.lock, possibly after blocking on it
+      if (!local_bh_lock(rq, p)) return false;
+      ++p.softirq_disable_cnt;
       p.remaining = src.spec->handler.sample(src.durations);
       p.stage = 1;
       return false;

@@ -113,6 +113,8 @@ class Task {
   bool in_softirq_work = false;
   Time softirq_remaining = Time::ns(-1);
   int softirq_disable_cnt = 0;   // PREEMPT_RT: local_bh_disable() depth (current->softirq_disable_cnt)
+  bool bh_lock_pending = false;  // PREEMPT_RT: migrate-disabled, waiting for softirq_ctrl.lock
+  bool bh_unlock_after_softirqs = false;  // PREEMPT_RT: release softirq_ctrl.lock once the taken softirqs ran
   Time latency_irq;              // when the sleep's hrtimer callback ran (timerlat IRQ latency)
 
   // locking (locking.cpp, rtmutex.cpp)

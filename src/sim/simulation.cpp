@@ -59,6 +59,11 @@ ModelResult simulate_model(const Scenario& scenario, const PreemptModel& model, 
     if (l.user) lr.kind += l.user->protocol == MutexProtocol::Inherit ? " (inherit)" : l.user->protocol == MutexProtocol::Protect ? " (protect)" : " (none)";
     r.locks.push_back(lr);
   }
+  if (auto it = stats.locks().find("softirq_ctrl.lock"); it != stats.locks().end() && !kernel.bh_locks().empty()) {
+    LockResult lr = it->second;
+    lr.kind = "local_lock_t (PREEMPT_RT BH lock, per CPU)";
+    r.locks.push_back(lr);
+  }
   if (kernel.stopped()) r.stopped_at = kernel.stopped_at();
   for (const IrqSource& src : kernel.irqs()) r.irq_counts[src.spec->name] = src.count;
   return r;
