@@ -204,6 +204,7 @@ class Kernel {
   // usersync.cpp: conds, semaphores, barriers, suspend/resume on futexes
   void init_syncs();
   bool sync_step(Rq& rq, Task& p, const Op& op);
+  void futex_queue(KSync& s, Task& p);
   bool futex_wait(Rq& rq, Task& p, KSync& s);
   Task* futex_wake_one(KSync& s);
   void cond_requeue(Task& w, KLock& m);

@@ -34,18 +34,23 @@ void Kernel::init_syncs() {
     }
 }
 
+// futex_q's plist: RT waiters by prio, everyone else FIFO after them.
+void Kernel::futex_queue(KSync& s, Task& p) {
+  p.waiter_prio = p.prio < MAX_RT_PRIO ? p.prio : DEFAULT_PRIO;
+  p.waiter_seq = s.next_seq++;
+  auto pos = std::upper_bound(s.waiters.begin(), s.waiters.end(), &p, [](const Task* a, const Task* b) {
+    return a->waiter_prio != b->waiter_prio ? a->waiter_prio < b->waiter_prio : a->waiter_seq < b->waiter_seq;
+  });
+  s.waiters.insert(pos, &p);
+}
+
 // futex_wait(): into the object's queue (RT waiters by prio, the others
 // FIFO, as the futex hash bucket's plist), TASK_INTERRUPTIBLE, schedule();
 // each resumption checks for the wake meant for it; then back to user.
 bool Kernel::futex_wait(Rq& rq, Task& p, KSync& s) {
   if (p.stage == 0) {
     p.user_mode = false;
-    p.waiter_prio = p.prio < MAX_RT_PRIO ? p.prio : DEFAULT_PRIO;
-    p.waiter_seq = s.next_seq++;
-    auto pos = std::upper_bound(s.waiters.begin(), s.waiters.end(), &p, [](const Task* a, const Task* b) {
-      return a->waiter_prio != b->waiter_prio ? a->waiter_prio < b->waiter_prio : a->waiter_seq < b->waiter_seq;
-    });
-    s.waiters.insert(pos, &p);
+    futex_queue(s, p);
     p.stage = 1;
   } else if (p.sync_granted) {
     p.sync_granted = false;
@@ -156,12 +161,7 @@ bool Kernel::sync_step(Rq& rq, Task& p, const Op& op) {
         lock_released(p, m, op);
         sleeping_unlock(p, m);
         p.user_mode = false;
-        p.waiter_prio = p.prio < MAX_RT_PRIO ? p.prio : DEFAULT_PRIO;
-        p.waiter_seq = s.next_seq++;
-        auto pos = std::upper_bound(s.waiters.begin(), s.waiters.end(), &p, [](const Task* a, const Task* b) {
-          return a->waiter_prio != b->waiter_prio ? a->waiter_prio < b->waiter_prio : a->waiter_seq < b->waiter_seq;
-        });
-        s.waiters.insert(pos, &p);
+        futex_queue(s, p);
         p.stage = 1;
       } else if (p.lock_granted) {
         p.lock_granted = false;
