@@ -115,6 +115,20 @@ ordered_json model_json(const ModelResult& m) {
   ordered_json irqs = ordered_json::object();
   for (const auto& [name, n] : m.irq_counts) irqs[name] = n;
   j["irq_counts"] = std::move(irqs);
+  ordered_json why = ordered_json::array();
+  for (const WorstCaseExplanation& e : m.explanations) {
+    ordered_json x = ordered_json::object();
+    x["task"] = e.task;
+    x["latency_ns"] = e.latency.count();
+    x["expiry_ns"] = e.expiry.count();
+    x["cpu"] = e.cpu;
+    ordered_json parts = ordered_json::array();
+    for (const auto& [what, d] : e.parts) parts.push_back(ordered_json{{"what", what}, {"ns", d.count()}});
+    x["parts"] = std::move(parts);
+    x["why"] = e.why;
+    why.push_back(std::move(x));
+  }
+  j["worst_wakeups"] = std::move(why);
   j["events"] = m.events;
   return j;
 }

@@ -355,6 +355,17 @@ void write_table(std::ostream& out, const RunResult& r) {
     for (const Row& rw : s.rows) emit(rw.label, rw.cells);
   }
 
+  // Why the worst wakeups: one paragraph per model, a few lines per task.
+  for (const ModelResult& m : r.results) {
+    if (m.explanations.empty()) continue;
+    text += fmt::format("\nworst wakeups, model {}\n", m.model);
+    for (const WorstCaseExplanation& e : m.explanations) {
+      text += fmt::format("  {}: {} on CPU {} (timer expiry at {})\n", e.task, format_time(e.latency), e.cpu, format_time(e.expiry));
+      for (const auto& [what, d] : e.parts) text += fmt::format("    {:>14}  {}\n", format_time_short(d), what);
+      text += fmt::format("    why: {}\n", e.why);
+    }
+  }
+
   bool any_bugs = false;
   for (const ModelResult& m : r.results) any_bugs = any_bugs || !m.bugs.empty();
   if (any_bugs) {

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "analysis/root_cause.h"
 #include "kernel/kernel.h"
 #include "stats/task_stats.h"
 
@@ -69,7 +70,7 @@ ModelResult simulate_model(const Scenario& scenario, const PreemptModel& model, 
   return r;
 }
 
-RunResult simulate(const Scenario& scenario, const KernelHook& hook) {
+RunResult simulate(const Scenario& scenario, const KernelHook& hook, bool explain) {
   RunResult run;
   run.workload = scenario.file;
   run.seed = scenario.system.seed;
@@ -80,6 +81,7 @@ RunResult simulate(const Scenario& scenario, const KernelHook& hook) {
     const PreemptModel* m = find_preempt_model(name);
     if (!m) throw WorkloadError(SourceLoc{scenario.file, 0, 0}, fmt::format("unknown model '{}' (models: {})", name, preempt_model_names()));
     run.results.push_back(simulate_model(scenario, *m, hook));
+    if (explain) run.results.back().explanations = explain_worst_cases(scenario, *m, run.results.back());
   }
   return run;
 }

@@ -20,7 +20,9 @@ using KernelHook = std::function<void(Kernel&, const PreemptModel&)>;
 
 ModelResult simulate_model(const Scenario& scenario, const PreemptModel& model, const KernelHook& hook = {});
 
-// The models named in scenario.system.models, in that order.
-RunResult simulate(const Scenario& scenario, const KernelHook& hook = {});
+// The models named in scenario.system.models, in that order. With `explain`,
+// each model runs a second time to explain every task's worst wakeup
+// (ModelResult::explanations).
+RunResult simulate(const Scenario& scenario, const KernelHook& hook = {}, bool explain = true);
 
 }  // namespace preemptsim

@@ -18,6 +18,9 @@ struct TaskResult {
   LatencyHistogram wakeup_latency;   // timed sleep expiry -> switch-in (timerlat's "thread latency")
   LatencyHistogram irq_latency;      // timed sleep expiry -> its hrtimer callback (timerlat's "IRQ latency")
   std::map<std::string, std::vector<Time>> marks;
+  // The worst wakeup (first of equals): its expiry, the switch-in, the CPU.
+  Time worst_expiry, worst_at;
+  int worst_cpu = -1;
   std::optional<Time> exit;          // when the program ended; none if still running at the end
   Time cpu_time;                     // on-CPU time (user + kernel, excluding IRQs it suffered)
   std::uint64_t nvcsw = 0;           // voluntary switches (blocked)
@@ -49,6 +52,17 @@ struct CpuResult {
   std::uint64_t switches = 0;               // context switches performed
 };
 
+// Why a task's worst wakeup took what it took: the time from the timer's
+// expiry to the switch-in, split by what its CPU did (the parts sum to the
+// total), and the rule that held preemption back.
+struct WorstCaseExplanation {
+  std::string task;
+  Time latency, expiry;
+  int cpu = 0;
+  std::vector<std::pair<std::string, Time>> parts;  // what, how long (in time order of first appearance)
+  std::string why;                                   // one or two sentences
+};
+
 // A kernel debug report (BUG:/WARNING:) the simulated kernel printed.
 struct BugReport {
   Time time;
@@ -63,6 +77,7 @@ struct ModelResult {
   std::vector<LockResult> locks;  // in name order
   std::optional<Time> stopped_at; // a deadlock stopped the run here
   std::map<std::string, std::uint64_t> irq_counts;  // device interrupts delivered, per line
+  std::vector<WorstCaseExplanation> explanations;   // per task with wakeups, workload order
   std::uint64_t events = 0;       // discrete events processed
 };
 

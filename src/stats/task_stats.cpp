@@ -15,6 +15,11 @@ TaskResult* TaskStatsObserver::slot(const Task& p) {
 
 void TaskStatsObserver::on_wakeup_latency(Time t, const Task& p, Time expiry, Time irq_at) {
   if (TaskResult* r = slot(p)) {
+    if (r->worst_cpu < 0 || t - expiry > r->worst_at - r->worst_expiry) {
+      r->worst_expiry = expiry;
+      r->worst_at = t;
+      r->worst_cpu = p.cpu;
+    }
     r->wakeup_latency.record(t - expiry);
     r->irq_latency.record(irq_at - expiry);
   }

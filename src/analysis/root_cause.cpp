@@ -1,0 +1,237 @@
+// The worst-case explanation: the parts of one wakeup's latency as its CPU
+// spent them (task steps with their workload site, hard IRQs, softirqs, IRQ
+// threads, switches, idle), and why preemption did not happen sooner.
+#include "analysis/root_cause.h"
+
+#include <fmt/format.h>
+
+#include "kernel/kernel.h"
+#include "kernel/program.h"
+
+namespace preemptsim {
+
+namespace {
+// "spin_lock_irqsave L": the kernel call a lock step stands for.
+std::string lock_call(const Step& s, bool unlock = false) {
+  if (unlock) {
+    std::string call = lock_call(s);
+    const auto at = call.find("lock");
+    call.replace(at, 4, "unlock");
+    if (s.lock_flavor == LockFlavor::IrqSave) call.replace(call.find("_irqsave"), 8, "_irqrestore");
+    return call;
+  }
+  const char* base = "lock";
+  switch (s.lock_kind) {
+    case LockKind::Spin: base = "spin_lock"; break;
+    case LockKind::RawSpin: base = "raw_spin_lock"; break;
+    case LockKind::Mutex: base = "mutex_lock"; break;
+    case LockKind::RtMutex: base = "rt_mutex_lock"; break;
+    case LockKind::RwLock: base = s.lock_write ? "write_lock" : "read_lock"; break;
+    case LockKind::Local: base = "local_lock"; break;
+    default: break;
+  }
+  const char* flavor = s.lock_flavor == LockFlavor::Irq ? "_irq" : s.lock_flavor == LockFlavor::IrqSave ? "_irqsave" : s.lock_flavor == LockFlavor::Bh ? "_bh" : "";
+  return fmt::format("{}{} {}", base, flavor, s.lock);
+}
+}  // namespace
+
+RootCauseObserver::RootCauseObserver(const Kernel& k, const PreemptModel& model, std::vector<WorstWindow> windows)
+    : k_(k), model_(model), cpus_(k.rqs().size()) {
+  for (WorstWindow& w : windows) windows_.push_back(Window{.w = std::move(w)});
+}
+
+std::string RootCauseObserver::describe(const CpuActivity& a) const {
+  auto device = [&](int irq) { return irq >= 0 ? k_.irqs()[static_cast<std::size_t>(irq)].spec->name : std::string("?"); };
+  switch (a.what) {
+    case Activity::TaskStep: {
+      if (!a.task) return "?";
+      const Op* op = a.op;
+      if (!op) return a.task->comm;
+      const char* mode = op->code == OpCode::Run ? " in user space" : " in the kernel";
+      return op->step ? fmt::format("{}: {}{} ({})", a.task->comm, op_name(op->code), mode, op->step->loc.str())
+                      : fmt::format("{}: {}{}", a.task->comm, op_name(op->code), mode);
+    }
+    case Activity::IrqEntry:
+    case Activity::IrqHandler:
+    case Activity::IrqExit:
+      return a.vec == DEVICE_VECTOR ? fmt::format("hard IRQ {}", device(a.irq)) : fmt::format("hard IRQ {}", vector_name(a.vec));
+    case Activity::Nmi: return fmt::format("NMI {}", device(a.irq));
+    case Activity::Softirq: return fmt::format("softirq {}", softirq_name(a.softirq));
+    case Activity::IrqThread: return a.task ? a.task->comm : std::string("irq thread");
+    case Activity::Switch: return fmt::format("context switch {} -> {}", a.prev ? a.prev->comm : "?", a.task ? a.task->comm : "?");
+    case Activity::Idle: return "idle";
+  }
+  return "?";
+}
+
+void RootCauseObserver::add(Window& w, const std::string& label, Time d) {
+  if (d <= Time()) return;
+  for (auto& [what, t] : w.parts)
+    if (what == label) {
+      t += d;
+      return;
+    }
+  w.parts.emplace_back(label, d);
+}
+
+// Account the time since the last signal on `cpu` to what it was doing,
+// opening windows whose expiry has come.
+void RootCauseObserver::advance(int cpu, Time now) {
+  const CpuState& cs = cpus_[static_cast<std::size_t>(cpu)];
+  for (Window& w : windows_) {
+    if (w.done || w.w.cpu != cpu) continue;
+    if (!w.open) {
+      if (now < w.w.expiry) continue;
+      w.open = true;
+      w.cursor = w.w.expiry;
+      w.label = cs.label;
+    }
+    const Time until = now < w.w.at ? now : w.w.at;
+    add(w, w.label, until - w.cursor);
+    w.cursor = until;
+  }
+}
+
+void RootCauseObserver::on_cpu_activity(Time t, const Rq& rq, const CpuActivity& a) {
+  advance(rq.cpu, t);
+  CpuState& cs = cpus_[static_cast<std::size_t>(rq.cpu)];
+  // Out of interrupt context after the wakeup: judge with the interrupted
+  // context's state (the interrupt's own sections have closed by now).
+  const bool task_context = a.what == Activity::TaskStep || a.what == Activity::Idle || a.what == Activity::Switch;
+  if (task_context)
+    for (Window& w : windows_)
+      if (w.woken && !w.judged && !w.done && w.w.cpu == rq.cpu) {
+        w.judged = true;
+        w.why = a.what == Activity::Switch && a.task == w.task
+                    ? fmt::format("{} was woken at {} and switched in at the first chance", w.task->comm, format_time(w.woken_at))
+                    : why_at_wakeup(cs, *w.task, w.woken_at);
+      }
+  cs.label = describe(a);
+  if (a.what == Activity::TaskStep || a.what == Activity::Idle || a.what == Activity::Switch) {
+    cs.curr = a.task;
+    cs.op = a.op;
+  }
+  for (Window& w : windows_)
+    if (w.open && !w.done && w.w.cpu == rq.cpu) w.label = cs.label;
+}
+
+void RootCauseObserver::on_section(Time t, const Rq& rq, Section kind, bool off, const Site& site) {
+  CpuState& cs = cpus_[static_cast<std::size_t>(rq.cpu)];
+  OpenSection& s = kind == Section::PreemptOff ? cs.preempt_off : cs.irqs_off;
+  if (off && !s.on) {
+    s.on = true;
+    s.since = t;
+    s.site = site.str();
+    // a lock step opened it: name the lock call, as a reader would write it
+    const Task* curr = rq.curr;
+    if (curr && !curr->is_idle() && rq.irq_stack.empty() && curr->op().code == OpCode::KLock && curr->op().step)
+      s.site = fmt::format("{} taken at {}", lock_call(*curr->op().step), curr->op().step->loc.str());
+  } else if (!off) {
+    s.on = false;
+  }
+}
+
+std::string RootCauseObserver::why_at_wakeup(const CpuState& cs, const Task& p, Time t) const {
+  const Task* curr = cs.curr;
+  if (!curr || curr->is_idle()) return fmt::format("CPU was idle when {} was woken at {}: only the wakeup path and the switch", p.comm, format_time(t));
+  if (curr == &p) return fmt::format("{} was still on its CPU when woken at {}", p.comm, format_time(t));
+  if (curr->prio < p.prio)
+    return fmt::format("{} (prio {}) outranks {} (prio {}) and ran first", curr->comm, MAX_RT_PRIO - 1 - curr->prio, p.comm,
+                       MAX_RT_PRIO - 1 - p.prio);
+  if (curr->prio == p.prio && p.prio < MAX_RT_PRIO)
+    return fmt::format("{} has the same RT priority: SCHED_FIFO does not preempt it, {} waits until it blocks or yields", curr->comm, p.comm);
+  if (cs.irqs_off.on) return fmt::format("hard IRQs were disabled since {} at {}", format_time(cs.irqs_off.since), cs.irqs_off.site);
+  if (cs.preempt_off.on)
+    return fmt::format("preemption was disabled since {} at {}", format_time(cs.preempt_off.since), cs.preempt_off.site);
+  const bool in_kernel = !curr->user_mode || curr->in_softirq_work;
+  if (in_kernel && model_.irqentry_exit_cond_resched == Call::Nop)
+    return fmt::format("{}: {} was in the kernel when {} was woken at {}; this model preempts the kernel only at explicit points", model_.kconfig,
+                       curr->comm, p.comm, format_time(t));
+  if (model_.lazy && p.prio >= MAX_RT_PRIO && curr->prio >= MAX_RT_PRIO)
+    return fmt::format("PREEMPT_LAZY: the fair wakeup of {} set only TIF_NEED_RESCHED_LAZY on {}; nothing in the kernel honours it before the tick promotes it",
+                       p.comm, curr->comm);
+  return fmt::format("{} was preempted at the first point after {} was woken at {}", curr->comm, p.comm, format_time(t));
+}
+
+void RootCauseObserver::on_sched_waking(Time t, const Rq&, const Task& p, int target_cpu) {
+  advance(target_cpu, t);
+  for (Window& w : windows_)
+    if (!w.done && w.open && !w.woken && w.w.pid == p.pid && w.w.cpu == target_cpu) {
+      w.woken = true;
+      w.woken_at = t;
+      w.task = &p;
+    }
+}
+
+void RootCauseObserver::on_sched_switch(Time t, const Rq& rq, const Task& prev, std::uint32_t prev_state, bool, const Task& next) {
+  advance(rq.cpu, t);
+  for (Window& w : windows_) {
+    if (w.done || !w.open || w.w.pid != next.pid || w.w.cpu != rq.cpu) continue;
+    // The step that called into the scheduler: the interrupted work (a
+    // preemption at the interrupt return) or the op just executed.
+    const Op* at = nullptr;
+    if (!prev.is_idle() && prev.remaining > Time()) at = &prev.op();
+    else if (!prev.is_idle() && prev.pc > 0) at = &prev.prog.ops[static_cast<std::size_t>(prev.pc - 1)];
+    std::string site = "?";
+    if (at) {
+      if (at->code == OpCode::SyscallExit && at->step) site = fmt::format("the return to user from {}()", at->step->name);
+      else if ((at->code == OpCode::KLock || at->code == OpCode::KUnlock) && at->step) site = lock_call(*at->step, at->code == OpCode::KUnlock);
+      else site = op_name(at->code);
+      if (at->step) site += fmt::format(" ({})", at->step->loc.str());
+      if (prev.remaining > Time()) site = "the interrupt return, in " + site;
+    }
+    w.decision = prev.is_idle() ? fmt::format("the idle loop switched to it at {}", format_time(t))
+                                : fmt::format("{} {} at {}, at {}", prev.comm, prev_state == TASK_RUNNING ? "was preempted" : "blocked", format_time(t), site);
+  }
+}
+
+void RootCauseObserver::on_wakeup_latency(Time t, const Task& p, Time expiry, Time) {
+  for (Window& w : windows_) {
+    if (w.done || w.w.pid != p.pid || w.w.expiry != expiry || w.w.at != t) continue;
+    if (!w.open) {  // the expiry had passed when the task slept: no wait at all
+      w.open = true;
+      w.cursor = expiry;
+    }
+    advance(w.w.cpu, t);
+    w.done = true;
+  }
+}
+
+std::vector<WorstCaseExplanation> RootCauseObserver::explanations() const {
+  std::vector<WorstCaseExplanation> out;
+  for (const Window& w : windows_) {
+    if (!w.done) continue;
+    WorstCaseExplanation e;
+    e.task = w.w.task;
+    e.latency = w.w.at - w.w.expiry;
+    e.expiry = w.w.expiry;
+    e.cpu = w.w.cpu;
+    e.parts = w.parts;
+    e.why = w.why.empty() ? std::string("the wakeup came from another CPU") : w.why;
+    if (!w.decision.empty()) e.why += "; then " + w.decision;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace preemptsim
+
+namespace preemptsim {
+
+std::vector<WorstCaseExplanation> explain_worst_cases(const Scenario& sc, const PreemptModel& model, const ModelResult& first) {
+  std::vector<WorstWindow> windows;
+  for (std::size_t i = 0; i < first.tasks.size(); ++i) {
+    const TaskResult& t = first.tasks[i];
+    if (t.worst_cpu < 0) continue;
+    // workload tasks get pids from 1000 in file order (Kernel's constructor)
+    windows.push_back(WorstWindow{1000 + static_cast<int>(i), t.name, t.worst_expiry, t.worst_at, t.worst_cpu});
+  }
+  if (windows.empty()) return {};
+  Kernel k(sc, model);  // same scenario, model and seed: the same run, event for event
+  RootCauseObserver obs(k, model, std::move(windows));
+  k.add_observer(&obs);
+  k.run();
+  return obs.explanations();
+}
+
+}  // namespace preemptsim
