@@ -209,6 +209,12 @@ std::vector<WorstCaseExplanation> RootCauseObserver::explanations() const {
     e.parts = w.parts;
     e.why = w.why.empty() ? std::string("the wakeup came from another CPU") : w.why;
     if (!w.decision.empty()) e.why += "; then " + w.decision;
+    // Interference: other interrupts and softirq work inside the window.
+    Time irq;
+    for (const auto& [what, d] : w.parts)
+      if ((what.rfind("hard IRQ", 0) == 0 && what != "hard IRQ LOCAL_TIMER") || what.rfind("NMI", 0) == 0 || what.rfind("softirq", 0) == 0)
+        irq += d;
+    if (irq > Time()) e.why += fmt::format("; other interrupts and softirqs took {} of it", format_time(irq));
     out.push_back(std::move(e));
   }
   return out;

@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "host/host.h"
 #include "kernel/preempt_model.h"
+#include "report/html_report.h"
 #include "report/json_report.h"
 #include "report/output_file.h"
 #include "report/table.h"
@@ -43,6 +44,7 @@ std::vector<std::string> split_models(const std::string& list) {
 struct TraceOptions {
   std::string trace, perfetto, window, tracer, tracing_thresh, tracer_out;
   bool no_explain = false;  // skip the second run that explains the worst wakeups
+  std::string report;       // --report FILE.html
 };
 
 // --trace with several models: FILE with the model before the extension
@@ -158,6 +160,7 @@ int cmd_run(const std::string& file, const std::string& models, const std::strin
     }
   };
   const RunResult result = simulate(sc, hook, !topt.no_explain);
+  if (!topt.report.empty()) write_file_atomic(topt.report, to_html(result));
   write_table(std::cout, result);
   for (const ModelResult& m : result.results)
     for (const BugReport& b : m.bugs) std::cerr << fmt::format("[{}] {} {}\n", m.model, format_time(b.time), b.text);
@@ -202,6 +205,7 @@ int main(int argc, char** argv) {
   run->add_option("--seed", seed, "seed for the random streams (overrides system.seed)");
   run->add_option("--duration", duration, "simulated time, e.g. 10s (overrides system.duration)");
   run->add_flag("--no-explain", topt.no_explain, "skip explaining the worst wakeups (a second run of each model)");
+  run->add_option("--report", topt.report, "write a self-contained HTML report to this file");
   run->add_option("--trace", topt.trace, "write an ftrace text trace (one file per model: FILE.MODEL.ext when several)");
   run->add_option("--perfetto", topt.perfetto, "write a Trace Event Format JSON trace (ui.perfetto.dev), one process per model");
   run->add_option("--window", topt.window, "only trace events in START,END of simulated time, e.g. 2.9s,3.1s");

@@ -97,4 +97,11 @@ Time LatencyHistogram::percentile(double q) const {
   return max_;  // unreachable: the buckets hold count_ samples
 }
 
+std::vector<std::pair<Time, std::uint64_t>> LatencyHistogram::buckets() const {
+  std::vector<std::pair<Time, std::uint64_t>> out;
+  for (std::size_t b = 0; b < buckets_.size(); ++b)
+    if (buckets_[b]) out.emplace_back(Time::ns(bucket_upper(b)), buckets_[b]);
+  return out;
+}
+
 }  // namespace preemptsim

@@ -27,6 +27,8 @@ class LatencyHistogram {
   // q in [0, 1]: the smallest recorded bucket value v such that at least
   // q*count samples are <= v. 0 when empty.
   Time percentile(double q) const;
+  // The non-empty buckets as (upper edge, count), in increasing order (for plots).
+  std::vector<std::pair<Time, std::uint64_t>> buckets() const;
 
  private:
   static std::size_t bucket_of(std::int64_t v);
