@@ -85,6 +85,9 @@ void RootCauseObserver::advance(int cpu, Time now) {
       w.open = true;
       w.cursor = w.w.expiry;
       w.label = cs.label;
+      // what the CPU was doing when the timer fired, as rtla's analysis says it
+      w.at_expiry = fmt::format("when the timer fired the CPU was in: {} (preempt_count {:#x}, IRQs {})", cs.label, cs.preempt_count,
+                                cs.irqs_disabled ? "off" : "on");
     }
     const Time until = now < w.w.at ? now : w.w.at;
     add(w, w.label, until - w.cursor);
@@ -110,6 +113,8 @@ void RootCauseObserver::on_cpu_activity(Time t, const Rq& rq, const CpuActivity&
   if (a.what == Activity::TaskStep || a.what == Activity::Idle || a.what == Activity::Switch) {
     cs.curr = a.task;
     cs.op = a.op;
+    cs.preempt_count = a.preempt_count;
+    cs.irqs_disabled = a.irqs_disabled;
   }
   for (Window& w : windows_)
     if (w.open && !w.done && w.w.cpu == rq.cpu) w.label = cs.label;
@@ -209,6 +214,7 @@ std::vector<WorstCaseExplanation> RootCauseObserver::explanations() const {
     e.parts = w.parts;
     e.why = w.why.empty() ? std::string("the wakeup came from another CPU") : w.why;
     if (!w.decision.empty()) e.why += "; then " + w.decision;
+    if (!w.at_expiry.empty()) e.why = w.at_expiry + "; " + e.why;
     // Interference: other interrupts and softirq work inside the window.
     Time irq;
     for (const auto& [what, d] : w.parts)

@@ -44,6 +44,8 @@ class RootCauseObserver final : public Observer {
     std::string label = "idle";  // what the CPU is doing since the last activity signal
     const Task* curr = nullptr;
     const Op* op = nullptr;
+    std::uint32_t preempt_count = 0;  // of the task context, at its last step
+    bool irqs_disabled = false;
     OpenSection preempt_off, irqs_off;
   };
   struct Window {
@@ -54,7 +56,7 @@ class RootCauseObserver final : public Observer {
     Time cursor;
     std::string label;
     std::vector<std::pair<std::string, Time>> parts;
-    std::string why, decision;
+    std::string why, decision, at_expiry;
   };
   void advance(int cpu, Time now);
   void add(Window& w, const std::string& label, Time d);
