@@ -63,6 +63,22 @@ TEST_F(Cli, RunsAnExampleAndWritesJson) {
   EXPECT_NE(slurp(json).find("\"wakeup_latency_ns\""), std::string::npos);
 }
 
+TEST_F(Cli, RunsAnRtAppUseCaseWithWarningsOnStderr) {
+  const fs::path uc = write("uc.json",
+                            "{\n  \"global\": {\"duration\": 1},\n  \"tasks\": {\"t\": {\"loop\": 1, \"run\": 100, "
+                            "\"colour\": 1}}\n}\n");
+  const Result r = run("run " + uc.string() + " --model full");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("task t  SCHED_OTHER"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find(uc.string() + ":3:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("warning: unknown key 'colour'"), std::string::npos) << r.err;
+
+  const fs::path bad = write("bad.json", "{\n  \"tasks\": {\"t\": {\"run\": \"fast\"}}\n}\n");
+  const Result e = run("run " + bad.string());
+  EXPECT_EQ(e.code, 2);
+  EXPECT_NE(e.err.find(bad.string() + ":2:"), std::string::npos) << e.err;
+}
+
 TEST_F(Cli, SameInputGivesByteIdenticalJson) {
   const fs::path a = dir_ / "a.json", b = dir_ / "b.json";
   ASSERT_EQ(run("run " + kExample + " --json " + a.string()).code, 0);

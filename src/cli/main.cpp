@@ -115,6 +115,7 @@ int cmd_run(const std::string& file, const std::string& models, const std::strin
     if (from < Time() || to <= from) throw_workload_error(cli, fmt::format("--window: START must be >= 0 and before END ('{}')", topt.window));
   }
   Scenario sc = load_workload(file);
+  for (const std::string& w : sc.warnings) fmt::print(stderr, "{}\n", w);
   if (!models.empty()) {
     sc.system.models = split_models(models);
     for (const auto& m : sc.system.models)
@@ -199,7 +200,7 @@ int main(int argc, char** argv) {
   std::string file, models, json_out, seed, duration;
   TraceOptions topt;
   CLI::App* run = app.add_subcommand("run", "simulate a workload file under each model, side by side");
-  run->add_option("file", file, "workload file (YAML)")->required();
+  run->add_option("file", file, "workload file (YAML, or an rt-app JSON use case)")->required();
   run->add_option("--model,-m", models, "models to run, comma-separated (default: the file's system.models, else all)");
   run->add_option("--json", json_out, "also write the results as JSON to this file");
   run->add_option("--seed", seed, "seed for the random streams (overrides system.seed)");

@@ -2,6 +2,7 @@
 #include "workload/parse_yaml.h"
 
 #include "workload/parse_irqs.h"
+#include "workload/parse_rtapp.h"
 
 #include <array>
 #include <cerrno>
@@ -370,6 +371,7 @@ Scenario load_workload(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) throw_workload_error(SourceLoc{path}, "cannot read the workload file: read error");
+  if (is_rtapp_workload(text.str(), path)) return parse_rtapp(text.str(), path);
   return parse_workload(text.str(), path);
 }
 

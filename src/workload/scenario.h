@@ -229,6 +229,8 @@ struct Scenario {
   std::vector<SyncSpec> syncs;
   // Every lock the programs name, with its kind, sorted by name (built by the parser).
   std::vector<std::pair<std::string, LockKind>> locks;
+  // "file:line:col: warning: ..." for what was read but has no effect (rt-app use cases); printed by `run`.
+  std::vector<std::string> warnings;
 };
 
 const char* step_kind_name(StepKind k);   // the workload keyword: "busy", "cond_resched", ...
