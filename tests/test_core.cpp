@@ -63,3 +63,25 @@ TEST(Rng, UniformIntStaysInRangeAndCoversIt) {
 
 }  // namespace
 }  // namespace preemptsim
+
+#include "core/error.h"
+#include "sim/run_options.h"
+
+namespace preemptsim {
+namespace {
+
+TEST(RunOptions, ModelFilesSeedsAndModelLists) {
+  EXPECT_EQ(model_file("out/trace.txt", "full", 1), "out/trace.txt") << "one model: the name as given";
+  EXPECT_EQ(model_file("out/trace.txt", "full", 2), "out/trace.full.txt");
+  EXPECT_EQ(model_file("out.d/trace", "rt", 2), "out.d/trace.rt") << "a dot in a directory is not an extension";
+  EXPECT_EQ(model_file(".trace", "rt", 2), ".trace.rt") << "a dotfile keeps its name";
+  EXPECT_EQ(parse_seed("42", SourceLoc{}), 42u);
+  EXPECT_THROW(parse_seed("-1", SourceLoc{}), WorkloadError);
+  EXPECT_THROW(parse_seed("4x", SourceLoc{}), WorkloadError);
+  EXPECT_EQ(parse_model_list("full,,none", SourceLoc{}), (std::vector<std::string>{"full", "none"}));
+  EXPECT_THROW(parse_model_list("full,preempt", SourceLoc{}), WorkloadError);
+  EXPECT_THROW(parse_model_list(",", SourceLoc{}), WorkloadError);
+}
+
+}  // namespace
+}  // namespace preemptsim

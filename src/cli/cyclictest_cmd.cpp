@@ -3,6 +3,8 @@
 // plus --load/--model/--cpus/--seed, runs each model, prints cyclictest's formats.
 #include "cli/cyclictest_cmd.h"
 
+#include "sim/run_options.h"
+
 #include <fmt/format.h>
 
 #include <iostream>
@@ -28,14 +30,6 @@ struct Args {
 };
 Args args;
 
-// "out.json" + "full" -> "out.full.json" when several models share one name.
-std::string per_model(const std::string& path, const std::string& model, bool several) {
-  if (!several) return path;
-  const auto slash = path.find_last_of('/');
-  const auto dot = path.find_last_of('.');
-  if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return path + "." + model;
-  return path.substr(0, dot) + "." + model + path.substr(dot);
-}
 
 }  // namespace
 
@@ -94,27 +88,9 @@ int run_cyclictest(const std::string& cmdline) {
   std::optional<Scenario> load;
   if (!args.load.empty()) load = load_workload(args.load);
   Scenario sc = make_cyclictest_scenario(o, std::move(load));
-  if (!args.models.empty()) {
-    sc.system.models.clear();
-    std::stringstream ss(args.models);
-    for (std::string m; std::getline(ss, m, ',');)
-      if (!m.empty()) sc.system.models.push_back(m);
-  }
-  if (!args.seed.empty()) {
-    std::size_t used = 0;
-    unsigned long long v = 0;
-    try {
-      v = std::stoull(args.seed, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != args.seed.size() || args.seed[0] == '-') throw_workload_error(cli, fmt::format("--seed: '{}' is not a non-negative integer", args.seed));
-    sc.system.seed = v;
-  }
-  for (const auto& m : sc.system.models)
-    if (!find_preempt_model(m)) throw_workload_error(cli, fmt::format("--model: unknown model '{}' (models: {})", m, preempt_model_names()));
+  if (!args.models.empty()) sc.system.models = parse_model_list(args.models, cli);
+  if (!args.seed.empty()) sc.system.seed = parse_seed(args.seed, cli);
 
-  const bool several = sc.system.models.size() > 1;
   std::string text;
   std::vector<std::pair<std::string, std::string>> files;
   for (const auto& name : sc.system.models) {
@@ -128,9 +104,9 @@ int run_cyclictest(const std::string& cmdline) {
       std::ostringstream h;
       write_cyclictest_histogram(h, obs, o);
       if (o.histfile.empty()) out << h.str();
-      else files.emplace_back(per_model(o.histfile, name, several), h.str());
+      else files.emplace_back(model_file(o.histfile, name, sc.system.models.size()), h.str());
     }
-    if (!o.json.empty()) files.emplace_back(per_model(o.json, name, several), cyclictest_json(obs, o, name));
+    if (!o.json.empty()) files.emplace_back(model_file(o.json, name, sc.system.models.size()), cyclictest_json(obs, o, name));
     text += out.str();
   }
   std::cout << text;

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "cli/cyclictest_cmd.h"
+#include "sim/run_options.h"
 #include "core/error.h"
 #include "host/host.h"
 #include "kernel/preempt_model.h"
@@ -31,14 +32,6 @@ namespace {
 
 using namespace preemptsim;
 
-std::vector<std::string> split_models(const std::string& list) {
-  std::vector<std::string> out;
-  std::stringstream ss(list);
-  std::string item;
-  while (std::getline(ss, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
 
 // The options of `run` beyond the scenario overrides: traces and tracers.
 struct TraceOptions {
@@ -46,17 +39,6 @@ struct TraceOptions {
   bool no_explain = false;  // skip the second run that explains the worst wakeups
   std::string report;       // --report FILE.html
 };
-
-// --trace with several models: FILE with the model before the extension
-// (trace.txt -> trace.full.txt); with one model, FILE itself.
-std::string model_file(const std::string& path, const std::string& model, std::size_t nmodels) {
-  if (nmodels == 1) return path;
-  const std::size_t slash = path.find_last_of('/');
-  const std::size_t dot = path.find_last_of('.');
-  if (dot == std::string::npos || (slash != std::string::npos && dot < slash) || dot == (slash == std::string::npos ? 0 : slash + 1))
-    return path + "." + model;
-  return path.substr(0, dot) + "." + model + path.substr(dot);
-}
 
 // Progress on a terminal only: runs past ~2 s of wall time get a line on
 // stderr, refreshed at most 4 times a second.
@@ -117,23 +99,9 @@ int cmd_run(const std::string& file, const std::string& models, const std::strin
   Scenario sc = load_workload(file);
   for (const std::string& w : sc.warnings) fmt::print(stderr, "{}\n", w);
   if (!models.empty()) {
-    sc.system.models = split_models(models);
-    for (const auto& m : sc.system.models)
-      if (!find_preempt_model(m))
-        throw_workload_error(cli, fmt::format("--model: unknown model '{}' (models: {})", m, preempt_model_names()));
-    if (sc.system.models.empty()) throw_workload_error(cli, "--model: no model named");
+    sc.system.models = preemptsim::parse_model_list(models, cli);
   }
-  if (!seed.empty()) {
-    std::size_t used = 0;
-    unsigned long long v = 0;
-    try {
-      v = std::stoull(seed, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != seed.size() || seed[0] == '-') throw_workload_error(cli, fmt::format("--seed: '{}' is not a non-negative integer", seed));
-    sc.system.seed = v;
-  }
+  if (!seed.empty()) sc.system.seed = preemptsim::parse_seed(seed, cli);
   if (!duration.empty()) {
     sc.system.duration = parse_duration(duration, SourceLoc{"command line (--duration)", 0, 0});
     if (sc.system.duration <= Time()) throw_workload_error(cli, "--duration must be positive");
@@ -174,7 +142,7 @@ int cmd_run(const std::string& file, const std::string& models, const std::strin
       write_file_atomic(topt.tracer_out, reports);
   }
   if (!json_out.empty()) write_file_atomic(json_out, to_json_text(result));
-  for (const auto& [model, w] : traces) write_file_atomic(model_file(topt.trace, model, traces.size()), w->text());
+  for (const auto& [model, w] : traces) write_file_atomic(preemptsim::model_file(topt.trace, model, traces.size()), w->text());
   if (!topt.perfetto.empty()) write_file_atomic(topt.perfetto, perfetto.json());
   return 0;
 }
