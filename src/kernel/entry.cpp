@@ -257,6 +257,13 @@ void Kernel::irqentry_exit(Rq& rq, bool from_user) {
     preempt_schedule_irq(rq);
 }
 
+// syscall_exit_to_user_mode(): the task leaves the kernel (its op is done)
+// through the same exit work as an interrupt's return to user.
+void Kernel::syscall_exit_to_user_mode(Rq& rq, Task& p) {
+  p.user_mode = true;
+  exit_to_user_mode(rq);
+}
+
 // exit_to_user_mode_prepare(): NEED_RESCHED or NEED_RESCHED_LAZY -> schedule().
 void Kernel::exit_to_user_mode(Rq& rq) {
   Task& curr = *rq.curr;

@@ -210,10 +210,7 @@ bool Kernel::task_step(Rq& rq, Task& p) {
       }
       p.stage = 0;
       ++p.pc;
-      if (op.from_user) {
-        p.user_mode = true;
-        exit_to_user_mode(rq);
-      }
+      if (op.from_user) syscall_exit_to_user_mode(rq, p);
       return false;
     }
 
@@ -236,10 +233,9 @@ bool Kernel::task_step(Rq& rq, Task& p) {
       p.user_mode = false;
       ++p.pc;
       return false;
-    case OpCode::SyscallExit:  // syscall_exit_to_user_mode()
+    case OpCode::SyscallExit:
       ++p.pc;
-      p.user_mode = true;
-      exit_to_user_mode(rq);
+      syscall_exit_to_user_mode(rq, p);
       return false;
 
     case OpCode::Yield:

@@ -128,6 +128,7 @@ class Kernel {
   void irq_handler_end(Rq& rq, IrqFrame& f);
   void irqentry_exit(Rq& rq, bool from_user);
   void exit_to_user_mode(Rq& rq);
+  void syscall_exit_to_user_mode(Rq& rq, Task& p);
   void nmi_deliver(Rq& rq, int irq);
   void arm_next_arrival(IrqSource& src);
   Time next_arrival(IrqSource& src);

@@ -502,8 +502,7 @@ bool Kernel::user_lock_step(Rq& rq, Task& p, const Op& op) {
   ++p.pc;
   if (p.in_futex) {
     p.in_futex = false;
-    p.user_mode = true;
-    exit_to_user_mode(rq);
+    syscall_exit_to_user_mode(rq, p);
   }
   return false;
 }

@@ -56,8 +56,7 @@ bool Kernel::futex_wait(Rq& rq, Task& p, KSync& s) {
     p.sync_granted = false;
     p.stage = 0;
     ++p.pc;
-    p.user_mode = true;
-    exit_to_user_mode(rq);
+    syscall_exit_to_user_mode(rq, p);
     return false;
   }
   p.state = TASK_INTERRUPTIBLE;
@@ -168,8 +167,7 @@ bool Kernel::sync_step(Rq& rq, Task& p, const Op& op) {
         lock_acquired(p, m, op, false);
         p.stage = 0;
         ++p.pc;
-        p.user_mode = true;
-        exit_to_user_mode(rq);
+        syscall_exit_to_user_mode(rq, p);
         return false;
       }
       p.state = TASK_INTERRUPTIBLE;
