@@ -116,8 +116,10 @@ void Kernel::bandwidth_timer(Rq& rq, const HrTimer& t) {
         hrtimer_start(rq, rq.fs_window_end - left, HrTimerKind::FairServerDefer, nullptr);
         break;
       }
-      // Starved fair tasks get the rest of the runtime ahead of RT.
-      if (rq.cfs.nr_queued && rq.curr->sched_class == &rt_sched_class) {
+      // dl_server_timer(): with fair tasks queued the server runs the rest of
+      // its runtime as a deadline entity, ahead of RT (pick_next_task() and
+      // wakeup_preempt() give an active server's fair tasks precedence).
+      if (rq.cfs.nr_queued) {
         rq.fs_active = true;
         trace(rq, "fair_server: serving", rq.curr);
         resched_curr(rq);
