@@ -183,18 +183,32 @@ void Kernel::push_task(Rq& rq, Task& p) {
 // pulls a waiting task from another CPU (pull_rt_task() / newidle balance, simplified).
 Task* Kernel::pick_next_task(Rq& rq, Task& prev) {
   if (prev.on_rq) prev.sched_class->update_curr(*this, rq);
+  // The pull looks only at other CPUs' queues: their RT lists from the top
+  // priority down, stopping at the first task that may move here, and, for
+  // an idle CPU, their fair timelines (earliest deadline first).
   const int mine = cpu_prio(rq);
-  bool waiting_elsewhere = false;
-  for (const Rq& other : rqs_)
-    if (&other != &rq && other.nr_running > (other.curr->is_idle() ? 0u : 1u)) waiting_elsewhere = true;
+  auto movable = [&](const Rq& other, const Task* t) {
+    return other.curr != t && !t->migration_disabled && t->cpus_allowed.test(static_cast<std::size_t>(rq.cpu));
+  };
   Task* steal = nullptr;
-  if (waiting_elsewhere) {
-    for (const auto& t : tasks_) {
-      if (t->is_idle() || !t->on_rq || t->cpu == rq.cpu || cpu_rq(t->cpu).curr == t.get() || t->migration_disabled) continue;
-      if (!t->cpus_allowed.test(static_cast<std::size_t>(rq.cpu))) continue;
-      const bool better = mine == MAX_PRIO || (t->prio < MAX_RT_PRIO && t->prio < mine);
-      if (better && (!steal || t->prio < steal->prio)) steal = t.get();
+  for (Rq& other : rqs_) {
+    if (&other == &rq || other.nr_running <= (other.curr->is_idle() ? 0u : 1u)) continue;
+    for (std::size_t prio = other.rt.bitmap._Find_first(); prio < MAX_RT_PRIO; prio = other.rt.bitmap._Find_next(prio)) {
+      const int pr = static_cast<int>(prio);
+      if (pr >= mine || (steal && pr >= steal->prio)) break;  // nothing here beats this CPU or the candidate
+      for (Task* t : other.rt.queue[prio])
+        if (movable(other, t)) {
+          steal = t;
+          break;
+        }
+      if (steal && steal->prio == pr) break;
     }
+    if (mine == MAX_PRIO && (!steal || steal->prio >= MAX_RT_PRIO))
+      for (Task* t : other.cfs.timeline)
+        if (movable(other, t) && (!steal || t->prio < steal->prio)) {
+          steal = t;
+          break;
+        }
   }
   if (steal) move_queued_task(cpu_rq(steal->cpu), *steal, rq.cpu);
   // An active fair server is a deadline entity: fair tasks go before RT.
