@@ -38,6 +38,8 @@ std::string lock_call(const Step& s, bool unlock = false) {
 RootCauseObserver::RootCauseObserver(const Kernel& k, const PreemptModel& model, std::vector<WorstWindow> windows)
     : k_(k), model_(model), cpus_(k.rqs().size()) {
   for (WorstWindow& w : windows) windows_.push_back(Window{.w = std::move(w)});
+  by_cpu_.resize(cpus_.size());
+  for (Window& w : windows_) by_cpu_[static_cast<std::size_t>(w.w.cpu)].push_back(&w);
 }
 
 std::string RootCauseObserver::describe(const CpuActivity& a) const {
@@ -78,8 +80,9 @@ void RootCauseObserver::add(Window& w, const std::string& label, Time d) {
 // opening windows whose expiry has come.
 void RootCauseObserver::advance(int cpu, Time now) {
   const CpuState& cs = cpus_[static_cast<std::size_t>(cpu)];
-  for (Window& w : windows_) {
-    if (w.done || w.w.cpu != cpu) continue;
+  for (Window* wp : by_cpu_[static_cast<std::size_t>(cpu)]) {
+    Window& w = *wp;
+    if (w.done) continue;
     if (!w.open) {
       if (now < w.w.expiry) continue;
       w.open = true;
@@ -102,13 +105,15 @@ void RootCauseObserver::on_cpu_activity(Time t, const Rq& rq, const CpuActivity&
   // context's state (the interrupt's own sections have closed by now).
   const bool task_context = a.what == Activity::TaskStep || a.what == Activity::Idle || a.what == Activity::Switch;
   if (task_context)
-    for (Window& w : windows_)
-      if (w.woken && !w.judged && !w.done && w.w.cpu == rq.cpu) {
+    for (Window* wp : by_cpu_[static_cast<std::size_t>(rq.cpu)]) {
+      Window& w = *wp;
+      if (w.woken && !w.judged && !w.done) {
         w.judged = true;
         w.why = a.what == Activity::Switch && a.task == w.task
                     ? fmt::format("{} was woken at {} and switched in at the first chance", w.task->comm, format_time(w.woken_at))
                     : why_at_wakeup(cs, *w.task, w.woken_at);
       }
+    }
   cs.label = describe(a);
   if (a.what == Activity::TaskStep || a.what == Activity::Idle || a.what == Activity::Switch) {
     cs.curr = a.task;
@@ -116,8 +121,8 @@ void RootCauseObserver::on_cpu_activity(Time t, const Rq& rq, const CpuActivity&
     cs.preempt_count = a.preempt_count;
     cs.irqs_disabled = a.irqs_disabled;
   }
-  for (Window& w : windows_)
-    if (w.open && !w.done && w.w.cpu == rq.cpu) w.label = cs.label;
+  for (Window* w : by_cpu_[static_cast<std::size_t>(rq.cpu)])
+    if (w->open && !w->done) w->label = cs.label;
 }
 
 void RootCauseObserver::on_section(Time t, const Rq& rq, Section kind, bool off, const Site& site) {
@@ -160,18 +165,19 @@ std::string RootCauseObserver::why_at_wakeup(const CpuState& cs, const Task& p, 
 
 void RootCauseObserver::on_sched_waking(Time t, const Rq&, const Task& p, int target_cpu) {
   advance(target_cpu, t);
-  for (Window& w : windows_)
-    if (!w.done && w.open && !w.woken && w.w.pid == p.pid && w.w.cpu == target_cpu) {
-      w.woken = true;
-      w.woken_at = t;
-      w.task = &p;
+  for (Window* w : by_cpu_[static_cast<std::size_t>(target_cpu)])
+    if (!w->done && w->open && !w->woken && w->w.pid == p.pid) {
+      w->woken = true;
+      w->woken_at = t;
+      w->task = &p;
     }
 }
 
 void RootCauseObserver::on_sched_switch(Time t, const Rq& rq, const Task& prev, std::uint32_t prev_state, bool, const Task& next) {
   advance(rq.cpu, t);
-  for (Window& w : windows_) {
-    if (w.done || !w.open || w.w.pid != next.pid || w.w.cpu != rq.cpu) continue;
+  for (Window* wp : by_cpu_[static_cast<std::size_t>(rq.cpu)]) {
+    Window& w = *wp;
+    if (w.done || !w.open || w.w.pid != next.pid) continue;
     // The step that called into the scheduler: the interrupted work (a
     // preemption at the interrupt return) or the op just executed.
     const Op* at = nullptr;

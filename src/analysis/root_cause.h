@@ -67,6 +67,7 @@ class RootCauseObserver final : public Observer {
   const PreemptModel& model_;
   std::vector<CpuState> cpus_;
   std::vector<Window> windows_;
+  std::vector<std::vector<Window*>> by_cpu_;  // the windows of each CPU (activity signals touch only those)
 };
 
 // Runs the scenario's model a second time to explain each task's worst

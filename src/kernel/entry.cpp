@@ -29,7 +29,6 @@ void Kernel::send_reschedule(int cpu) {
   events_.push(now_ + costs().ipi_latency, Band::Hardware, EV_IPI, cpu, 0);
 }
 
-bool Kernel::irq_is_threaded(const IrqSource& src) const { return src.thread != nullptr; }
 
 // Take the highest pending vector (system vectors first, then the lowest
 // device line): push its frame over the interrupted context.
@@ -53,7 +52,7 @@ void Kernel::irq_deliver(Rq& rq) {
     for (bool b : rq.line_pending) more = more || b;
     if (!more) rq.pending &= ~(1u << v);
     IrqSource& src = irqs_[static_cast<std::size_t>(f.irq)];
-    f.threaded = irq_is_threaded(src);
+    f.threaded = src.thread != nullptr;  // forced threading gave the line irq/N-NAME
     ++src.count;  // kstat_incr_irqs_this_cpu(): counted as the flow handler starts
   } else {
     rq.pending &= ~(1u << v);

@@ -132,7 +132,6 @@ class Kernel {
   void nmi_deliver(Rq& rq, int irq);
   void arm_next_arrival(IrqSource& src);
   Time next_arrival(IrqSource& src);
-  bool irq_is_threaded(const IrqSource& src) const;
 
   // softirq.cpp: raising and running softirqs, ksoftirqd, IRQ threads
   void raise_softirq(Rq& rq, SoftirqWork w);
