@@ -133,20 +133,8 @@ bool Kernel::task_step(Rq& rq, Task& p) {
   // PREEMPT_RT: softirq work this task took over runs first, preemptibly.
   if (p.softirq_next < p.softirq_work.size()) {
     p.in_softirq_work = true;
-    const SoftirqWork& w = p.softirq_work[p.softirq_next];
-    if (p.softirq_remaining < Time()) {
-      p.softirq_remaining = w.duration;
-      emit(SIG_IRQ, [&](Observer& o) { o.on_softirq_entry(now_, rq, w.vec); });
-    }
-    if (p.softirq_remaining > Time()) {
-      start_segment(rq, &p.softirq_remaining);
-      return true;
-    }
-    p.softirq_remaining = Time::ns(-1);
-    ++p.softirq_next;
-    emit(SIG_IRQ, [&](Observer& o) { o.on_softirq_exit(now_, rq, w.vec); });
-    softirq_work_done(rq, w);
-    return false;
+    const SoftirqWork w = p.softirq_work[p.softirq_next];
+    return softirq_run_item(rq, w, p.softirq_remaining, p.softirq_next);
   }
   if (p.in_softirq_work) {
     p.in_softirq_work = false;

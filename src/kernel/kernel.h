@@ -139,6 +139,7 @@ class Kernel {
   void wakeup_softirqd(Rq& rq);
   void push_softirq_frame(Rq& rq, bool in_task);
   bool softirq_step(Rq& rq);
+  bool softirq_run_item(Rq& rq, const SoftirqWork& w, Time& remaining, std::size_t& next);
   void softirq_work_done(Rq& rq, const SoftirqWork& w);
   void take_softirqs_into_task(Rq& rq, Task& p);
   void local_bh_enable(Rq& rq, Task& p);

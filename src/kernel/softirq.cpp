@@ -101,26 +101,33 @@ void Kernel::softirq_work_done(Rq& rq, const SoftirqWork& w) {
   if (w.wake) try_to_wake_up(*w.wake, TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE);  // process_timeout()
 }
 
+// The body of handle_softirqs()'s vector loop for one piece of work, in a
+// softirq frame or (PREEMPT_RT) in a task: softirq_entry, its duration as a
+// segment, softirq_exit and its effect. True while its segment runs.
+bool Kernel::softirq_run_item(Rq& rq, const SoftirqWork& w, Time& remaining, std::size_t& next) {
+  if (remaining < Time()) {
+    remaining = w.duration;
+    emit(SIG_IRQ, [&](Observer& o) { o.on_softirq_entry(now_, rq, w.vec); });
+  }
+  if (remaining > Time()) {
+    start_segment(rq, &remaining);
+    return true;
+  }
+  remaining = Time::ns(-1);
+  ++next;
+  emit(SIG_IRQ, [&](Observer& o) { o.on_softirq_exit(now_, rq, w.vec); });
+  softirq_work_done(rq, w);
+  return false;
+}
+
 // One step of handle_softirqs(): run the snapshot in vector order; then
 // restart while work is pending, before the jiffy deadline, without
 // need_resched() and fewer than 10 passes; what is left wakes ksoftirqd.
 bool Kernel::softirq_step(Rq& rq) {
   IrqFrame& f = rq.irq_stack.back();
   if (f.next < f.work.size()) {
-    SoftirqWork& w = f.work[f.next];
-    if (f.remaining < Time()) {
-      f.remaining = w.duration;
-      emit(SIG_IRQ, [&](Observer& o) { o.on_softirq_entry(now_, rq, w.vec); });
-    }
-    if (f.remaining > Time()) {
-      start_segment(rq, &f.remaining);
-      return true;
-    }
-    f.remaining = Time::ns(-1);
-    ++f.next;
-    emit(SIG_IRQ, [&](Observer& o) { o.on_softirq_exit(now_, rq, w.vec); });
-    softirq_work_done(rq, w);
-    return false;
+    const SoftirqWork w = f.work[f.next];  // a copy: the work's effect may raise more work
+    return softirq_run_item(rq, w, f.remaining, f.next);
   }
   if (rq.softirq_pending) {
     if (now_ / tick_nsec_ < f.end_jiffy && !need_resched(rq) && --f.max_restart > 0) {
