@@ -75,6 +75,7 @@ class Kernel {
   void fair_server_update(Rq& rq, Time delta);
   void fair_server_stop(Rq& rq);
   std::uint64_t events_processed() const { return events_processed_; }
+  std::size_t peak_queued_events() const { return events_.peak_size(); }
   const std::vector<KLock>& locks() const { return locks_; }
   // A deadlock stopped this model's run at stopped_at() (reported as a bug).
   bool stopped() const { return stopped_; }
