@@ -187,6 +187,7 @@ void Kernel::dispatch(const Event& e) {
       if (src->spec->nmi) {
         nmi_deliver(rq, e.target);
       } else {
+        device_work_arrive(*src);
         rq.line_pending[static_cast<std::size_t>(e.target)] = true;
         raise_vector(rq, DEVICE_VECTOR);
       }
