@@ -155,7 +155,7 @@ int cmd_models() {
     std::cout << fmt::format("{:<10} {:<22} {:<13} {:<13} {:<16} {:<13} {:<5} {:<8} {:<10} {}\n", m.name, m.kconfig, c(m.cond_resched),
                              c(m.might_resched), c(m.preempt_schedule), c(m.irqentry_exit_cond_resched), m.lazy ? "yes" : "no",
                              m.rt_locks ? "yes" : "no", m.force_irqthreads ? "forced" : "no",
-                             m.rt_softirqs ? "in tasks" : "at irq_exit");
+                             m.rt_softirqs ? "in tasks" : m.force_irqthreads ? "irq threads, ksoftirqd" : "at irq_exit");
   return 0;
 }
 
