@@ -558,7 +558,7 @@ tasks: {a: {program: [yield]}}
 )",
                         2, 43,
                         "system.costs: unknown key 'ipi' in costs (accepted keys: context_switch, irq_entry, irq_exit, "
-                        "hrtimer_wakeup, tick, ipi_latency, ipi_handler, irq_thread_wake, nmi_entry)");
+                        "hrtimer_wakeup, tick, ipi_latency, ipi_handler, irq_thread_wake, nmi_entry, syscall_entry, syscall_exit)");
   EXPECT_WORKLOAD_ERROR(R"(
 system:
   costs: {tick: 1us, tick: 2us}

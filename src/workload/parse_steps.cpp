@@ -292,8 +292,16 @@ class StepParser {
     // 3. The value.
     switch (info->kind) {
       case StepKind::Run:
-      case StepKind::Sleep:
-      case StepKind::Busy: s.duration = r_.duration(e, Time::ns(0), "at least 0"); break;
+      case StepKind::Busy:
+        if (e.value.IsMap()) {  // run: {uniform: [10us, 300us]}: drawn on each execution
+          s.work = parse_distribution(r_, e);
+          s.duration = s.work->expected();
+          if (s.work->is_fixed()) s.work.reset();
+          break;
+        }
+        s.duration = r_.duration(e, Time::ns(0), "at least 0");
+        break;
+      case StepKind::Sleep: s.duration = r_.duration(e, Time::ns(0), "at least 0"); break;
       case StepKind::Msleep:
         s.duration = r_.duration(e, Time::ns(0), "at least 0");
         if (s.duration.count() % 1'000'000 != 0)
