@@ -33,13 +33,15 @@ inline const TaskResult& task(const ModelResult& r, const std::string& name) {
   return none;
 }
 
-inline Time mark(const TaskResult& t, const std::string& name, std::size_t i = 0) {
+// The first time the task reached mark `name` (a task keeps each mark's
+// first and last times, its count and the gaps between them).
+inline Time mark(const TaskResult& t, const std::string& name) {
   auto it = t.marks.find(name);
-  if (it == t.marks.end() || it->second.size() <= i) {
-    ADD_FAILURE() << "task " << t.name << " has no mark " << name << "[" << i << "]";
+  if (it == t.marks.end() || it->second.count == 0) {
+    ADD_FAILURE() << "task " << t.name << " has no mark " << name;
     return Time();
   }
-  return it->second[i];
+  return it->second.first;
 }
 
 // "expected <what> = <formula> = <value>; actual <value>"

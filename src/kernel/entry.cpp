@@ -26,7 +26,7 @@ void Kernel::send_reschedule(int cpu) {
   Rq& rq = cpu_rq(cpu);
   if (rq.ipi_in_flight) return;
   rq.ipi_in_flight = true;
-  events_.push(now_ + costs().ipi_latency, Band::Hardware, EV_IPI, cpu, 0);
+  events_.push(now_ + cost(CostId::IpiLatency), Band::Hardware, EV_IPI, cpu, 0);
 }
 
 
@@ -100,23 +100,23 @@ void Kernel::irq_handler_begin(Rq& rq, IrqFrame& f) {
         if (tick_due && (!timer_due || rq.next_tick <= rq.hrtimers.top().expires)) {
           f.expired.push_back(HrTimer{rq.next_tick, 0, HrTimerKind::Tick, nullptr});
           rq.next_tick = Time::max();
-          f.remaining += costs().tick;
+          f.remaining += cost(CostId::Tick);
         } else {
           const HrTimer t = rq.hrtimers.top();
           rq.hrtimers.pop();
           if (t.kind == HrTimerKind::SleepWakeup) t.task->latency_irq = now_;
           f.expired.push_back(t);
           // A wheel timeout only raises TIMER_SOFTIRQ here (run_local_timers()).
-          if (t.kind != HrTimerKind::WheelTimeout) f.remaining += costs().hrtimer_wakeup;
+          if (t.kind != HrTimerKind::WheelTimeout) f.remaining += cost(CostId::HrtimerWakeup);
         }
       }
       break;
     case RESCHEDULE_VECTOR:
-      f.remaining = costs().ipi_handler;
+      f.remaining = cost(CostId::IpiHandler);
       break;
     case DEVICE_VECTOR: {
       IrqSource& src = irqs_[static_cast<std::size_t>(f.irq)];
-      f.remaining = f.threaded ? costs().irq_thread_wake : device_work_take(src);
+      f.remaining = f.threaded ? cost(CostId::IrqThreadWake) : device_work_take(src);
       break;
     }
     case NR_VECTORS:
@@ -138,7 +138,7 @@ void Kernel::irq_handler_end(Rq& rq, IrqFrame& f) {
             try_to_wake_up(*t.task, TASK_INTERRUPTIBLE);
             break;
           case HrTimerKind::WheelTimeout:  // expired wheel timer: TIMER_SOFTIRQ runs process_timeout()
-            raise_timer_softirq(rq, SoftirqWork{TIMER_SOFTIRQ, costs().hrtimer_wakeup, t.task, -1});
+            raise_timer_softirq(rq, SoftirqWork{TIMER_SOFTIRQ, cost(CostId::HrtimerWakeup), t.task, -1});
             break;
           case HrTimerKind::RtPeriod:
           case HrTimerKind::FairServerPeriod:
@@ -219,7 +219,7 @@ bool Kernel::irq_step(Rq& rq) {
     // nmi_enter(): +NMI_OFFSET+HARDIRQ_OFFSET; the handler; nmi_exit(): no softirqs, no preemption.
     if (f.remaining < Time()) {
       IrqSource& src = irqs_[static_cast<std::size_t>(f.irq)];
-      f.remaining = costs().nmi_entry + src.spec->handler.sample(src.durations);
+      f.remaining = cost(CostId::NmiEntry) + src.spec->handler.sample(src.durations);
       preempt_count_add(rq, NMI_OFFSET + HARDIRQ_OFFSET);
       ++src.count;
       emit(SIG_IRQ, [&](Observer& o) { o.on_nmi_entry(now_, rq, f.irq); });
@@ -243,9 +243,9 @@ bool Kernel::irq_step(Rq& rq) {
   }
   if (f.remaining < Time()) {
     switch (f.phase) {
-      case IrqPhase::Entry: f.remaining = costs().irq_entry; break;
+      case IrqPhase::Entry: f.remaining = cost(CostId::IrqEntry); break;
       case IrqPhase::Handler: irq_handler_begin(rq, f); break;
-      case IrqPhase::Exit: f.remaining = costs().irq_exit; break;
+      case IrqPhase::Exit: f.remaining = cost(CostId::IrqExit); break;
     }
   }
   if (f.remaining > Time()) {

@@ -76,6 +76,11 @@ class Kernel {
   Time now() const { return now_; }
   const PreemptModel& model() const { return model_; }
   const Costs& costs() const { return scenario_.system.costs; }
+  // One occurrence of a cost: the constant, or a draw from its stream "cost/NAME".
+  Time cost(CostId c) {
+    const auto i = static_cast<std::size_t>(c);
+    return cost_drawn_[i] ? cost_drawn_[i]->sample(cost_rngs_[i]) : cost_fixed_[i];
+  }
   Time tick_nsec() const { return tick_nsec_; }
   std::int64_t sysctl_sched_base_slice() const { return base_slice_; }
   const std::vector<std::unique_ptr<Task>>& tasks() const { return tasks_; }
@@ -92,6 +97,7 @@ class Kernel {
   void fair_server_update(Rq& rq, Time delta);
   void fair_server_stop(Rq& rq);
   std::uint64_t events_processed() const { return events_processed_; }
+  std::size_t peak_queued_events() const { return events_.peak_size(); }
   const std::vector<KLock>& locks() const { return locks_; }
   // A deadlock stopped this model's run at stopped_at() (reported as a bug).
   bool stopped() const { return stopped_; }
@@ -276,6 +282,9 @@ class Kernel {
   std::vector<std::unique_ptr<Task>> tasks_;  // workload tasks, then the idle tasks
   std::vector<Rq> rqs_;
   std::vector<IrqSource> irqs_;
+  std::array<Time, NR_COSTS> cost_fixed_{};                  // costs(): the constants
+  std::array<const Distribution*, NR_COSTS> cost_drawn_{};   // costs given as distributions
+  std::vector<Rng> cost_rngs_;                               // stream "cost/NAME" per CostId
   std::vector<KLock> bh_locks_;  // PREEMPT_RT: softirq_ctrl.lock per CPU (never resized after boot)
   Step bh_step_;                 // where the BH lock is "taken" in reports
   Op bh_op_;
