@@ -13,10 +13,9 @@
 
 namespace preemptsim {
 
-// run: and busy: take a fixed duration today; the emitter writes their mean
-// and the measured histogram in a comment. When steps accept distributions,
-// set this to true and the histograms go into the steps themselves.
-constexpr bool kStepDistributions = false;
+// run: and busy: take distributions: the measured histograms go into the
+// steps. (false: their means, the histograms only in comments.)
+constexpr bool kStepDistributions = true;
 
 std::string yaml_duration(Time t) {
   std::int64_t ns = t.count();
@@ -190,8 +189,11 @@ std::string yaml_histogram(std::vector<Time> s, int buckets) {
 EmittedWorkload emit_workload(const TraceProfile& p, const EmitOptions& o) {
   EmittedWorkload ew;
   Writer w;
+  // The workload's time 0: a tick boundary at or before the first event, so
+  // that recorded timers keep their place relative to the simulated tick
+  // (both measured at hrtimer_expire_entry, whose IRQ entry offset cancels).
+  Time origin = p.start;
   const Time span = std::max(p.end - p.start, Time::ns(1000));
-  auto rel = [&](Time t) { return t - p.start; };
   const bool preemptirq = p.events.count("preempt_disable") > 0;
 
   // HZ from the tick's hrtimer expiries (else the local timer interrupts) on the busiest CPU.
@@ -210,9 +212,21 @@ EmittedWorkload emit_workload(const TraceProfile& p, const EmitOptions& o) {
                             yaml_duration(span), per_s);
     }
   }
+  Time origin_now = origin;  // the same instant on the hrtimer clock (now= of hrtimer_expire_entry)
+  if (p.first_tick != Time::max()) {
+    const Time tick = Time::ns(1'000'000'000 / hz);
+    // whole ticks back towards the first event (a few us of IRQ entry may leave
+    // the first events just before time 0: they are written at 0)
+    const Time ticks_back = tick * ((p.first_tick - p.start) / tick);
+    origin = p.first_tick - ticks_back;
+    origin_now = p.first_tick_now - ticks_back;
+  }
+  auto rel = [&](Time t) { return t - origin; };
+  const Time length = p.end - origin;
   w.line(0, "# Imported by `preemptsim import` from {} ({}).", o.source, o.format);
-  w.line(0, "# Recorded {} of trace ({} events); times below are relative to its first event.", yaml_duration(span),
-         std::accumulate(p.events.begin(), p.events.end(), std::uint64_t{0}, [](std::uint64_t a, const auto& e) { return a + e.second; }));
+  w.line(0, "# Recorded {} of trace ({} events); times below count from a tick boundary {} before its first event.", yaml_duration(span),
+         std::accumulate(p.events.begin(), p.events.end(), std::uint64_t{0}, [](std::uint64_t a, const auto& e) { return a + e.second; }),
+         p.start >= origin ? yaml_duration(p.start - origin) : "-" + yaml_duration(origin - p.start));
   w.line(0, "# Mode: {}.", o.exact ? "--exact (every recorded wakeup and interrupt at its recorded time)"
                                     : "fitted (periods, rates and distributions; run it longer or with other seeds)");
   w.line(0, "# Recorded under: {} (the model the self-check runs).", o.recorded_model);
@@ -223,7 +237,7 @@ EmittedWorkload emit_workload(const TraceProfile& p, const EmitOptions& o) {
   w.line(0, "system:");
   w.line(2, "cpus: {}   # CPUs in the trace", std::max(1, p.ncpus));
   w.line(2, "hz: {}   # {}", hz, hz_note);
-  w.line(2, "duration: {}   # the recording's length", yaml_duration(span));
+  w.line(2, "duration: {}   # to the trace's last event", yaml_duration(length));
   w.line(2, "seed: 1");
   if (o.irq_exit != Time::max()) {
     w.line(2, "costs:");
@@ -344,12 +358,25 @@ EmittedWorkload emit_workload(const TraceProfile& p, const EmitOptions& o) {
       if (w.out.size() == program_start)  // no complete activation: its CPU time in one piece
         w.line(6, "- {}: {}   # all its CPU time, in one piece", t.kthread ? "busy" : "run", yaml_duration(t.cpu_time));
     } else if (regular(iv, period)) {
-      const Time phase = rel(t.wakeups.front()) % period;
+      Time phase = p.first_tick != Time::max() && !t.timer_wakeup_at.empty() ? (t.timer_wakeup_at.front() - origin_now) % period
+                                                                              : rel(t.wakeups.front()) % period;
+      // A timer within 5 us of the tick grid was on it: the few microseconds are
+      // where the callbacks ran inside the shared interrupt, not a phase.
+      std::string snapped;
+      if (p.first_tick != Time::max()) {
+        const Time g = Time::ns(std::gcd(period.count(), Time::ns(1'000'000'000 / hz).count()));
+        const Time off = phase % g;
+        const Time d = std::min(off, g - off);
+        if (d <= Time::ns(5000) && d > Time()) {
+          snapped = fmt::format(", snapped to the tick grid from {}", yaml_duration(phase));
+          phase = (off == d ? phase - off : phase + d) % period;
+        }
+      }
       w.line(6, "- loop:   # periodic: wakeup intervals {}", summary(iv));
       w.line(10, "until: {}", yaml_duration(last));
       w.line(10, "steps:");
-      w.line(12, "- periodic: {{period: {}, phase: {}}}   # {} of {} wakeups came from hrtimer_wakeup", yaml_duration(period),
-             yaml_duration(phase), t.timer_wakeups, t.wakeups.size());
+      w.line(12, "- periodic: {{period: {}, phase: {}}}   # {} of {} wakeups came from hrtimer_wakeup{}", yaml_duration(period),
+             yaml_duration(phase), t.timer_wakeups, t.wakeups.size(), snapped);
       activation(12, false);
     } else {
       std::vector<Time> sleeps;

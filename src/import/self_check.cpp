@@ -82,6 +82,7 @@ IrqExitFit fit_irq_exit(const Scenario& sc, const std::string& model, const Trac
   if (!s || s->latencies.size() < 20) return fit;
   const Time want = percentile(best->latencies, 0.1), got = percentile(s->latencies, 0.1);
   const Time was = sc.system.costs.irq_exit;
+  if (std::llabs((want - got).count()) <= trace.resolution.count()) return fit;  // agrees within the trace clock's resolution
   fit.irq_exit = std::max(Time(), was + (want - got));
   fit.fitted = true;
   fit.note = fmt::format("fitted: {}'s 10th-percentile wakeup latency (sched_waking -> sched_switch) is {} in the trace and was {} with irq_exit {}",
@@ -106,11 +107,12 @@ SelfCheck self_check(const Scenario& sc, const std::string& model, const TracePr
     static const TaskProfile none;
     if (!s) s = &none;
     const double tu = pct_value(t.cpu_time, tspan), su = pct_value(s->cpu_time, sspan);
-    if (t.latencies.size() < 20 && tu < 1.0) continue;  // too little to compare: shown in the workload's comments
+    if (t.latencies.size() < kMinSamplesP50 && tu < 1.0) continue;  // too little to compare: shown in the workload's comments
     add(n->second + " cpu", pct(t.cpu_time, tspan), pct(s->cpu_time, sspan), std::abs(tu - su) <= kUtilTolerancePoints, true);
-    if (t.latencies.size() >= 20) {
+    if (t.latencies.size() >= kMinSamplesP50) {
       add(n->second + " wakeups", std::to_string(t.latencies.size()), std::to_string(s->latencies.size()), true, false);
       for (double q : {0.5, 0.9}) {
+        if (q == 0.9 && t.latencies.size() < kMinSamplesP90) continue;  // the p90 of a few dozen samples is one of the last few
         const Time a = percentile(t.latencies, q), b = percentile(s->latencies, q);
         const Time tol = std::max(kLatencyToleranceFloor, Time::ns(static_cast<std::int64_t>(static_cast<double>(a.count()) * kLatencyToleranceRatio)));
         add(fmt::format("{} latency p{:.0f}", n->second, q * 100), yaml_duration(a), yaml_duration(b), std::llabs((a - b).count()) <= tol.count(), true);

@@ -15,6 +15,8 @@ namespace preemptsim {
 // The tolerances (docs/import.md says why these).
 constexpr double kUtilTolerancePoints = 5.0;   // CPU utilisation per task, and IRQ/softirq share per CPU: percentage points
 constexpr double kLatencyToleranceRatio = 0.5; // wakeup latency p50 and p90: within 50% of the trace's ...
+constexpr std::size_t kMinSamplesP50 = 20;     // latency percentiles are compared only for tasks with this many wakeups in the trace
+constexpr std::size_t kMinSamplesP90 = 100;
 constexpr Time kLatencyToleranceFloor = Time::ns(5'000);  // ... or within 5 us, whichever is larger
 
 struct CheckRow {

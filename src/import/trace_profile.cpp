@@ -86,6 +86,7 @@ void TraceProfiler::intr_exit(CpuState& c, Time t, bool soft) {
 void TraceProfiler::add(const TraceEvent& e) {
   if (start_ == Time::max()) start_ = e.t;
   end_ = e.t;
+  sub_us_ |= e.t.count() % 1000 != 0;
   ++events_[e.name];
   CpuState& c = cpu(e.cpu);
   const std::string& n = e.name;
@@ -158,7 +159,10 @@ void TraceProfiler::add(const TraceEvent& e) {
     if (!s.running && s.blocked && s.pending_waking == Time::max()) {
       s.pending_waking = e.t;
       s.p.wakeups.push_back(e.t);
-      if (c.in_hrtimer_wakeup) ++s.p.timer_wakeups;
+      if (c.in_hrtimer_wakeup) {
+        ++s.p.timer_wakeups;
+        s.p.timer_wakeup_at.push_back(c.hrtimer_entry);
+      }
     }
   } else if (n == "sys_enter") {
     if (e.pid == 0) return;
@@ -212,7 +216,14 @@ void TraceProfiler::add(const TraceEvent& e) {
     intr_exit(c, e.t, true);
   } else if (n == "hrtimer_expire_entry") {
     const std::string_view fn = trace_field(e.fields, "function").value_or("");
-    if (fn == "tick_nohz_handler" || fn == "tick_sched_timer") ++c.p.ticks;
+    if (fn == "tick_nohz_handler" || fn == "tick_sched_timer") {
+      ++c.p.ticks;
+      if (first_tick_ == Time::max()) {
+        first_tick_ = e.t;
+        first_tick_now_ = Time::ns(trace_field_int(e.fields, "now").value_or(e.t.count()));
+      }
+    }
+    c.hrtimer_entry = Time::ns(trace_field_int(e.fields, "now").value_or(e.t.count()));
     if (fn == "hrtimer_wakeup") {
       c.in_hrtimer_wakeup = true;
       ++hrtimer_wakeups_;
@@ -266,6 +277,9 @@ TraceProfile TraceProfiler::finish(int ncpus) {
   for (CpuState& c : cpus_) out.cpus.push_back(std::move(c.p));
   out.events = events_;
   out.hrtimer_wakeups = hrtimer_wakeups_;
+  out.first_tick = first_tick_;
+  out.first_tick_now = first_tick_now_;
+  out.resolution = sub_us_ ? Time::ns(1) : Time::ns(1000);
   return out;
 }
 

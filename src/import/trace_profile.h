@@ -32,6 +32,7 @@ struct TaskProfile {
   std::vector<Time> latencies;  // sched_waking -> sched_switch in (tasks that were blocked)
   std::vector<Time> wakeups;    // those sched_waking times
   std::uint64_t timer_wakeups = 0;  // wakeups from an hrtimer_wakeup callback
+  std::vector<Time> timer_wakeup_at;  // the hrtimer clock (hrtimer_expire_entry's now=) at each of those
   std::vector<Time> act_user, act_kernel;  // per activation (switch-in after a wakeup -> the next block)
   std::map<int, SyscallProfile> syscalls;  // by syscall number, the calls that did not block
   std::map<int, std::uint64_t> blocked_in; // syscall number it blocked in (-1: outside any recorded syscall)
@@ -66,6 +67,9 @@ struct TraceProfile {
   std::vector<CpuProfile> cpus;
   std::map<std::string, std::uint64_t> events;  // event name -> count
   std::uint64_t hrtimer_wakeups = 0;
+  Time first_tick = Time::max();  // the first tick hrtimer expiry (hrtimer_expire_entry), if any, on the trace clock
+  Time first_tick_now;            // ... and its now= (the hrtimer clock, exact to the ns even in a microsecond text trace)
+  Time resolution = Time::ns(1);  // 1 us when every timestamp is a whole microsecond (the text trace's default format)
 };
 
 // Builds a profile from events fed in time order.
@@ -105,6 +109,7 @@ class TraceProfiler {
     int line = -1;          // device IRQ line whose handler runs
     Time line_start;
     bool in_timer = false, in_hrtimer_wakeup = false;
+    Time hrtimer_entry;
     std::map<int, int> raised_by;  // vector -> line (>= 0), -2 the local timer, -1 elsewhere
     Time softirq_start;
     Time preempt_off_start = Time::max(), irqs_off_start = Time::max();
@@ -114,6 +119,8 @@ class TraceProfiler {
   std::vector<CpuState> cpus_;
   std::map<std::string, std::uint64_t> events_;
   std::uint64_t hrtimer_wakeups_ = 0;
+  bool sub_us_ = false;
+  Time first_tick_ = Time::max(), first_tick_now_;  // some timestamp is not a whole microsecond
   Time start_ = Time::max(), end_;
 };
 
