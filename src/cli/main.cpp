@@ -112,7 +112,15 @@ int cmd_run(const std::string& file, const std::string& models, const std::strin
   std::vector<std::pair<std::string, std::unique_ptr<FtraceWriter>>> traces;
   std::vector<std::unique_ptr<LatencyTracer>> tracers;
   std::vector<std::unique_ptr<PerfettoObserver>> perfetto_observers;
-  PerfettoTrace perfetto(from, to);
+  // --perfetto is streamed into its file as the models run (bounded memory)
+  std::unique_ptr<PerfettoTrace> perfetto;
+  if (!topt.perfetto.empty()) {
+    perfetto = std::make_unique<PerfettoTrace>(topt.perfetto, from, to);
+    perfetto->on_large = [](const std::string& path) {
+      fmt::print(stderr, "preemptsim: warning: the Perfetto trace {} has passed {} MB and is still growing; --window START,END keeps a part\n",
+                 path, PerfettoTrace::kLargeBytes >> 20);
+    };
+  }
   Progress progress;
   int model_index = 0;
   const KernelHook hook = [&](Kernel& k, const PreemptModel& m) {
@@ -122,7 +130,7 @@ int cmd_run(const std::string& file, const std::string& models, const std::strin
       k.add_observer(traces.back().second.get());
     }
     if (!topt.perfetto.empty()) {
-      perfetto_observers.push_back(std::make_unique<PerfettoObserver>(perfetto, k, ++model_index, std::string(m.name)));
+      perfetto_observers.push_back(std::make_unique<PerfettoObserver>(*perfetto, k, ++model_index, std::string(m.name)));
       k.add_observer(perfetto_observers.back().get());
     }
     if (tracer) {
@@ -145,7 +153,7 @@ int cmd_run(const std::string& file, const std::string& models, const std::strin
   }
   if (!json_out.empty()) write_file_atomic(json_out, to_json_text(result));
   for (const auto& [model, w] : traces) write_file_atomic(preemptsim::model_file(topt.trace, model, traces.size()), w->text());
-  if (!topt.perfetto.empty()) write_file_atomic(topt.perfetto, perfetto.json());
+  if (perfetto) perfetto->finish();
   return 0;
 }
 
