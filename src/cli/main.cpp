@@ -124,7 +124,15 @@ int cmd_run(const std::string& file, const std::string& models, const std::strin
   std::vector<std::unique_ptr<LatencyTracer>> tracers(nmodels);
   std::vector<std::unique_ptr<PerfettoObserver>> perfetto_observers(nmodels);
   std::vector<std::unique_ptr<MarkStream>> mark_streams(nmodels);
-  PerfettoTrace perfetto(from, to);
+  // --perfetto is streamed into its file as the models run (bounded memory)
+  std::unique_ptr<PerfettoTrace> perfetto;
+  if (!topt.perfetto.empty()) {
+    perfetto = std::make_unique<PerfettoTrace>(topt.perfetto, from, to);
+    perfetto->on_large = [](const std::string& path) {
+      fmt::print(stderr, "preemptsim: warning: the Perfetto trace {} has passed {} MB and is still growing; --window START,END keeps a part\n",
+                 path, PerfettoTrace::kLargeBytes >> 20);
+    };
+  }
   Progress progress;
   const auto hook = [&](Kernel& k, const PreemptModel& m, std::size_t i) {
     progress.attach(k, std::string(m.name));
@@ -133,7 +141,7 @@ int cmd_run(const std::string& file, const std::string& models, const std::strin
       k.add_observer(traces[i].get());
     }
     if (!topt.perfetto.empty()) {
-      perfetto_observers[i] = std::make_unique<PerfettoObserver>(perfetto, k, static_cast<int>(i) + 1, std::string(m.name));
+      perfetto_observers[i] = std::make_unique<PerfettoObserver>(*perfetto, k, static_cast<int>(i) + 1, std::string(m.name));
       k.add_observer(perfetto_observers[i].get());
     }
     if (tracer) {
@@ -169,7 +177,7 @@ int cmd_run(const std::string& file, const std::string& models, const std::strin
   if (!json_out.empty()) write_file_atomic(json_out, to_json_text(result));
   for (std::size_t i = 0; i < nmodels; ++i)
     if (traces[i]) write_file_atomic(preemptsim::model_file(topt.trace, result.results[i].model, nmodels), traces[i]->text());
-  if (!topt.perfetto.empty()) write_file_atomic(topt.perfetto, perfetto.json());
+  if (perfetto) perfetto->finish();
   return 0;
 }
 
