@@ -42,6 +42,10 @@ inline Time mark(const TaskResult& t, const std::string& name, std::size_t i = 0
   return it->second[i];
 }
 
+// From a temporary result (task(run_model(...), "hi")), a copy: a reference
+// into the temporary would dangle at the end of the full expression.
+inline TaskResult task(ModelResult&& r, const std::string& name) { return task(static_cast<const ModelResult&>(r), name); }
+
 // "expected <what> = <formula> = <value>; actual <value>"
 inline std::string explain(const std::string& what, const std::string& formula, Time expected, Time actual) {
   return "expected " + what + " = " + formula + " = " + format_time(expected) + "; actual " + format_time(actual);

@@ -37,7 +37,10 @@ std::string lock_call(const Step& s, bool unlock = false) {
 
 RootCauseObserver::RootCauseObserver(const Kernel& k, const PreemptModel& model, std::vector<WorstWindow> windows)
     : k_(k), model_(model), cpus_(k.rqs().size()) {
-  for (WorstWindow& w : windows) windows_.push_back(Window{.w = std::move(w)});
+  for (WorstWindow& w : windows) {
+    windows_.emplace_back();
+    windows_.back().w = std::move(w);
+  }
   by_cpu_.resize(cpus_.size());
   for (Window& w : windows_) by_cpu_[static_cast<std::size_t>(w.w.cpu)].push_back(&w);
 }

@@ -38,6 +38,14 @@ struct Op {
   const Step* step = nullptr;  // where it came from (name, location); null for Exit/SyscallExit
 };
 
+// An op with its code and origin, every other field at its default.
+inline Op op_of(OpCode code, const Step* step = nullptr) {
+  Op op;
+  op.code = code;
+  op.step = step;
+  return op;
+}
+
 struct Program {
   std::vector<Op> ops;
   int slots = 0;  // loop counters and periodic states the task needs
