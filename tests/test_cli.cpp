@@ -73,7 +73,7 @@ TEST_F(Cli, RunsAnRtAppUseCaseWithWarningsOnStderr) {
   EXPECT_NE(r.err.find(uc.string() + ":3:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("warning: unknown key 'colour'"), std::string::npos) << r.err;
 
-  const fs::path bad = write("bad.json", "{\n  \"tasks\": {\"t\": {\"run\": \"fast\"}}\n}\n");
+  const fs::path bad = write("bad.json", "{\n  \"tasks\": {\"t\": {\"policy\": \"SCHED_FAST\", \"run\": 1}}\n}\n");
   const Result e = run("run " + bad.string());
   EXPECT_EQ(e.code, 2);
   EXPECT_NE(e.err.find(bad.string() + ":2:"), std::string::npos) << e.err;

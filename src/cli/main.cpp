@@ -73,7 +73,7 @@ class Progress {
 };
 
 int cmd_run(const std::string& file, const std::string& models, const std::string& json_out,
-            const std::string& seed, const std::string& duration, const TraceOptions& topt) {
+            const std::string& seed, const std::string& duration, const std::string& cpus, const TraceOptions& topt) {
   const SourceLoc cli{"command line", 0, 0};
   // Options first: a bad option stops before any work.
   std::optional<TracerKind> tracer;
@@ -104,11 +104,13 @@ int cmd_run(const std::string& file, const std::string& models, const std::strin
     sc.system.models = preemptsim::parse_model_list(models, cli);
   }
   if (!seed.empty()) sc.system.seed = preemptsim::parse_seed(seed, cli);
+  if (!cpus.empty()) preemptsim::set_cpus(sc, cpus, cli);
   if (!duration.empty()) {
     sc.system.duration = parse_duration(duration, SourceLoc{"command line (--duration)", 0, 0});
     if (sc.system.duration <= Time()) throw_workload_error(cli, "--duration must be positive");
     if (sc.system.duration > Time::max_run())
       throw_workload_error(cli, fmt::format("--duration {} is longer than the longest run ({})", duration, format_limit(Time::max_run())));
+    for (const std::string& n : preemptsim::loops_ending_before(sc, sc.system.duration)) fmt::print(stderr, "{}\n", n);
   }
   // Every output path is checked now, before the simulation (check_output()).
   std::vector<std::pair<OutputTarget, std::string>> outputs;
@@ -185,7 +187,7 @@ int main(int argc, char** argv) {
   CLI::App app{"preemptsim: simulate a workload under the Linux kernel's preemption models"};
   app.set_help_flag("--help", "print this help");
   app.require_subcommand(1);
-  std::string file, models, json_out, seed, duration;
+  std::string file, models, json_out, seed, duration, cpus;
   TraceOptions topt;
   CLI::App* run = app.add_subcommand("run", "simulate a workload file under each model, side by side");
   run->add_option("file", file, "workload file (YAML, or an rt-app JSON use case)")->required();
@@ -193,6 +195,7 @@ int main(int argc, char** argv) {
   run->add_option("--json", json_out, "also write the results as JSON to this file");
   run->add_option("--seed", seed, "seed for the random streams (overrides system.seed)");
   run->add_option("--duration", duration, "simulated time, e.g. 10s (overrides system.duration)");
+  run->add_option("--cpus", cpus, "simulated CPUs (overrides system.cpus; an rt-app use case gets 1 + its highest pinned CPU)");
   run->add_flag("--no-explain", topt.no_explain, "skip explaining the worst wakeups (a second run of each model)");
   run->add_option("--report", topt.report, "write a self-contained HTML report to this file");
   run->add_option("--trace", topt.trace, "write an ftrace text trace (one file per model: FILE.MODEL.ext when several)");
@@ -230,7 +233,7 @@ int main(int argc, char** argv) {
     return rc;
   };
   try {
-    if (run->parsed()) return flushed(cmd_run(file, models, json_out, seed, duration, topt));
+    if (run->parsed()) return flushed(cmd_run(file, models, json_out, seed, duration, cpus, topt));
     if (host->parsed()) {
       const preemptsim::HostInfo h = preemptsim::probe_host(host_root);
       std::cout << (host_yaml ? preemptsim::host_system_yaml(h) : preemptsim::host_report(h));

@@ -201,7 +201,9 @@ void write_outputs(const std::vector<std::pair<OutputTarget, std::string>>& outp
   for (const auto& [o, contents] : outputs)
     if (o.how != OutputTarget::How::Replace) rest.push_back(o.what);
   std::size_t k = 0;
-  for (const auto& [o, contents] : outputs) {
+  for (const auto& item : outputs) {
+    const OutputTarget& o = item.first;  // not a structured binding: the lambda below captures it
+    const std::string& contents = item.second;
     if (o.how == OutputTarget::How::Replace) continue;
     ++k;
     const auto fail = [&](const char* what) {

@@ -11,7 +11,8 @@ namespace preemptsim::workload_detail {
 
 std::vector<IrqSpec> parse_irqs(const Reader& r, const Field& f, const SystemSpec& sys);
 // A duration drawn per occurrence: "5us" or {uniform: [lo, hi]} | {normal: {mean, stddev}} |
-// {lognormal: {median, sigma}} | {exponential: {mean}} | {histogram: [[value, weight], ...]}.
+// {lognormal: {median, sigma}} | {exponential: {mean}} | {histogram: [[value, weight], ...]} |
+// {fixed: 5us}, each map optionally with min: D and max: D (a clamp).
 Distribution parse_distribution(const Reader& r, const Field& f);
 // "NET_RX" (or "NET_RX_SOFTIRQ") -> the vector.
 SoftirqVec parse_softirq_name(const Reader& r, const Field& f, const std::string& name, const SourceLoc& at);
