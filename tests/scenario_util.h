@@ -70,6 +70,10 @@ inline ModelResult run_model(const Scenario& sc, const std::string& model, MarkL
   return simulate_model(sc, *m, [&log](Kernel& k, const PreemptModel&) { k.add_observer(&log); });
 }
 
+// From a temporary result (task(run_model(...), "hi")), a copy: a reference
+// into the temporary would dangle at the end of the full expression.
+inline TaskResult task(ModelResult&& r, const std::string& name) { return task(static_cast<const ModelResult&>(r), name); }
+
 // "expected <what> = <formula> = <value>; actual <value>"
 inline std::string explain(const std::string& what, const std::string& formula, Time expected, Time actual) {
   return "expected " + what + " = " + formula + " = " + format_time(expected) + "; actual " + format_time(actual);

@@ -66,7 +66,9 @@ TEST(RootCause, SpinlockUnderFullNamesTheLockUnderRtTheLockIsNotInThePath) {
       EXPECT_NE(e.why.find("spin_lock L taken at"), std::string::npos) << e.why;
       EXPECT_NE(e.why.find("spin_unlock L"), std::string::npos) << e.why;
     }
-    if (r.model == "rt") EXPECT_EQ(e.why.find("spin_lock"), std::string::npos) << "under rt the lock is not in the path: " << e.why;
+    if (r.model == "rt") {
+      EXPECT_EQ(e.why.find("spin_lock"), std::string::npos) << "under rt the lock is not in the path: " << e.why;
+    }
   }
 }
 

@@ -148,7 +148,9 @@ TEST(WakeupRt, SeedExampleMatchesHisWakeupLatency) {
         explain(std::string(model) + " wakeup_rt max", "hi's wakeup latency - (waking - expiry) - context switch", expected, tr.latency);
     std::cout << why << "\n";
     EXPECT_EQ(tr.latency, expected) << why;
-    if (std::string(model) == "full") EXPECT_EQ(tr.latency, c.irq_exit) << "full: the IRQ return preempts lo at once";
+    if (std::string(model) == "full") {
+      EXPECT_EQ(tr.latency, c.irq_exit) << "full: the IRQ return preempts lo at once";
+    }
     if (std::string(model) == "none") {
       const Time done = mark(task(r.result, "lo"), "kernel_done");
       EXPECT_EQ(tr.end, done) << "none: hi runs when lo's read() returns to user";
@@ -193,7 +195,9 @@ class SignalChecker : public Observer {
       EXPECT_TRUE(a.irqs_disabled);
       ++switches;
     }
-    if (a.what == Activity::TaskStep) EXPECT_NE(a.op, nullptr);
+    if (a.what == Activity::TaskStep) {
+      EXPECT_NE(a.op, nullptr);
+    }
   }
   std::vector<bool> off_;
   Time last_;

@@ -105,11 +105,19 @@ TEST(Ftrace, EveryLineParsesInTheKernelFormatInMergeOrder) {
     auto f = kFields.find(event);
     ASSERT_NE(f, kFields.end()) << "unknown event " << event;
     EXPECT_TRUE(std::regex_match(fields, f->second)) << l;
-    if (event == "sched_switch") EXPECT_EQ(std::string(m[4]) + m[7].str(), "d2") << "__schedule: IRQs off, count 2: " << l;
+    if (event == "sched_switch") {
+      EXPECT_EQ(std::string(m[4]) + m[7].str(), "d2") << "__schedule: IRQs off, count 2: " << l;
+    }
     // hardirq: 'h', or 'H' when it interrupted a softirq
-    if (event.rfind("irq_handler", 0) == 0 || event.rfind("local_timer", 0) == 0) EXPECT_TRUE(m[6] == "h" || m[6] == "H") << l;
-    if (event == "softirq_entry") EXPECT_EQ(m[6], "s") << l;
-    if (event == "nmi_handler") EXPECT_EQ(m[6], "Z") << "in NMI and hard IRQ: " << l;
+    if (event.rfind("irq_handler", 0) == 0 || event.rfind("local_timer", 0) == 0) {
+      EXPECT_TRUE(m[6] == "h" || m[6] == "H") << l;
+    }
+    if (event == "softirq_entry") {
+      EXPECT_EQ(m[6], "s") << l;
+    }
+    if (event == "nmi_handler") {
+      EXPECT_EQ(m[6], "Z") << "in NMI and hard IRQ: " << l;
+    }
   }
   EXPECT_EQ(entries, n);
   for (const char* e : {"sched_switch", "sched_waking", "sched_wakeup", "irq_handler_entry", "irq_handler_exit", "softirq_raise",
@@ -143,6 +151,24 @@ TEST(Ftrace, SchedSwitchPrevStateFollowsTheKernel) {
   EXPECT_EQ(sched_switch_state(TASK_DEAD, false), "X");
   EXPECT_EQ(ftrace_timestamp(Time::ns(3'000'006'400)), "     3.000006");
   EXPECT_EQ(ftrace_timestamp(Time::ns(3'000'006'500)), "     3.000007") << "ns2usecs() rounds";
+}
+
+// The fair server's timers (replenishment and zero-laxity start) are its
+// dl_timer: their hrtimer_expire_entry names dl_task_timer, never "?". With a
+// FIFO hog and a fair task on one CPU, a 5 ms/20 ms server defers to
+// window end - runtime = 15 ms, so within 100 ms both timers fire.
+TEST(Ftrace, FairServerTimersNameDlTaskTimer) {
+  const Scenario sc = parse_workload(R"(
+system: {cpus: 1, models: [full], duration: 100ms, fair_server: {runtime: 5ms, period: 20ms}}
+tasks:
+  hog: {policy: fifo, priority: 50, program: [{run: 100ms}]}
+  fair: {policy: other, program: [{loop: {until: 100ms, steps: [{run: 1ms}]}}]}
+)", "fs.yaml");
+  const std::string text = trace_text(sc);
+  EXPECT_EQ(text.find("function=?"), std::string::npos);
+  std::size_t n = 0;
+  for (std::size_t at = text.find("function=dl_task_timer"); at != std::string::npos; at = text.find("function=dl_task_timer", at + 1)) ++n;
+  EXPECT_GE(n, 2u) << "expected the server's deferral and replenishment timers in the trace";
 }
 
 TEST(Ftrace, WindowKeepsOnlyEventsInside) {

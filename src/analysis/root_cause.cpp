@@ -38,9 +38,8 @@ std::string lock_call(const Step& s, bool unlock = false) {
 RootCauseObserver::RootCauseObserver(const Kernel& k, const PreemptModel& model, std::vector<WorstWindow> windows)
     : k_(k), model_(model), cpus_(k.rqs().size()) {
   for (WorstWindow& w : windows) {
-    Window x;
-    x.w = std::move(w);
-    windows_.push_back(std::move(x));
+    windows_.emplace_back();
+    windows_.back().w = std::move(w);
   }
   by_cpu_.resize(cpus_.size());
   live_.assign(cpus_.size(), 0);

@@ -5,8 +5,10 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -114,12 +116,31 @@ int cmd_run(const std::string& file, const std::string& models, const std::strin
   if (!duration.empty()) {
     sc.system.duration = parse_duration(duration, SourceLoc{"command line (--duration)", 0, 0});
     if (sc.system.duration <= Time()) throw_workload_error(cli, "--duration must be positive");
+    if (sc.system.duration > Time::max_run())
+      throw_workload_error(cli, fmt::format("--duration {} is longer than the longest run ({})", duration, format_limit(Time::max_run())));
     for (const std::string& n : preemptsim::loops_ending_before(sc, sc.system.duration)) fmt::print(stderr, "{}\n", n);
   }
+  const std::size_t nmodels = sc.system.models.size();
+  // Every output path is checked now, before the simulation (check_output()).
+  std::vector<std::pair<OutputTarget, std::string>> outputs;
+  const auto plan = [&](const std::string& option, const std::string& path) {
+    outputs.emplace_back(check_output(option, path), std::string());
+    for (std::size_t i = 0; i + 1 < outputs.size(); ++i)
+      if (outputs[i].first.target == outputs.back().first.target && outputs[i].first.how != OutputTarget::How::Stdout)
+        throw_workload_error(cli, fmt::format("{} and {} name the same file", outputs[i].first.what, outputs.back().first.what));
+  };
+  if (!topt.report.empty()) plan("--report", topt.report);
+  if (tracer && !topt.tracer_out.empty()) plan("--tracer-out", topt.tracer_out);
+  if (!json_out.empty()) plan("--json", json_out);
+  if (!topt.trace.empty())
+    for (const std::string& m : sc.system.models) plan("--trace", preemptsim::model_file(topt.trace, m, nmodels));
+  // Streamed while the models run, so written by their own writers; checked here all the same.
+  if (!topt.perfetto.empty()) check_output("--perfetto", topt.perfetto);
+  if (!topt.marks.empty())
+    for (const std::string& m : sc.system.models) check_output("--marks", preemptsim::model_file(topt.marks, m, nmodels));
   // Observers per model (slot = the model's position), alive until the
   // files are written after all runs. Models run in parallel: each hook call
   // touches only its own slot.
-  const std::size_t nmodels = sc.system.models.size();
   std::vector<std::unique_ptr<FtraceWriter>> traces(nmodels);
   std::vector<std::unique_ptr<LatencyTracer>> tracers(nmodels);
   std::vector<std::unique_ptr<PerfettoObserver>> perfetto_observers(nmodels);
@@ -162,22 +183,25 @@ int cmd_run(const std::string& file, const std::string& models, const std::strin
   const RunResult result = simulate(sc, options);
   for (const auto& ms : mark_streams)
     if (ms) ms->close();
-  if (!topt.report.empty()) write_file_atomic(topt.report, to_html(result));
-  if (!topt.quiet) write_table(std::cout, result);
+  if (perfetto) perfetto->finish();
   for (const ModelResult& m : result.results)
     for (const BugReport& b : m.bugs) std::cerr << fmt::format("[{}] {} {}\n", m.model, format_time(b.time), b.text);
-  if (tracer) {
-    std::string reports;
-    for (const auto& t : tracers) reports += t->report();  // model order
-    if (topt.tracer_out.empty())
-      std::cout << "\n" << reports;
-    else
-      write_file_atomic(topt.tracer_out, reports);
-  }
-  if (!json_out.empty()) write_file_atomic(json_out, to_json_text(result));
-  for (std::size_t i = 0; i < nmodels; ++i)
-    if (traces[i]) write_file_atomic(preemptsim::model_file(topt.trace, result.results[i].model, nmodels), traces[i]->text());
-  if (perfetto) perfetto->finish();
+  // The contents, in the order the outputs were planned; then all written
+  // together (write_outputs(): every file or none, then standard output).
+  std::ostringstream table;
+  if (!topt.quiet) write_table(table, result);
+  std::string reports;
+  for (const auto& t : tracers)
+    if (t) reports += t->report();  // model order
+  if (tracer && topt.tracer_out.empty()) table << "\n" << reports;
+  std::size_t i = 0;
+  if (!topt.report.empty()) outputs[i++].second = to_html(result);
+  if (tracer && !topt.tracer_out.empty()) outputs[i++].second = reports;
+  if (!json_out.empty()) outputs[i++].second = to_json_text(result);
+  for (const auto& t : traces)
+    if (t) outputs[i++].second = t->text();
+  outputs.insert(outputs.begin(), std::pair{stdout_target("the table (standard output)"), table.str()});
+  write_outputs(outputs);
   return 0;
 }
 
@@ -235,26 +259,42 @@ int main(int argc, char** argv) {
     app.exit(e);
     return 2;
   }
+  // Exit codes (README, docs/limits.md): 0 done; 2 a mistake in the input or
+  // the command line (nothing written); 3 an internal invariant failed; 4 an
+  // output could not be written (the message says which were); 1 anything
+  // else unexpected; 128 + N killed by signal N (temporary files removed).
+  preemptsim::install_output_cleanup();
+  // Whatever went to std::cout must have reached standard output.
+  const auto flushed = [](int rc) {
+    errno = 0;
+    std::cout.flush();
+    if (std::fflush(stdout) != 0 || !std::cout)
+      throw preemptsim::OutputError(fmt::format("cannot write standard output: {}", errno ? std::strerror(errno) : "write error"));
+    return rc;
+  };
   try {
-    if (run->parsed()) return cmd_run(file, models, json_out, seed, duration, cpus, topt);
+    if (run->parsed()) return flushed(cmd_run(file, models, json_out, seed, duration, cpus, topt));
     if (host->parsed()) {
       const preemptsim::HostInfo h = preemptsim::probe_host(host_root);
       std::cout << (host_yaml ? preemptsim::host_system_yaml(h) : preemptsim::host_report(h));
-      return 0;
+      return flushed(0);
     }
     if (import->parsed()) return preemptsim::cli::run_import();
     if (cyclictest->parsed()) {
       std::string cmdline = "cyclictest";
       for (int i = 2; i < argc; ++i) cmdline += std::string(" ") + argv[i];
-      return preemptsim::cli::run_cyclictest(cmdline);
+      return flushed(preemptsim::cli::run_cyclictest(cmdline));
     }
-    return cmd_models();
+    return flushed(cmd_models());
   } catch (const WorkloadError& e) {
     std::cerr << e.what() << "\n";
     return 2;
   } catch (const InvariantError& e) {
     std::cerr << "preemptsim: " << e.what();
     return 3;
+  } catch (const preemptsim::OutputError& e) {
+    std::cerr << "preemptsim: " << e.what() << "\n";
+    return 4;
   } catch (const std::exception& e) {
     std::cerr << "preemptsim: " << e.what() << "\n";
     return 1;

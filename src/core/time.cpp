@@ -17,3 +17,13 @@ std::string format_time(Time t) {
 }
 
 }  // namespace preemptsim
+
+namespace preemptsim {
+
+std::string format_limit(Time t) {
+  constexpr std::int64_t kYear = 31'557'600'000'000'000;  // 365.25 days
+  if (t.count() >= kYear) return fmt::format("{} years", t.count() / kYear);
+  return format_time(t);
+}
+
+}  // namespace preemptsim

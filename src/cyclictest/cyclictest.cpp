@@ -60,7 +60,10 @@ Time parse_cyclictest_duration(const std::string& text, const SourceLoc& where) 
   }
   const std::int64_t v = parse_int(num, where, "-D");
   if (v <= 0) throw_workload_error(where, fmt::format("-D: the duration must be positive, got '{}'", text));
-  return Time::ns(v * mult * 1'000'000'000);
+  const auto d = Time::checked_mul(Time::ns(v), mult * 1'000'000'000);
+  if (!d || *d > Time::max_run())
+    throw_workload_error(where, fmt::format("-D: '{}' is longer than the longest run ({})", text, format_limit(Time::max_run())));
+  return *d;
 }
 
 namespace {
@@ -158,13 +161,13 @@ Scenario make_cyclictest_scenario(const CyclictestOptions& o, std::optional<Scen
     }
     // rt-tests spreads intervals by -d only without a histogram (-h/-H runs all threads alike)
     const std::int64_t distance = o.histogram_us > 0 ? 0 : o.distance_us;
-    const Time interval = Time::ns((o.interval_us + i * distance) * 1000);
+    const Time interval = (Time::ns(o.interval_us) + Time::ns(distance) * i) * 1000;  // saturating (the Time rule)
     // clock_nanosleep(TIMER_ABSTIME) on a grid (-A: thread N's grid shifted by N x USEC);
     // with -r a relative sleep, so each period starts when the thread reads the clock
     Step periodic;
     periodic.kind = o.relative ? StepKind::Sleep : StepKind::Periodic;
     (o.relative ? periodic.duration : periodic.period) = interval;
-    if (o.aligned_us > 0 && !o.relative) periodic.phase = Time::ns(o.aligned_us * 1000 * i);
+    if (o.aligned_us > 0 && !o.relative) periodic.phase = Time::ns(o.aligned_us) * 1000 * i;
     periodic.loc = kCmdline;
     Step loop;
     loop.kind = StepKind::Loop;

@@ -38,6 +38,7 @@ void Kernel::tick_restart(Rq& rq) {
 Time Kernel::msleep_expiry(Time d) const {
   constexpr int LVL_CLK_SHIFT = 3, LVL_BITS = 6, LVL_DEPTH = 9;
   auto lvl_start = [](int n) { return static_cast<std::int64_t>((1 << LVL_BITS) - 1) << ((n - 1) * LVL_CLK_SHIFT); };
+  if (d > Time::max_run()) return Time::max();  // beyond any run: "never" (the Time rule)
   const std::int64_t hz = scenario_.system.hz;
   const std::int64_t msecs = (d.count() + 999'999) / 1'000'000;
   const std::int64_t timeout = (msecs * hz + 999) / 1000;

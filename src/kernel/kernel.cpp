@@ -86,13 +86,13 @@ Kernel::Kernel(const Scenario& scenario, const PreemptModel& model)
   for (int c = 0; c < ncpus; ++c) {
     Task& k = create_kthread("ksoftirqd/" + std::to_string(c), Policy::Other, 0, c);
     k.kthread_kind = Task::Kthread::Ksoftirqd;
-    k.prog.ops.push_back(Op{.code = OpCode::KsoftirqdMain});
+    k.prog.ops.push_back(op_of(OpCode::KsoftirqdMain));
     rqs_[static_cast<std::size_t>(c)].ksoftirqd = &k;
     // spawn_ksoftirqd(): with forced IRQ threading also ktimers/N, at sched_set_fifo_low() (FIFO 1).
     if (force_irqthreads()) {
       Task& kt = create_kthread("ktimers/" + std::to_string(c), Policy::Fifo, 1, c);
       kt.kthread_kind = Task::Kthread::Ktimers;
-      kt.prog.ops.push_back(Op{.code = OpCode::KtimersMain});
+      kt.prog.ops.push_back(op_of(OpCode::KtimersMain));
       rqs_[static_cast<std::size_t>(c)].ktimers = &kt;
     }
   }
@@ -100,7 +100,7 @@ Kernel::Kernel(const Scenario& scenario, const PreemptModel& model)
   int number = 16;
   for (const IrqSpec& spec : scenario.irqs) {
     const std::uint64_t seed = scenario.system.seed;
-    irqs_.push_back(IrqSource{&spec, number++, Rng(seed, "irq/" + spec.name + "/arrival"), Rng(seed, "irq/" + spec.name + "/duration")});
+    irqs_.emplace_back(&spec, number++, Rng(seed, "irq/" + spec.name + "/arrival"), Rng(seed, "irq/" + spec.name + "/duration"));
   }
   for (std::size_t i = 0; i < irqs_.size(); ++i) {
     IrqSource& src = irqs_[i];
@@ -108,7 +108,7 @@ Kernel::Kernel(const Scenario& scenario, const PreemptModel& model)
     Task& t = create_kthread(fmt::format("irq/{}-{}", src.number, src.spec->name), Policy::Fifo, src.spec->thread_priority, src.spec->cpu);
     t.kthread_kind = Task::Kthread::IrqThread;
     t.irq = static_cast<int>(i);
-    t.prog.ops.push_back(Op{.code = OpCode::IrqThreadMain});
+    t.prog.ops.push_back(op_of(OpCode::IrqThreadMain));
     src.thread = &t;
   }
   for (Rq& rq : rqs_) rq.line_pending.assign(irqs_.size(), false);
@@ -144,7 +144,7 @@ Time Kernel::next_arrival(IrqSource& src) {
   auto exp_ns = [&](double mean_ns) {
     double u = src.arrivals.next_unit();
     while (u <= 0.0) u = src.arrivals.next_unit();
-    return Time::ns(static_cast<std::int64_t>(-mean_ns * std::log(u)) + 1);
+    return Time::saturating_ns(std::trunc(-mean_ns * std::log(u))) + Time::ns(1);  // saturates: never wraps
   };
   switch (a.kind) {
     case Arrival::Kind::Periodic: {

@@ -36,6 +36,7 @@ struct DeviceWork {
 
 // A device interrupt line at run time: its arrival process and random streams.
 struct IrqSource {
+  IrqSource(const IrqSpec* s, int n, Rng a, Rng d) : spec(s), number(n), arrivals(a), durations(d) {}
   const IrqSpec* spec = nullptr;
   int number = 0;            // the Linux IRQ number shown in irq/N-NAME
   Rng arrivals;              // stream "irq/NAME/arrival"

@@ -50,17 +50,24 @@ void emit(Program& prog, const std::vector<Step>& steps, bool user, int depth) {
   for (const Step& s : steps) {
     if (s.kind == StepKind::Loop) {
       const int begin = static_cast<int>(prog.ops.size());
-      Op b{.code = OpCode::LoopBegin, .a = s.until, .count = s.count, .slot = prog.slots++, .step = &s};
+      Op b = op_of(OpCode::LoopBegin, &s);
+      b.a = s.until;
+      b.count = s.count;
+      b.slot = prog.slots++;
       prog.ops.push_back(b);
       emit(prog, s.body, user, depth + 1);
-      prog.ops.push_back(Op{.code = OpCode::LoopEnd, .slot = b.slot, .jump = begin, .outer = depth == 0, .step = &s});
+      Op e = op_of(OpCode::LoopEnd, &s);
+      e.slot = b.slot;
+      e.jump = begin;
+      e.outer = depth == 0;
+      prog.ops.push_back(e);
       prog.ops[begin].jump = static_cast<int>(prog.ops.size());
     } else if (s.kind == StepKind::Syscall) {
-      prog.ops.push_back(Op{.code = OpCode::SyscallEnter, .step = &s});
+      prog.ops.push_back(op_of(OpCode::SyscallEnter, &s));
       emit(prog, s.body, false, depth + 1);
-      prog.ops.push_back(Op{.code = OpCode::SyscallExit, .step = &s});
+      prog.ops.push_back(op_of(OpCode::SyscallExit, &s));
     } else {
-      Op op{.code = simple_code(s.kind), .step = &s};
+      Op op = op_of(simple_code(s.kind), &s);
       switch (s.kind) {
         case StepKind::Run:
         case StepKind::Busy:
@@ -87,7 +94,9 @@ void emit(Program& prog, const std::vector<Step>& steps, bool user, int depth) {
 Program compile_program(const TaskSpec& task) {
   Program prog;
   emit(prog, task.program, !task.kthread, 0);
-  prog.ops.push_back(Op{.code = OpCode::Exit, .from_user = !task.kthread});
+  Op exit = op_of(OpCode::Exit);
+  exit.from_user = !task.kthread;
+  prog.ops.push_back(exit);
   return prog;
 }
 

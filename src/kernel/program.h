@@ -39,6 +39,14 @@ struct Op {
   int work_rng = -1;        // Run/Busy with a distribution: index into the task's work streams (set at boot)
 };
 
+// An op with its code and origin, every other field at its default.
+inline Op op_of(OpCode code, const Step* step = nullptr) {
+  Op op;
+  op.code = code;
+  op.step = step;
+  return op;
+}
+
 struct Program {
   std::vector<Op> ops;
   int slots = 0;  // loop counters and periodic states the task needs

@@ -32,6 +32,12 @@ const char* hrtimer_function(HrTimerKind k) {
     case HrTimerKind::SleepWakeup: return "hrtimer_wakeup";
     case HrTimerKind::RtPeriod: return "sched_rt_period_timer";
     case HrTimerKind::WheelTimeout: return "run_local_timers";
+    // The fair server is a sched_dl_entity: both its replenishment and its
+    // deferred (zero-laxity) start are its dl_timer, whose callback is
+    // dl_task_timer() (kernel/sched/deadline.c, init_dl_task_timer()); for a
+    // server it hands over to dl_server_timer().
+    case HrTimerKind::FairServerPeriod:
+    case HrTimerKind::FairServerDefer: return "dl_task_timer";
   }
   return "?";
 }

@@ -15,7 +15,9 @@ double standard_normal(Rng& rng) {
   const double u2 = rng.next_unit();
   return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
 }
-Time from_ns(double v) { return Time::ns(v <= 0 ? 0 : static_cast<std::int64_t>(std::llround(v))); }
+// A draw in nanoseconds: below 0 is cut to 0, beyond Time::max() is "never"
+// (the Time rule: saturate, never wrap to INT64_MIN as llround does).
+Time from_ns(double v) { return v <= 0 ? Time() : Time::saturating_ns(v); }
 }  // namespace
 
 Time Distribution::sample(Rng& rng) const {
@@ -56,7 +58,7 @@ Time Distribution::expected() const {
 Time Distribution::expected_shape() const {
   switch (kind) {
     case Kind::Fixed: return value;
-    case Kind::Uniform: return Time::ns((lo.count() + hi.count()) / 2);
+    case Kind::Uniform: return lo + (hi - lo) / 2;
     case Kind::Normal:
     case Kind::Exponential: return mean;
     case Kind::Lognormal: return from_ns(static_cast<double>(median.count()) * std::exp(sigma * sigma / 2));

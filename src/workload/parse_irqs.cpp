@@ -9,10 +9,11 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
+#include <sstream>
 #include <optional>
 
 #include "workload/duration.h"
+#include "workload/limits.h"
 
 namespace preemptsim::workload_detail {
 namespace {
@@ -60,6 +61,9 @@ Arrival parse_arrival(const Reader& r, const Field& f) {
     for (const Field& k : r.map(e, "poisson arrival", {"rate", "phase"})) {
       if (k.key == "rate") {
         a.rate = real_number(r, k, 0, "more than 0");
+        if (!Time::checked_ns(1e9 / a.rate))  // the Time rule: the mean interval must be representable
+          r.fail(k, fmt::format("rate {}/s is too low: its mean interval of {:g} s exceeds the longest representable time ({})",
+                                k.value.Scalar(), 1 / a.rate, format_limit(Time::max())));
         has_rate = true;
       }
       if (k.key == "phase") a.phase = r.duration(k, Time(), "at least 0");
@@ -96,8 +100,7 @@ Arrival parse_arrival(const Reader& r, const Field& f) {
     const std::string name = r.string(e);
     std::filesystem::path p(name);
     if (p.is_relative()) p = std::filesystem::path(r.file()).parent_path() / p;
-    std::ifstream in(p);
-    if (!in) r.fail(e, fmt::format("cannot read the timestamps file '{}'", p.string()));
+    std::istringstream in(read_input_file(p.string(), "the timestamps file", r.loc(e)));  // bounded, regular files only
     std::string line;
     int n = 0;
     while (std::getline(in, line)) {

@@ -1,6 +1,8 @@
 // rt-app use cases (JSON with comments, repeated keys, trailing commas) translated into a Scenario.
 #include "workload/parse_rtapp.h"
 
+#include "workload/limits.h"
+
 #include <algorithm>
 #include <limits>
 #include <map>
@@ -114,6 +116,7 @@ class Translator {
       instances.push_back(n);
     }
     if (drafts.empty()) r_.fail(*tasks, "no tasks: \"tasks\" must define at least one task");
+    check_instance_limits(drafts, instances);
     int max_cpu = 0;
     for (const auto& d : drafts)
       for (int c : d.cpus) max_cpu = std::max(max_cpu, c);
@@ -436,6 +439,27 @@ class Translator {
     }
   }
 
+  // The tasks and steps the instances would make, bounded (workload/limits.h)
+  // before any is copied.
+  void check_instance_limits(const std::vector<TaskDraft>& drafts, const std::vector<int>& instances) {
+    std::uint64_t tasks = 0, steps = 0;
+    for (std::size_t i = 0; i < drafts.size(); ++i) {
+      const std::uint64_t n = static_cast<std::uint64_t>(instances[i]);
+      const std::uint64_t per_task = count_steps(drafts[i].program);
+      tasks += n;
+      steps += n * per_task;
+      if (per_task > InputLimits::kMaxStepsPerTask)
+        r_.fail(drafts[i].loc, "", fmt::format("task '{}' has {} events, more than the limit of {} per task",
+                                               drafts[i].name, per_task, InputLimits::kMaxStepsPerTask));
+      if (tasks > InputLimits::kMaxTasks)
+        r_.fail(drafts[i].loc, "", fmt::format("too many tasks with instances: more than the limit of {}, reached at '{}'",
+                                               InputLimits::kMaxTasks, drafts[i].name));
+      if (steps > InputLimits::kMaxStepsTotal)
+        r_.fail(drafts[i].loc, "", fmt::format("the tasks' instances hold more than {} events together (the limit), reached at '{}'",
+                                               InputLimits::kMaxStepsTotal, drafts[i].name));
+    }
+  }
+
   // Instances: NAME-0..NAME-(N-1) (NAME when N is 1), at most 15 characters
   // as prctl(PR_SET_NAME) keeps, made unique by a '~k' suffix if truncation
   // makes two equal.
@@ -614,7 +638,9 @@ Scenario parse_rtapp(const std::string& text, const std::string& file_name) {
   const YAML::Node doc = load_one_document(strip_json_comments(text), file_name);
   if (doc.IsNull()) r.fail(SourceLoc{file_name, 1, 1}, "", "the rt-app use case is empty");
   try {
-    return Translator(r).run(doc);
+    Scenario sc = Translator(r).run(doc);
+    check_scenario_limits(sc);
+    return sc;
   } catch (const YAML::Exception& e) {
     throw_workload_error(r.loc(e.mark), "cannot read the rt-app use case: " + e.msg);
   }

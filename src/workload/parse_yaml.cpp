@@ -1,6 +1,7 @@
 // The workload file reader: the document's layout, the system: block and the tasks: map (programs: parse_steps.cpp).
 #include "workload/parse_yaml.h"
 
+#include "workload/limits.h"
 #include "workload/parse_irqs.h"
 #include "workload/parse_rtapp.h"
 
@@ -92,6 +93,8 @@ SystemSpec parse_system(const Reader& r, const Field& f) {
       sys.models = parse_models(r, e);
     } else if (e.key == "duration") {
       sys.duration = r.duration(e, Time::ns(1), "more than 0");
+      if (sys.duration > Time::max_run())
+        r.fail(e, fmt::format("duration {} is longer than the longest run ({})", e.value.Scalar(), format_limit(Time::max_run())));
     } else if (e.key == "seed") {
       sys.seed = r.unsigned_integer(e);
     } else if (e.key == "costs") {
@@ -323,7 +326,10 @@ Scenario parse_document(const Reader& r, const YAML::Node& doc) {
     }
     if (spec.kind == SyncKind::Cond) {
       auto it = locks.find(spec.mutex);
-      if (it != locks.end() && it->second.first != LockKind::User)
+      // A cond whose mutex no task locks (only signalled, never waited on):
+      // the mutex still exists, as rt-app creates it from the resource name.
+      if (it == locks.end()) it = locks.emplace(spec.mutex, std::pair{LockKind::User, spec.loc}).first;
+      if (it->second.first != LockKind::User)
         r.fail(spec.loc, "conds",
                fmt::format("cond '{}' names '{}', a {}: a cond's mutex is a user-space mutex ('lock:'/'unlock:')", name,
                            spec.mutex, lock_kind_name(it->second.first)));
@@ -352,24 +358,19 @@ Scenario parse_workload(const std::string& text, const std::string& file_name) {
   const Reader r(file_name);
   const YAML::Node doc = load_one_document(text, file_name);
   try {
-    return parse_document(r, doc);
+    Scenario sc = parse_document(r, doc);
+    check_scenario_limits(sc);
+    return sc;
   } catch (const YAML::Exception& e) {  // not expected: the reader checks types before converting
     throw_workload_error(r.loc(e.mark), "cannot read the workload: " + e.msg);
   }
 }
 
 Scenario load_workload(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw_workload_error(SourceLoc{path}, "cannot read the workload file: it is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw_workload_error(SourceLoc{path}, fmt::format("cannot read the workload file: {}", std::strerror(errno)));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw_workload_error(SourceLoc{path}, "cannot read the workload file: read error");
-  if (is_rtapp_workload(text.str(), path)) return parse_rtapp(text.str(), path);
-  return parse_workload(text.str(), path);
+  // Bounded: a regular file (or a pipe) of at most InputLimits::kMaxFileBytes.
+  const std::string text = read_input_file(path, "the workload file", SourceLoc{path});
+  if (is_rtapp_workload(text, path)) return parse_rtapp(text, path);
+  return parse_workload(text, path);
 }
 
 }  // namespace preemptsim

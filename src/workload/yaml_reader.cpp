@@ -12,6 +12,7 @@
 #include <yaml-cpp/eventhandler.h>
 
 #include "workload/duration.h"
+#include "workload/limits.h"
 
 namespace preemptsim::workload_detail {
 namespace {
@@ -56,27 +57,64 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 // Records how one document starts, to tell a real next document from the
-// parser being stuck on a token it cannot consume.
+// parser being stuck on a token it cannot consume; and counts the nodes the
+// document holds once every alias is expanded, stopping at
+// InputLimits::kMaxExpandedNodes (a "billion laughs" of nested aliases is a
+// few hundred bytes of text and billions of nodes to read).
 class DocumentStart : public YAML::EventHandler {
  public:
+  explicit DocumentStart(const Reader* r = nullptr) : r_(r) {}
   YAML::Mark mark;         // where the document starts
   bool null_root = false;  // its root is an empty (null) node
   void OnDocumentStart(const YAML::Mark& m) override { mark = m; }
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override { null_root = null_root || depth_ == 0; }
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
-    ++depth_;
+  void OnNull(const YAML::Mark& m, YAML::anchor_t a) override {
+    null_root = null_root || depth_ == 0;
+    leaf(m, a);
   }
-  void OnSequenceEnd() override { --depth_; }
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
-    ++depth_;
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t a) override {
+    const auto it = anchor_nodes_.find(a);
+    add(m, it == anchor_nodes_.end() ? 1 : it->second);
   }
-  void OnMapEnd() override { --depth_; }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t a, const std::string&) override { leaf(m, a); }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t a, YAML::EmitterStyle::value) override {
+    open(m, a);
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t a, YAML::EmitterStyle::value) override {
+    open(m, a);
+  }
+  void OnMapEnd() override { close(); }
 
  private:
+  void add(const YAML::Mark& m, std::uint64_t n) {
+    nodes_ += n;  // each term is at most the limit, so the sum cannot wrap
+    if (nodes_ > InputLimits::kMaxExpandedNodes && r_ != nullptr)
+      throw_workload_error(r_->loc(m), fmt::format("YAML aliases expand to more than {} nodes (the limit): "
+                                                   "nested aliases multiply what they repeat",
+                                                   InputLimits::kMaxExpandedNodes));
+  }
+  void leaf(const YAML::Mark& m, YAML::anchor_t a) {
+    add(m, 1);
+    if (a != YAML::NullAnchor) anchor_nodes_[a] = 1;
+  }
+  void open(const YAML::Mark& m, YAML::anchor_t a) {
+    ++depth_;
+    add(m, 1);
+    open_.emplace_back(a, nodes_ - 1);
+  }
+  void close() {
+    --depth_;
+    const auto [a, start] = open_.back();
+    open_.pop_back();
+    if (a != YAML::NullAnchor) anchor_nodes_[a] = nodes_ - start;
+  }
+
+  const Reader* r_;
   int depth_ = 0;
+  std::uint64_t nodes_ = 0;
+  std::unordered_map<YAML::anchor_t, std::uint64_t> anchor_nodes_;
+  std::vector<std::pair<YAML::anchor_t, std::uint64_t>> open_;  // per open collection: its anchor, nodes before it
 };
 
 }  // namespace
@@ -91,7 +129,7 @@ YAML::Node load_one_document(const std::string& text, const std::string& file) {
     //    place (fixed upstream in jbeder/yaml-cpp#1319).
     std::istringstream in(text);
     YAML::Parser parser(in);
-    DocumentStart docs[3];
+    DocumentStart docs[3] = {DocumentStart(&r), DocumentStart(&r), DocumentStart(&r)};
     int n = 0;
     while (n < 3 && parser.HandleNextDocument(docs[n])) {
       if (n > 0 && docs[n - 1].null_root && docs[n].null_root && docs[n].mark.pos == docs[n - 1].mark.pos) {
