@@ -97,3 +97,83 @@ TEST(RootCause, InTheJson) {
 
 }  // namespace
 }  // namespace preemptsim::testing
+
+namespace preemptsim::testing {
+namespace {
+
+// An overrun: a 1 kHz FIFO 90 loop is preempted by a FIFO 95 task that runs
+// 1.3 ms, and reaches its next periodic sleep after that period's expiry.
+TEST(RootCause, OverrunIsReportedAsAnOverrun) {
+  Scenario sc = parse_workload(R"(
+system: {cpus: 1, duration: 20ms, models: [full, rt]}
+tasks:
+  t90:
+    policy: fifo
+    priority: 90
+    program:
+      - loop: {until: 20ms, steps: [{periodic: {period: 1ms}}, {run: 100us}]}
+  t95:
+    policy: fifo
+    priority: 95
+    program: [{sleep: 10050us}, {run: 1300us}]
+)",
+                               "overrun.yaml");
+  const Time expiry = Time::ns(11'000'000);
+  // t90 woke at 10 ms (+ its wakeup latency), ran until t95 woke at 10.05 ms,
+  // waited 1.3 ms, then finished its 100 us: at least 10.05 + 1.3 + 0.05 ms.
+  const Time lower = Time::ns(10'050'000) + Time::ns(1'300'000) + Time::ns(50'000) - expiry;
+  const Time upper = lower + Time::ns(20'000);  // wakeup, switch and tick costs
+  const RunResult run = simulate(sc);
+  for (const ModelResult& r : run.results) {
+    const TaskResult& t = task(r, "t90");
+    const WorstCaseExplanation& e = explanation(r, "t90");
+    std::cout << r.model << ": worst " << format_time(e.latency) << " (expected 10.05ms + 1.3ms + 50us - 11ms = " << format_time(lower)
+              << " plus at most 20us of costs); " << e.why << "\n";
+    EXPECT_EQ(t.overruns, 1u) << r.model;
+    EXPECT_EQ(e.expiry, expiry) << r.model;
+    EXPECT_GE(e.latency, lower) << r.model;
+    EXPECT_LE(e.latency, upper) << r.model;
+    EXPECT_EQ(sum(e), e.latency) << r.model;
+    const std::string expected = "overrun: t90 was not asleep when its timer was due at " + format_time(expiry);
+    EXPECT_EQ(e.why.rfind(expected, 0), 0u) << "expected to start with: " << expected << "\nactual: " << e.why;
+    EXPECT_EQ(e.why.find("another CPU"), std::string::npos) << e.why;
+    EXPECT_EQ(e.why.find('?'), std::string::npos) << e.why;
+    // IRQ latency comes only from timer interrupts that fired: no 400 us one
+    EXPECT_LT(t.irq_latency.max(), Time::ns(20'000)) << r.model << ": irq latency max " << format_time(t.irq_latency.max());
+    EXPECT_EQ(t.irq_latency.count() + t.overruns, t.wakeup_latency.count()) << r.model;
+  }
+}
+
+}  // namespace
+}  // namespace preemptsim::testing
+
+namespace preemptsim::testing {
+namespace {
+
+// PREEMPT_LAZY: the explanation names what set TIF_NEED_RESCHED_LAZY and
+// the tick that promoted it. Here the fair wakeup sets nothing (the hog is
+// still eligible), a tick whose slice check fires sets the lazy bit, and the
+// next tick promotes it; the interrupt return of that tick preempts the hog.
+// The ticks are jiffy boundaries (HZ 250: every 4 ms): the promoting one is
+// the last before the switch-in, the setting one the tick before it.
+TEST(RootCause, LazyNamesTheTickThatSetTheBitAndTheTickThatPromotedIt) {
+  Scenario sc = load_example("lazy-fair-wakeup.yaml");
+  sc.system.models = {"lazy"};
+  const RunResult run = simulate(sc);
+  const WorstCaseExplanation& e = explanation(run.results[0], "sleeper");
+  const Time tick = Time::ns(1'000'000'000 / sc.system.hz);
+  const Time switch_in = e.expiry + e.latency;
+  const Time promote = tick * (switch_in / tick);
+  const Time set = promote - tick;
+  const std::string expected = "the tick at " + format_time(set) + " set TIF_NEED_RESCHED_LAZY (hog's slice was used up); the tick at " +
+                               format_time(promote) + " promoted it to TIF_NEED_RESCHED";
+  std::cout << "expiry " << format_time(e.expiry) << ", switch-in " << format_time(switch_in) << ": promoting tick = last jiffy before it = "
+            << format_time(promote) << ", setting tick = one before = " << format_time(set) << "\n"
+            << e.why << "\n";
+  EXPECT_GE(set, e.expiry) << "the setting tick came after the wakeup";
+  EXPECT_NE(e.why.find("PREEMPT_LAZY: the fair wakeup of sleeper"), std::string::npos) << e.why;
+  EXPECT_NE(e.why.find(expected), std::string::npos) << "expected: " << expected << "\nactual: " << e.why;
+}
+
+}  // namespace
+}  // namespace preemptsim::testing

@@ -112,6 +112,14 @@ void RootCauseObserver::advance(int cpu, Time now) {
       w.at_expiry = cs.label;
       w.at_expiry_count = cs.preempt_count;
       w.at_expiry_irqs_off = cs.irqs_disabled;
+      // Not asleep at its expiry: the task was still running (or waiting to
+      // run) its previous job, so no timer will wake it: an overrun.
+      for (const auto& t : k_.tasks())  // once per window
+        if (t->pid == w.w.pid) {
+          w.overrun = t->state == TASK_RUNNING;
+          w.task = t.get();
+          break;
+        }
     }
     const Time until = now < w.w.at ? now : w.w.at;
     add(w, w.label, until - w.cursor);
@@ -135,6 +143,11 @@ void RootCauseObserver::on_cpu_activity(Time t, const Rq& rq, const CpuActivity&
         w.why = a.what == Activity::Switch && a.task == w.task
                     ? fmt::format("{} was woken at {} and switched in at the first chance", w.task->comm, format_time(w.woken_at))
                     : why_at_wakeup(cs, *w.task, w.woken_at);
+        if (w.why.rfind("PREEMPT_LAZY", 0) == 0) {
+          w.lazy = true;
+          w.lazy_curr = cs.curr;
+          w.lazy_by_wakeup = !w.lazy_preset && rq.curr == cs.curr && rq.curr->tif_need_resched_lazy;
+        }
       }
     }
   Label l{a.what, a.task, a.prev, a.op, a.vec, a.irq, a.softirq};
@@ -186,9 +199,34 @@ std::string RootCauseObserver::why_at_wakeup(const CpuState& cs, const Task& p, 
     return fmt::format("{}: {} was in the kernel when {} was woken at {}; this model preempts the kernel only at explicit points", model_.kconfig,
                        curr->comm, p.comm, format_time(t));
   if (model_.lazy && p.prio >= MAX_RT_PRIO && curr->prio >= MAX_RT_PRIO)
-    return fmt::format("PREEMPT_LAZY: the fair wakeup of {} set only TIF_NEED_RESCHED_LAZY on {}; nothing in the kernel honours it before the tick promotes it",
-                       p.comm, curr->comm);
+    return fmt::format("PREEMPT_LAZY: the fair wakeup of {} at {} left {} running (it sets at most TIF_NEED_RESCHED_LAZY, which nothing in the kernel honours)",
+                       p.comm, format_time(t), curr->comm);
   return fmt::format("{} was preempted at the first point after {} was woken at {}", curr->comm, p.comm, format_time(t));
+}
+
+void RootCauseObserver::on_hrtimer_expire_entry(Time, const Rq& rq, const HrTimer& timer) {
+  if (timer.kind != HrTimerKind::Tick || live_[static_cast<std::size_t>(rq.cpu)] == 0) return;
+  CpuState& cs = cpus_[static_cast<std::size_t>(rq.cpu)];
+  cs.tick_lazy = rq.curr->tif_need_resched_lazy;
+  cs.tick_resched = rq.curr->tif_need_resched;
+}
+
+// sched_tick(): a fair slice used up sets TIF_NEED_RESCHED_LAZY
+// (update_curr() -> resched_curr_lazy()); a lazy bit already set is promoted
+// to TIF_NEED_RESCHED (sched_tick()'s "tif_test_bit(TIF_NEED_RESCHED_LAZY)").
+void RootCauseObserver::on_hrtimer_expire_exit(Time, const Rq& rq, const HrTimer& timer) {
+  const Time t = timer.expires;  // the tick by its own time (jiffy boundary), as a reader counts ticks
+  if (timer.kind != HrTimerKind::Tick || live_[static_cast<std::size_t>(rq.cpu)] == 0) return;
+  CpuState& cs = cpus_[static_cast<std::size_t>(rq.cpu)];
+  const Task& curr = *rq.curr;
+  if (!cs.tick_lazy && curr.tif_need_resched_lazy) {
+    cs.lazy_set_by_tick = t;
+    for (Window* w : by_cpu_[static_cast<std::size_t>(rq.cpu)])
+      if (w->lazy && !w->done && !w->lazy_preset && !w->lazy_by_wakeup && w->lazy_set_at < Time()) w->lazy_set_at = t;
+  }
+  if (cs.tick_lazy && !cs.tick_resched && curr.tif_need_resched)
+    for (Window* w : by_cpu_[static_cast<std::size_t>(rq.cpu)])
+      if (w->lazy && !w->done && w->promoted_at < Time()) w->promoted_at = t;
 }
 
 void RootCauseObserver::on_sched_waking(Time t, const Rq&, const Task& p, int target_cpu) {
@@ -198,10 +236,16 @@ void RootCauseObserver::on_sched_waking(Time t, const Rq&, const Task& p, int ta
       w->woken = true;
       w->woken_at = t;
       w->task = &p;
+      // the lazy bit of the target CPU's task before this wakeup, and who set it
+      const Task& curr = *k_.rqs()[static_cast<std::size_t>(target_cpu)].curr;
+      w->lazy_preset = curr.tif_need_resched_lazy;
+      w->lazy_tick = cpus_[static_cast<std::size_t>(target_cpu)].lazy_set_by_tick;
     }
 }
 
 void RootCauseObserver::on_sched_switch(Time t, const Rq& rq, const Task& prev, std::uint32_t prev_state, bool, const Task& next) {
+  if (live_[static_cast<std::size_t>(rq.cpu)] == 0) return;
+  cpus_[static_cast<std::size_t>(rq.cpu)].lazy_set_by_tick = Time::ns(-1);  // the switch clears the bits
   advance(rq.cpu, t);
   for (Window* wp : by_cpu_[static_cast<std::size_t>(rq.cpu)]) {
     Window& w = *wp;
@@ -211,7 +255,7 @@ void RootCauseObserver::on_sched_switch(Time t, const Rq& rq, const Task& prev, 
     const Op* at = nullptr;
     if (!prev.is_idle() && prev.remaining > Time()) at = &prev.op();
     else if (!prev.is_idle() && prev.pc > 0) at = &prev.prog.ops[static_cast<std::size_t>(prev.pc - 1)];
-    std::string site = "?";
+    std::string site = "a point the simulator does not name";
     if (at) {
       if (at->code == OpCode::SyscallExit && at->step) site = fmt::format("the return to user from {}()", at->step->name);
       else if ((at->code == OpCode::KLock || at->code == OpCode::KUnlock) && at->step) site = lock_call(*at->step, at->code == OpCode::KUnlock);
@@ -259,9 +303,37 @@ std::vector<WorstCaseExplanation> RootCauseObserver::explanations() const {
         }
       if (!merged) e.parts.emplace_back(what, d);
     }
-    e.why = w.why.empty() ? std::string("the wakeup came from another CPU") : w.why;
+    if (w.overrun)
+      e.why = fmt::format(
+          "overrun: {} was not asleep when its timer was due at {} (still running or waiting to run its previous job), so no timer "
+          "interrupt woke it; it reached its sleep {} late and it returned at once. Like cyclictest, the late period's latency is "
+          "measured from the missed expiry to that moment, and it includes the task's own work; no IRQ latency is recorded for it",
+          w.w.task, format_time(w.w.expiry), format_time(e.latency));
+    else if (!w.why.empty())
+      e.why = w.why;
+    else if (k_.rqs().size() > 1)
+      e.why = fmt::format("not explained: {} was woken from another CPU (the wakeup path there is not followed)", w.w.task);
+    else
+      e.why = fmt::format("not explained: no wakeup of {} was seen on CPU {} in the window", w.w.task, w.w.cpu);
+    if (w.lazy) {
+      const std::string curr = w.lazy_curr ? w.lazy_curr->comm : std::string("the current task");
+      if (w.lazy_preset)
+        e.why += w.lazy_tick >= Time() ? fmt::format("; TIF_NEED_RESCHED_LAZY was already set on {} by the tick at {} (its slice was used up)", curr,
+                                                     format_time(w.lazy_tick))
+                                       : fmt::format("; TIF_NEED_RESCHED_LAZY was already set on {} by an earlier wakeup", curr);
+      else if (w.lazy_by_wakeup)
+        e.why += fmt::format("; the wakeup set TIF_NEED_RESCHED_LAZY on {} (wakeup_preempt_fair(): resched_curr_lazy())", curr);
+      else if (w.lazy_set_at >= Time())
+        e.why += fmt::format("; the wakeup set nothing (EEVDF did not pick {} over {}); the tick at {} set TIF_NEED_RESCHED_LAZY ({}'s slice was used up)",
+                             w.w.task, curr, format_time(w.lazy_set_at), curr);
+      else
+        e.why += fmt::format("; not explained: no TIF_NEED_RESCHED_LAZY was seen set on {} in the window", curr);
+      e.why += w.promoted_at >= Time()
+                   ? fmt::format("; the tick at {} promoted it to TIF_NEED_RESCHED", format_time(w.promoted_at))
+                   : fmt::format("; no tick promoted it before {} ran ({} left the CPU on its own)", w.w.task, curr);
+    }
     if (!w.decision.empty()) e.why += "; then " + w.decision;
-    if (w.expiry_seen)
+    if (w.expiry_seen && !w.overrun)
       e.why = fmt::format("when the timer fired the CPU was in: {} (preempt_count {:#x}, IRQs {}); ", describe(w.at_expiry), w.at_expiry_count,
                           w.at_expiry_irqs_off ? "off" : "on") +
               e.why;

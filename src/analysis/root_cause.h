@@ -27,12 +27,15 @@ struct WorstWindow {
 class RootCauseObserver final : public Observer {
  public:
   RootCauseObserver(const Kernel& k, const PreemptModel& model, std::vector<WorstWindow> windows);
-  std::uint32_t signal_families() const override { return SIG_SCHED | SIG_ACTIVITY | SIG_SECTIONS; }
+  std::uint32_t signal_families() const override { return SIG_SCHED | SIG_ACTIVITY | SIG_SECTIONS | SIG_IRQ; }
   void on_cpu_activity(Time t, const Rq& rq, const CpuActivity& a) override;
   void on_section(Time t, const Rq& rq, Section kind, bool off, const Site& site) override;
   void on_sched_waking(Time t, const Rq& rq, const Task& p, int target_cpu) override;
   void on_sched_switch(Time t, const Rq& rq, const Task& prev, std::uint32_t prev_state, bool preempt, const Task& next) override;
   void on_wakeup_latency(Time t, const Task& p, Time expiry, Time irq_at) override;
+  // The tick (PREEMPT_LAZY): which tick set TIF_NEED_RESCHED_LAZY and which promoted it.
+  void on_hrtimer_expire_entry(Time t, const Rq& rq, const HrTimer& timer) override;
+  void on_hrtimer_expire_exit(Time t, const Rq& rq, const HrTimer& timer) override;
   // Called once when every window has closed (the rest of the run cannot change them).
   void set_on_all_closed(std::function<void()> f) { on_all_closed_ = std::move(f); }
   // The explanations, in the order the windows were given (those that closed).
@@ -65,6 +68,8 @@ class RootCauseObserver final : public Observer {
     std::uint32_t preempt_count = 0;  // of the task context, at its last step
     bool irqs_disabled = false;
     OpenSection preempt_off, irqs_off;
+    bool tick_lazy = false, tick_resched = false;  // curr's bits when the running tick began
+    Time lazy_set_by_tick = Time::ns(-1);          // the last tick that set curr's TIF_NEED_RESCHED_LAZY
   };
   struct Window {
     WorstWindow w;
@@ -75,6 +80,14 @@ class RootCauseObserver final : public Observer {
     Label label;
     std::vector<std::pair<Label, Time>> parts;  // compact: formatted in explanations()
     std::string why, decision;                  // formatted once per window, when decided
+    bool overrun = false;                       // the task was not asleep at its expiry
+    bool lazy = false;                          // judged: held back by TIF_NEED_RESCHED_LAZY alone
+    const Task* lazy_curr = nullptr;            // the task that had the lazy bit
+    bool lazy_preset = false;                   // the bit was set before the wakeup
+    bool lazy_by_wakeup = false;                // the wakeup set it
+    Time lazy_set_at = Time::ns(-1);            // else: the tick after the wakeup that set it
+    Time lazy_tick = Time::ns(-1);              // the tick that set it, if one did
+    Time promoted_at = Time::ns(-1);            // the tick that promoted it to TIF_NEED_RESCHED
     bool expiry_seen = false;                   // what the CPU did when the timer fired:
     Label at_expiry;
     std::uint32_t at_expiry_count = 0;

@@ -153,13 +153,16 @@ bool Kernel::task_step(Rq& rq, Task& p) {
   switch (op.code) {
     case OpCode::Run:
     case OpCode::Busy:
-      if (p.remaining < Time())
+      if (p.remaining < Time()) {
         p.remaining = op.work_rng < 0 ? op.a : op.step->work->sample(p.work_rngs[static_cast<std::size_t>(op.work_rng)]);
+        p.work_step = p.remaining;
+      }
       if (p.remaining > Time()) {
         start_segment(rq, &p.remaining);
         return true;
       }
       p.remaining = Time::ns(-1);
+      p.work_done += p.work_step;
       ++p.pc;
       return false;
 

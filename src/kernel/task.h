@@ -143,6 +143,8 @@ class Task {
   std::uint64_t nivcsw = 0;
   std::uint64_t nr_migrations = 0;   // se.nr_migrations
   std::uint64_t loops_done = 0;      // iterations of its top-level loops
+  Time work_done;                    // run/busy steps completed: their durations
+  Time work_step;                    // the duration drawn for the current run/busy step
   bool is_idle() const { return spec == nullptr; }
   const Op& op() const { return prog.ops[static_cast<std::size_t>(pc)]; }
 };

@@ -56,10 +56,12 @@ ordered_json task_json(const TaskResult& t) {
   j["nivcsw"] = t.nivcsw;
   j["migrations"] = t.migrations;
   j["loops"] = t.loops;
+  j["work_ns"] = t.work.count();
   j["lock_wait_ns"] = t.lock_wait.count();
   j["pi_boosts"] = t.pi_boosts;
   j["boosted_ns"] = t.boosted.count();
   j["deadline_misses"] = t.deadline_misses;
+  j["overruns"] = t.overruns;
   return j;
 }
 

@@ -177,6 +177,9 @@ Section task_section(const RunResult& r, const TaskIndex& ix, std::size_t k, boo
     row("boosts / boosted", [](const TaskResult& x) { return fmt::format("{} / {}", x.pi_boosts, format_time_short(x.boosted)); });
   }
   if (deadlines) row("deadline misses", [](const TaskResult& x) { return fmt::format("{}", x.deadline_misses); });
+  bool overruns = false;
+  for (const TaskResult* p : t) overruns = overruns || (p && p->overruns > 0);
+  if (overruns) row("overruns", [](const TaskResult& x) { return fmt::format("{}", x.overruns); });
 
   // One row per mark name seen in any model, in name order.
   std::vector<std::string> marks;
@@ -195,25 +198,45 @@ Section task_section(const RunResult& r, const TaskIndex& ix, std::size_t k, boo
   return s;
 }
 
-// Per model, the throughput the workload got against the latency it saw,
-// each relative to the first model: the trade-off the models make.
+// Per model, the work the workload got done against the latency it saw,
+// each relative to the first model: the trade-off the models make. Work is
+// work completed (run/busy steps, loop iterations, the makespan of tasks that
+// finished), not CPU time: a task that sleeps does not gain when it wakes
+// sooner. The CPU split says where the capacity went.
 Section summary_section(const RunResult& r) {
   Section s;
   s.title = "summary (relative to " + (r.results.empty() ? std::string("-") : r.results.front().model) + ")";
   struct Totals {
-    Time work, overhead, worst;
+    Time cpu, work, overhead, worst, makespan;
+    Time user, kernel, hardirq, softirq, irqthread, sched, idle;
     std::uint64_t loops = 0, switches = 0;
+    std::size_t finished = 0, tasks = 0;
   };
   std::vector<Totals> t;
   for (const ModelResult& m : r.results) {
     Totals x;
     for (const TaskResult& task : m.tasks) {
-      x.work += task.cpu_time;
+      x.cpu += task.cpu_time;
+      x.work += task.work;
       x.loops += task.loops;
       x.switches += task.nvcsw + task.nivcsw;
+      ++x.tasks;
+      if (task.exit) {
+        ++x.finished;
+        x.makespan = std::max(x.makespan, *task.exit);
+      }
       if (task.wakeup_latency.count()) x.worst = std::max(x.worst, task.wakeup_latency.max());
     }
-    for (const CpuResult& c : m.cpus) x.overhead += c.hardirq + c.softirq + c.irqthread + c.sched;
+    for (const CpuResult& c : m.cpus) {
+      x.overhead += c.hardirq + c.softirq + c.irqthread + c.sched;
+      x.user += c.user;
+      x.kernel += c.kernel;
+      x.hardirq += c.hardirq;
+      x.softirq += c.softirq;
+      x.irqthread += c.irqthread;
+      x.sched += c.sched;
+      x.idle += c.idle;
+    }
     t.push_back(x);
   }
   auto rel = [](double a, double b) { return b > 0 ? fmt::format("{:+.2f}%", (a / b - 1.0) * 100.0) : std::string("-"); };
@@ -223,12 +246,37 @@ Section summary_section(const RunResult& r) {
     s.rows.push_back(std::move(rw));
   };
   const Time capacity = r.duration * r.cpus;
-  row("task CPU time", [&](const Totals& x, const Totals&) { return fmt::format("{} ({})", format_time_short(x.work), percent(x.work, capacity)); });
-  row("throughput", [&](const Totals& x, const Totals& f) { return rel(static_cast<double>(x.work.count()), static_cast<double>(f.work.count())); });
+  row("work done", [&](const Totals& x, const Totals& f) {
+    return fmt::format("{} ({})", format_time_short(x.work), rel(static_cast<double>(x.work.count()), static_cast<double>(f.work.count())));
+  });
   row("loop iterations", [&](const Totals& x, const Totals& f) {
     return fmt::format("{} ({})", x.loops, rel(static_cast<double>(x.loops), static_cast<double>(f.loops)));
   });
+  // Only when some task has a fixed amount of work and finished it.
+  bool finished = false;
+  for (const Totals& x : t) finished = finished || x.finished > 0;
+  if (finished)
+    row("makespan", [&](const Totals& x, const Totals& f) -> std::string {
+      if (x.finished < x.tasks) return fmt::format("- ({}/{} finished)", x.finished, x.tasks);
+      if (f.finished < f.tasks) return format_time_short(x.makespan);
+      return fmt::format("{} ({})", format_time_short(x.makespan), rel(static_cast<double>(x.makespan.count()), static_cast<double>(f.makespan.count())));
+    });
+  row("task CPU time", [&](const Totals& x, const Totals&) { return fmt::format("{} ({})", format_time_short(x.cpu), percent(x.cpu, capacity)); });
+  auto split = [&](std::string label, Time Totals::*field) {
+    row(std::move(label), [&, field](const Totals& x, const Totals&) { return fmt::format("{} ({})", format_time_short(x.*field), percent(x.*field, capacity)); });
+  };
+  split("cpu user", &Totals::user);
+  split("cpu kernel", &Totals::kernel);
+  split("cpu hardirq", &Totals::hardirq);
+  split("cpu softirq", &Totals::softirq);
+  split("cpu irq threads", &Totals::irqthread);
+  split("cpu switches", &Totals::sched);
+  split("cpu idle", &Totals::idle);
   row("kernel overhead", [&](const Totals& x, const Totals&) { return fmt::format("{} ({})", format_time_short(x.overhead), percent(x.overhead, capacity)); });
+  row("overhead added", [&](const Totals& x, const Totals& f) {
+    const Time d = x.overhead - f.overhead;
+    return fmt::format("{}{}", d < Time() ? "-" : "+", format_time_short(d < Time() ? Time() - d : d));
+  });
   row("task switches", [&](const Totals& x, const Totals&) { return fmt::format("{}", x.switches); });
   row("worst latency", [&](const Totals& x, const Totals& f) {
     if (x.worst == Time()) return std::string("-");

@@ -34,6 +34,7 @@ ModelResult simulate_model(const Scenario& scenario, const PreemptModel& model, 
     tr.nivcsw = t.nivcsw;
     tr.migrations = t.nr_migrations;
     tr.loops = t.loops_done;
+    tr.work = t.work_done;
     r.tasks.push_back(std::move(tr));
   }
   for (const Rq& rq : kernel.rqs()) {

@@ -45,6 +45,7 @@ struct TaskResult {
   std::uint64_t nivcsw = 0;          // involuntary switches (preempted)
   std::uint64_t migrations = 0;      // moves to another CPU (wakeup placement, push/pull)
   std::uint64_t loops = 0;           // iterations of its top-level loops completed
+  Time work;                         // the durations of its run/busy steps completed (work done, not time spent)
   Time lock_wait;                    // time spent waiting for locks (spinning or blocked)
   std::uint64_t pi_boosts = 0;       // times its prio was raised above its normal prio (PI or a ceiling)
   Time boosted;                      // time spent boosted
@@ -66,6 +67,7 @@ struct TaskResult {
     if (bin() >= latency_timeline.size()) latency_timeline.resize(bin() + 1);
     latency_timeline[bin()] = std::max(latency_timeline[bin()], latency);
   }
+  std::uint64_t overruns = 0;        // timed sleeps reached after their expiry (no timer fired: the period was missed)
 };
 
 // Per lock, over the run (kernel locks and user-space mutexes alike).

@@ -22,7 +22,11 @@ void TaskStatsObserver::on_wakeup_latency(Time t, const Task& p, Time expiry, Ti
     }
     r->wakeup_latency.record(t - expiry);
     r->record_timeline(t, t - expiry);
-    r->irq_latency.record(irq_at - expiry);
+    // An overrun (the sleep was reached after its expiry, irq_at == t): no
+    // timer interrupt fired, so there is no IRQ latency to record; the
+    // wakeup latency is the lateness, as cyclictest measures a late period.
+    if (irq_at == t) ++r->overruns;
+    else r->irq_latency.record(irq_at - expiry);
   }
 }
 
