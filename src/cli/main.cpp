@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "cli/cyclictest_cmd.h"
+#include "cli/sweep_cmd.h"
 #include "sim/run_options.h"
 #include "core/error.h"
 #include "host/host.h"
@@ -212,6 +213,7 @@ int main(int argc, char** argv) {
   run->add_option("--tracer-out", topt.tracer_out, "write the tracer reports to this file instead of stdout");
   app.add_subcommand("models", "print the preemption model table");
   CLI::App* cyclictest = preemptsim::cli::add_cyclictest_command(app);
+  CLI::App* sweep = preemptsim::cli::add_sweep_command(app);
   bool host_yaml = false;
   std::string host_root = "/";
   CLI::App* host = app.add_subcommand("host", "show this machine's preemption model, HZ and RT settings");
@@ -232,6 +234,7 @@ int main(int argc, char** argv) {
       std::cout << (host_yaml ? preemptsim::host_system_yaml(h) : preemptsim::host_report(h));
       return 0;
     }
+    if (sweep->parsed()) return preemptsim::cli::run_sweep_command();
     if (cyclictest->parsed()) {
       std::string cmdline = "cyclictest";
       for (int i = 2; i < argc; ++i) cmdline += std::string(" ") + argv[i];
