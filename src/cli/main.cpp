@@ -14,6 +14,7 @@
 
 #include "cli/cyclictest_cmd.h"
 #include "cli/sweep_cmd.h"
+#include "cli/import_cmd.h"
 #include "sim/run_options.h"
 #include "core/error.h"
 #include "host/host.h"
@@ -124,7 +125,15 @@ int cmd_run(const std::string& file, const std::string& models, const std::strin
   std::vector<std::unique_ptr<LatencyTracer>> tracers(nmodels);
   std::vector<std::unique_ptr<PerfettoObserver>> perfetto_observers(nmodels);
   std::vector<std::unique_ptr<MarkStream>> mark_streams(nmodels);
-  PerfettoTrace perfetto(from, to);
+  // --perfetto is streamed into its file as the models run (bounded memory)
+  std::unique_ptr<PerfettoTrace> perfetto;
+  if (!topt.perfetto.empty()) {
+    perfetto = std::make_unique<PerfettoTrace>(topt.perfetto, from, to);
+    perfetto->on_large = [](const std::string& path) {
+      fmt::print(stderr, "preemptsim: warning: the Perfetto trace {} has passed {} MB and is still growing; --window START,END keeps a part\n",
+                 path, PerfettoTrace::kLargeBytes >> 20);
+    };
+  }
   Progress progress;
   const auto hook = [&](Kernel& k, const PreemptModel& m, std::size_t i) {
     progress.attach(k, std::string(m.name));
@@ -133,7 +142,7 @@ int cmd_run(const std::string& file, const std::string& models, const std::strin
       k.add_observer(traces[i].get());
     }
     if (!topt.perfetto.empty()) {
-      perfetto_observers[i] = std::make_unique<PerfettoObserver>(perfetto, k, static_cast<int>(i) + 1, std::string(m.name));
+      perfetto_observers[i] = std::make_unique<PerfettoObserver>(*perfetto, k, static_cast<int>(i) + 1, std::string(m.name));
       k.add_observer(perfetto_observers[i].get());
     }
     if (tracer) {
@@ -169,7 +178,7 @@ int cmd_run(const std::string& file, const std::string& models, const std::strin
   if (!json_out.empty()) write_file_atomic(json_out, to_json_text(result));
   for (std::size_t i = 0; i < nmodels; ++i)
     if (traces[i]) write_file_atomic(preemptsim::model_file(topt.trace, result.results[i].model, nmodels), traces[i]->text());
-  if (!topt.perfetto.empty()) write_file_atomic(topt.perfetto, perfetto.json());
+  if (perfetto) perfetto->finish();
   return 0;
 }
 
@@ -214,6 +223,7 @@ int main(int argc, char** argv) {
   app.add_subcommand("models", "print the preemption model table");
   CLI::App* cyclictest = preemptsim::cli::add_cyclictest_command(app);
   CLI::App* sweep = preemptsim::cli::add_sweep_command(app);
+  CLI::App* import = preemptsim::cli::add_import_command(app);
   bool host_yaml = false;
   std::string host_root = "/";
   CLI::App* host = app.add_subcommand("host", "show this machine's preemption model, HZ and RT settings");
@@ -235,6 +245,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (sweep->parsed()) return preemptsim::cli::run_sweep_command();
+    if (import->parsed()) return preemptsim::cli::run_import();
     if (cyclictest->parsed()) {
       std::string cmdline = "cyclictest";
       for (int i = 2; i < argc; ++i) cmdline += std::string(" ") + argv[i];

@@ -1,6 +1,7 @@
 // What one run produces: per model, per task and per CPU figures.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -54,6 +55,23 @@ struct TaskResult {
   std::uint64_t pi_boosts = 0;       // times its prio was raised above its normal prio (PI or a ceiling)
   Time boosted;                      // time spent boosted
   std::uint64_t deadline_misses = 0; // periodic jobs not finished by their deadline
+  // Wakeup latency over time: the largest sample in each interval of
+  // `timeline_width` from 0 (0 ns: no sample). At most kTimelineBins
+  // intervals: the width doubles (neighbours merged) when the run outgrows them.
+  Time timeline_width = Time::ns(1'000'000);
+  std::vector<Time> latency_timeline;
+  static constexpr std::size_t kTimelineBins = 512;
+  void record_timeline(Time t, Time latency) {
+    auto bin = [&] { return static_cast<std::size_t>(t.count() / timeline_width.count()); };
+    while (bin() >= kTimelineBins) {
+      for (std::size_t i = 0; i < latency_timeline.size(); ++i)
+        latency_timeline[i / 2] = i % 2 ? std::max(latency_timeline[i / 2], latency_timeline[i]) : latency_timeline[i];
+      latency_timeline.resize((latency_timeline.size() + 1) / 2);
+      timeline_width = timeline_width * 2;
+    }
+    if (bin() >= latency_timeline.size()) latency_timeline.resize(bin() + 1);
+    latency_timeline[bin()] = std::max(latency_timeline[bin()], latency);
+  }
 };
 
 // Per lock, over the run (kernel locks and user-space mutexes alike).

@@ -21,6 +21,7 @@ void TaskStatsObserver::on_wakeup_latency(Time t, const Task& p, Time expiry, Ti
       r->worst_cpu = p.cpu;
     }
     r->wakeup_latency.record(t - expiry);
+    r->record_timeline(t, t - expiry);
     r->irq_latency.record(irq_at - expiry);
   }
 }
