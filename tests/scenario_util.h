@@ -38,15 +38,15 @@ inline const TaskResult& task(const ModelResult& r, const std::string& name) {
   return none;
 }
 
-// The first time the task reached mark `name` (a task keeps each mark's
-// first and last times, its count and the gaps between them).
-inline Time mark(const TaskResult& t, const std::string& name) {
+// The i-th time (from 0) the task reached mark `name`; a task keeps the
+// first kKeptMarkTimes of each mark (and its count, last time and gaps).
+inline Time mark(const TaskResult& t, const std::string& name, std::size_t i = 0) {
   auto it = t.marks.find(name);
-  if (it == t.marks.end() || it->second.count == 0) {
-    ADD_FAILURE() << "task " << t.name << " has no mark " << name;
+  if (it == t.marks.end() || it->second.times.size() <= i) {
+    ADD_FAILURE() << "task " << t.name << " has no mark " << name << "[" << i << "] (the first " << kKeptMarkTimes << " are kept)";
     return Time();
   }
-  return it->second.first;
+  return it->second.times[i];
 }
 
 // Every time each task reached each mark (the results keep only counts and

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "cli/cyclictest_cmd.h"
+#include "cli/sweep_cmd.h"
 #include "cli/import_cmd.h"
 #include "sim/run_options.h"
 #include "core/error.h"
@@ -245,6 +246,7 @@ int main(int argc, char** argv) {
   run->add_option("--tracer-out", topt.tracer_out, "write the tracer reports to this file instead of stdout");
   app.add_subcommand("models", "print the preemption model table");
   CLI::App* cyclictest = preemptsim::cli::add_cyclictest_command(app);
+  CLI::App* sweep = preemptsim::cli::add_sweep_command(app);
   CLI::App* import = preemptsim::cli::add_import_command(app);
   bool host_yaml = false;
   std::string host_root = "/";
@@ -279,6 +281,7 @@ int main(int argc, char** argv) {
       std::cout << (host_yaml ? preemptsim::host_system_yaml(h) : preemptsim::host_report(h));
       return flushed(0);
     }
+    if (sweep->parsed()) return preemptsim::cli::run_sweep_command();
     if (import->parsed()) return preemptsim::cli::run_import();
     if (cyclictest->parsed()) {
       std::string cmdline = "cyclictest";

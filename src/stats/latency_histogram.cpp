@@ -71,6 +71,32 @@ void LatencyHistogram::merge(const LatencyHistogram& other) {
   sum_ += other.sum_;
 }
 
+LatencyHistogram::State LatencyHistogram::state() const {
+  State s;
+  for (std::size_t i = 0; i < buckets_.size(); ++i)
+    if (buckets_[i]) s.buckets.emplace_back(i, buckets_[i]);
+  s.count = count_;
+  const auto u = static_cast<unsigned __int128>(sum_);
+  s.sum_hi = static_cast<std::uint64_t>(u >> 64);
+  s.sum_lo = static_cast<std::uint64_t>(u);
+  s.min = min_;
+  s.max = max_;
+  return s;
+}
+
+LatencyHistogram LatencyHistogram::from_state(const State& s) {
+  LatencyHistogram h;
+  for (const auto& [i, n] : s.buckets) {
+    if (i >= h.buckets_.size()) h.buckets_.resize(i + 1, 0);
+    h.buckets_[i] = n;
+  }
+  h.count_ = s.count;
+  h.sum_ = static_cast<__int128>((static_cast<unsigned __int128>(s.sum_hi) << 64) | s.sum_lo);
+  h.min_ = s.min;
+  h.max_ = s.max;
+  return h;
+}
+
 Time LatencyHistogram::mean() const {
   if (count_ == 0) return Time();
   return Time::ns(static_cast<std::int64_t>(sum_ / static_cast<__int128>(count_)));

@@ -27,8 +27,20 @@ class LatencyHistogram {
   // q in [0, 1]: the smallest recorded bucket value v such that at least
   // q*count samples are <= v. 0 when empty.
   Time percentile(double q) const;
+  // The exact state (non-empty buckets by index, count, 128-bit sum, min,
+  // max), to store a histogram and merge it later (sweeps, MPI ranks):
+  // from_state(h.state()) equals h.
+  struct State {
+    std::vector<std::pair<std::size_t, std::uint64_t>> buckets;
+    std::uint64_t count = 0;
+    std::uint64_t sum_hi = 0, sum_lo = 0;  // the sum's two's-complement halves
+    Time min, max;
+  };
+  State state() const;
+  static LatencyHistogram from_state(const State& s);
   // The non-empty buckets as (upper edge, count), in increasing order (for plots).
   std::vector<std::pair<Time, std::uint64_t>> buckets() const;
+  bool operator==(const LatencyHistogram&) const = default;
 
  private:
   static std::size_t bucket_of(std::int64_t v);

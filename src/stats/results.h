@@ -14,12 +14,16 @@
 namespace preemptsim {
 
 // One mark name of one task, in bounded memory whatever the run's length:
-// how many times it was reached, the first and last times, and the gaps
-// between consecutive marks as a histogram (every timestamp, when wanted,
-// is streamed to a file by an observer instead: MarkStream).
+// how many times it was reached, the first and last times, the first
+// kKeptMarkTimes times themselves, and the gaps between consecutive marks as
+// a histogram (every timestamp, when wanted, is streamed to a file by an
+// observer instead: MarkStream, `--marks`).
+inline constexpr std::size_t kKeptMarkTimes = 32;
+
 struct MarkStats {
   std::uint64_t count = 0;
   Time first, last;
+  std::vector<Time> times;    // the first kKeptMarkTimes, in the order reached
   LatencyHistogram interval;  // time from each mark to the next of the same name
   void record(Time t) {
     if (count++ == 0)
@@ -27,7 +31,9 @@ struct MarkStats {
     else
       interval.record(t - last);
     last = t;
+    if (times.size() < kKeptMarkTimes) times.push_back(t);
   }
+  bool operator==(const MarkStats&) const = default;
 };
 
 struct TaskResult {
