@@ -71,7 +71,8 @@ ImportResult import_trace(const std::string& path, const ImportOptions& o) {
   const TraceProfile& p = r.profile;
   if (!p.events.count("sched_switch")) throw_workload_error(SourceLoc{path, 0, 0}, "no sched_switch events: record at least sched:sched_switch and sched:sched_waking");
   for (const WantedEvent& e : wanted_events())
-    if (!p.events.count(e.name) && e.without[0] != '(') r.warnings.push_back(fmt::format("no {}:{} events: {}", e.system, e.name, e.without));
+    if (!p.events.count(e.name) && e.without[0] != '(')
+      r.warnings.push_back(fmt::format("no {}:{} events (not recorded, or none happened): {}", e.system, e.name, e.without));
   for (const char* t : {"timerlat", "osnoise", "timerlat_sample", "osnoise_sample", "sample_threshold"})
     if (p.events.count(t)) r.warnings.push_back(fmt::format("{} tracer events are present but not used (their samples are not imported)", t));
   // The recorded model: given, or guessed from the threads a PREEMPT_RT kernel has.

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -43,8 +44,8 @@ class PlainCopy {
   explicit PlainCopy(const std::string& path) {
     gzFile in = gzopen(path.c_str(), "rb");
     if (!in) throw_workload_error(SourceLoc{path, 0, 0}, fmt::format("cannot open trace: {}", std::strerror(errno)));
-    char tmpl[] = "/tmp/preemptsim-trace-XXXXXX";
-    const int fd = ::mkstemp(tmpl);
+    std::string tmpl = (std::filesystem::temp_directory_path() / "preemptsim-trace-XXXXXX").string();
+    const int fd = ::mkstemp(tmpl.data());
     if (fd < 0) {
       gzclose(in);
       throw_workload_error(SourceLoc{path, 0, 0}, fmt::format("cannot create a temporary file: {}", std::strerror(errno)));
