@@ -3,8 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <iostream>
-#include <map>
-#include <vector>
 
 #include "core/rng.h"
 #include "kernel/kernel.h"
@@ -22,19 +20,6 @@ std::string parse_error(const std::string& text) {
     return e.what();
   }
   return "(no error)";
-}
-
-// Every time each mark is reached (the results keep only counts and first/last).
-struct MarkLog : Observer {
-  std::map<std::string, std::vector<Time>> at;
-  void on_mark(Time t, const Task& /*p*/, const std::string& name) override { at[name].push_back(t); }
-};
-std::map<std::string, std::vector<Time>> run_marks(const Scenario& sc, const char* model) {
-  Kernel k(sc, *find_preempt_model(model));
-  MarkLog log;
-  k.add_observer(&log);
-  k.run();
-  return log.at;
 }
 
 // No interrupt or tick overhead, so intervals between marks are the work alone.
@@ -119,16 +104,15 @@ TEST(Distributions, CostStreamsAreIndependent) {
 TEST(Distributions, RunStepDrawsEachExecution) {
   const Scenario sc = parse(std::string("system:\n  models: [full]\n  duration: 1s\n  seed: 5\n") + kQuiet +
                             "tasks:\n  t:\n    program:\n      - loop: {count: 20, steps: [{mark: a}, {run: {uniform: [10us, 300us]}}, {mark: b}]}\n");
-  const auto m = run_marks(sc, "full");
-  ASSERT_EQ(m.at("a").size(), 20u);
-  ASSERT_EQ(m.at("b").size(), 20u);
+  MarkLog mark;
+  run_model(sc, "full", mark);
   // Program ops: 0 loop, 1 mark a, 2 run, 3 mark b, 4 loop end.
   Rng rng(5, "task/t/work/2");
   const Distribution& d = *sc.tasks[0].program[0].body[1].work;
   Time lo = Time::max(), hi;
   for (std::size_t i = 0; i < 20; ++i) {
     const Time expected = d.sample(rng);
-    const Time actual = m.at("b")[i] - m.at("a")[i];
+    const Time actual = mark("t", "b", i) - mark("t", "a", i);
     if (i < 3) std::cout << explain("run " + std::to_string(i), "draw " + std::to_string(i) + " of task/t/work/2", expected, actual) << "\n";
     ASSERT_EQ(actual, expected) << i;
     lo = std::min(lo, actual);
@@ -144,12 +128,14 @@ TEST(Distributions, BusyInKthreadAndSameSeedSameRun) {
                            "tasks:\n  k:\n    kthread: true\n    program:\n"
                            "      - loop: {count: 10, steps: [{mark: a}, {busy: {exponential: {mean: 50us}, max: 400us}}, {mark: b}]}\n";
   const Scenario sc = parse(text);
-  const auto m = run_marks(sc, "rt");
+  MarkLog mark;
+  run_model(sc, "rt", mark);
   Rng rng(9, "task/k/work/2");
   const Distribution& d = *sc.tasks[0].program[0].body[1].work;
-  ASSERT_EQ(m.at("b").size(), 10u);
-  for (std::size_t i = 0; i < 10; ++i) ASSERT_EQ(m.at("b")[i] - m.at("a")[i], d.sample(rng)) << i;
-  EXPECT_EQ(run_marks(parse(text), "rt"), m) << "same workload, model and seed: the same draws";
+  for (std::size_t i = 0; i < 10; ++i) ASSERT_EQ(mark("k", "b", i) - mark("k", "a", i), d.sample(rng)) << i;
+  MarkLog again;
+  run_model(parse(text), "rt", again);
+  EXPECT_EQ(again.at, mark.at) << "same workload, model and seed: the same draws";
 }
 
 // syscall_entry and syscall_exit frame a syscall's kernel steps.
@@ -158,11 +144,11 @@ TEST(Distributions, SyscallEntryAndExitCosts) {
       "system:\n  models: [full]\n  duration: 100ms\n"
       "  costs: {tick: 0ns, irq_entry: 0ns, irq_exit: 0ns, syscall_entry: 300ns, syscall_exit: 200ns}\n"
       "tasks:\n  t:\n    program:\n      - loop: {count: 3, steps: [{mark: a}, {syscall: ioctl, kernel: [{busy: 10us}]}, {mark: b}]}\n");
-  const auto m = run_marks(sc, "full");
+  MarkLog mark;
+  run_model(sc, "full", mark);
   const Time expected = sc.system.costs.syscall_entry + 10_us + sc.system.costs.syscall_exit;
-  ASSERT_EQ(m.at("b").size(), 3u);
   for (std::size_t i = 0; i < 3; ++i) {
-    const Time actual = m.at("b")[i] - m.at("a")[i];
+    const Time actual = mark("t", "b", i) - mark("t", "a", i);
     std::cout << explain("syscall", "entry 300ns + busy 10us + exit 200ns", expected, actual) << "\n";
     EXPECT_EQ(actual, expected);
   }

@@ -9,10 +9,12 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <sstream>
 
 #include "calibrate/calibrate.h"
 #include "cli/cyclictest_cmd.h"
+#include "cli/import_cmd.h"
 #include "sim/run_options.h"
 #include "core/error.h"
 #include "host/host.h"
@@ -23,6 +25,7 @@
 #include "report/table.h"
 #include "kernel/kernel.h"
 #include "sim/simulation.h"
+#include "stats/mark_stream.h"
 #include "trace/ftrace_format.h"
 #include "trace/latency_tracers.h"
 #include "trace/perfetto.h"
@@ -39,6 +42,9 @@ struct TraceOptions {
   std::string trace, perfetto, window, tracer, tracing_thresh, tracer_out;
   bool no_explain = false;  // skip the second run that explains the worst wakeups
   std::string report;       // --report FILE.html
+  std::string marks;        // --marks FILE.csv: every mark's time, streamed
+  unsigned jobs = 0;        // -j: models at once (0 = every core)
+  bool quiet = false;       // -q: no table on stdout
 };
 
 // Progress on a terminal only: runs past ~2 s of wall time get a line on
@@ -57,6 +63,7 @@ class Progress {
  private:
   using Clock = std::chrono::steady_clock;
   void update(const std::string& model, Time now, Time end) {
+    const std::lock_guard<std::mutex> lock(mu_);  // models run on several threads
     const auto t = Clock::now();
     if (t - begin_ < std::chrono::seconds(2) || t - last_ < std::chrono::milliseconds(250)) return;
     last_ = t;
@@ -66,13 +73,14 @@ class Progress {
     std::fprintf(stderr, "\r\033[K[%s] simulated %.1f s / %.1f s (%.0f%%)", model.c_str(), n, e, 100.0 * n / e);
     std::fflush(stderr);
   }
+  std::mutex mu_;
   bool tty_;
   bool shown_ = false;
   Clock::time_point begin_, last_;
 };
 
 int cmd_run(const std::string& file, const std::string& models, const std::string& json_out,
-            const std::string& seed, const std::string& duration, const TraceOptions& topt) {
+            const std::string& seed, const std::string& duration, const std::string& cpus, const TraceOptions& topt) {
   const SourceLoc cli{"command line", 0, 0};
   // Options first: a bad option stops before any work.
   std::optional<TracerKind> tracer;
@@ -103,48 +111,74 @@ int cmd_run(const std::string& file, const std::string& models, const std::strin
     sc.system.models = preemptsim::parse_model_list(models, cli);
   }
   if (!seed.empty()) sc.system.seed = preemptsim::parse_seed(seed, cli);
+  if (!cpus.empty()) preemptsim::set_cpus(sc, cpus, cli);
   if (!duration.empty()) {
     sc.system.duration = parse_duration(duration, SourceLoc{"command line (--duration)", 0, 0});
     if (sc.system.duration <= Time()) throw_workload_error(cli, "--duration must be positive");
+    for (const std::string& n : preemptsim::loops_ending_before(sc, sc.system.duration)) fmt::print(stderr, "{}\n", n);
   }
-  // Observers per model, alive until the files are written after all runs.
-  std::vector<std::pair<std::string, std::unique_ptr<FtraceWriter>>> traces;
-  std::vector<std::unique_ptr<LatencyTracer>> tracers;
-  std::vector<std::unique_ptr<PerfettoObserver>> perfetto_observers;
-  PerfettoTrace perfetto(from, to);
+  // Observers per model (slot = the model's position), alive until the
+  // files are written after all runs. Models run in parallel: each hook call
+  // touches only its own slot.
+  const std::size_t nmodels = sc.system.models.size();
+  std::vector<std::unique_ptr<FtraceWriter>> traces(nmodels);
+  std::vector<std::unique_ptr<LatencyTracer>> tracers(nmodels);
+  std::vector<std::unique_ptr<PerfettoObserver>> perfetto_observers(nmodels);
+  std::vector<std::unique_ptr<MarkStream>> mark_streams(nmodels);
+  // --perfetto is streamed into its file as the models run (bounded memory)
+  std::unique_ptr<PerfettoTrace> perfetto;
+  if (!topt.perfetto.empty()) {
+    perfetto = std::make_unique<PerfettoTrace>(topt.perfetto, from, to);
+    perfetto->on_large = [](const std::string& path) {
+      fmt::print(stderr, "preemptsim: warning: the Perfetto trace {} has passed {} MB and is still growing; --window START,END keeps a part\n",
+                 path, PerfettoTrace::kLargeBytes >> 20);
+    };
+  }
   Progress progress;
-  int model_index = 0;
-  const KernelHook hook = [&](Kernel& k, const PreemptModel& m) {
+  const auto hook = [&](Kernel& k, const PreemptModel& m, std::size_t i) {
     progress.attach(k, std::string(m.name));
     if (!topt.trace.empty()) {
-      traces.emplace_back(std::string(m.name), std::make_unique<FtraceWriter>(k, from, to));
-      k.add_observer(traces.back().second.get());
+      traces[i] = std::make_unique<FtraceWriter>(k, from, to);
+      k.add_observer(traces[i].get());
     }
     if (!topt.perfetto.empty()) {
-      perfetto_observers.push_back(std::make_unique<PerfettoObserver>(perfetto, k, ++model_index, std::string(m.name)));
-      k.add_observer(perfetto_observers.back().get());
+      perfetto_observers[i] = std::make_unique<PerfettoObserver>(*perfetto, k, static_cast<int>(i) + 1, std::string(m.name));
+      k.add_observer(perfetto_observers[i].get());
     }
     if (tracer) {
-      tracers.push_back(std::make_unique<LatencyTracer>(k, *tracer, std::string(m.name), thresh));
-      k.add_observer(tracers.back().get());
+      tracers[i] = std::make_unique<LatencyTracer>(k, *tracer, std::string(m.name), thresh);
+      k.add_observer(tracers[i].get());
+    }
+    if (!topt.marks.empty()) {
+      mark_streams[i] = std::make_unique<MarkStream>(preemptsim::model_file(topt.marks, std::string(m.name), nmodels));
+      k.add_observer(mark_streams[i].get());
     }
   };
-  const RunResult result = simulate(sc, hook, !topt.no_explain);
+  SimulateOptions options;
+  options.explain = !topt.no_explain;
+  // One Perfetto file gathers every model's events in one sequence: its
+  // models run one after another.
+  options.jobs = topt.perfetto.empty() ? topt.jobs : 1;
+  options.hook = hook;
+  const RunResult result = simulate(sc, options);
+  for (const auto& ms : mark_streams)
+    if (ms) ms->close();
   if (!topt.report.empty()) write_file_atomic(topt.report, to_html(result));
-  write_table(std::cout, result);
+  if (!topt.quiet) write_table(std::cout, result);
   for (const ModelResult& m : result.results)
     for (const BugReport& b : m.bugs) std::cerr << fmt::format("[{}] {} {}\n", m.model, format_time(b.time), b.text);
   if (tracer) {
     std::string reports;
-    for (const auto& t : tracers) reports += t->report();
+    for (const auto& t : tracers) reports += t->report();  // model order
     if (topt.tracer_out.empty())
       std::cout << "\n" << reports;
     else
       write_file_atomic(topt.tracer_out, reports);
   }
   if (!json_out.empty()) write_file_atomic(json_out, to_json_text(result));
-  for (const auto& [model, w] : traces) write_file_atomic(preemptsim::model_file(topt.trace, model, traces.size()), w->text());
-  if (!topt.perfetto.empty()) write_file_atomic(topt.perfetto, perfetto.json());
+  for (std::size_t i = 0; i < nmodels; ++i)
+    if (traces[i]) write_file_atomic(preemptsim::model_file(topt.trace, result.results[i].model, nmodels), traces[i]->text());
+  if (perfetto) perfetto->finish();
   return 0;
 }
 
@@ -166,7 +200,7 @@ int main(int argc, char** argv) {
   CLI::App app{"preemptsim: simulate a workload under the Linux kernel's preemption models"};
   app.set_help_flag("--help", "print this help");
   app.require_subcommand(1);
-  std::string file, models, json_out, seed, duration;
+  std::string file, models, json_out, seed, duration, cpus;
   TraceOptions topt;
   CLI::App* run = app.add_subcommand("run", "simulate a workload file under each model, side by side");
   run->add_option("file", file, "workload file (YAML, or an rt-app JSON use case)")->required();
@@ -174,8 +208,12 @@ int main(int argc, char** argv) {
   run->add_option("--json", json_out, "also write the results as JSON to this file");
   run->add_option("--seed", seed, "seed for the random streams (overrides system.seed)");
   run->add_option("--duration", duration, "simulated time, e.g. 10s (overrides system.duration)");
+  run->add_option("--cpus", cpus, "simulated CPUs (overrides system.cpus; an rt-app use case gets 1 + its highest pinned CPU)");
   run->add_flag("--no-explain", topt.no_explain, "skip explaining the worst wakeups (a second run of each model)");
   run->add_option("--report", topt.report, "write a self-contained HTML report to this file");
+  run->add_option("-j,--jobs", topt.jobs, "models run at once, one per thread (default: every core; output is the same whatever N)");
+  run->add_flag("-q,--quiet", topt.quiet, "do not print the table on stdout (e.g. with --json for many tasks)");
+  run->add_option("--marks", topt.marks, "stream every mark's time to this CSV file (time_ns,task,mark; FILE.MODEL.csv when several models)");
   run->add_option("--trace", topt.trace, "write an ftrace text trace (one file per model: FILE.MODEL.ext when several)");
   run->add_option("--perfetto", topt.perfetto, "write a Trace Event Format JSON trace (ui.perfetto.dev), one process per model");
   run->add_option("--window", topt.window, "only trace events in START,END of simulated time, e.g. 2.9s,3.1s");
@@ -184,6 +222,7 @@ int main(int argc, char** argv) {
   run->add_option("--tracer-out", topt.tracer_out, "write the tracer reports to this file instead of stdout");
   app.add_subcommand("models", "print the preemption model table");
   CLI::App* cyclictest = preemptsim::cli::add_cyclictest_command(app);
+  CLI::App* import = preemptsim::cli::add_import_command(app);
   bool host_yaml = false;
   std::string host_root = "/";
   CLI::App* host = app.add_subcommand("host", "show this machine's preemption model, HZ and RT settings");
@@ -208,7 +247,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    if (run->parsed()) return cmd_run(file, models, json_out, seed, duration, topt);
+    if (run->parsed()) return cmd_run(file, models, json_out, seed, duration, cpus, topt);
     if (host->parsed()) {
       const preemptsim::HostInfo h = preemptsim::probe_host(host_root);
       std::cout << (host_yaml ? preemptsim::host_system_yaml(h) : preemptsim::host_report(h));
@@ -225,6 +264,7 @@ int main(int argc, char** argv) {
       }
       return 0;
     }
+    if (import->parsed()) return preemptsim::cli::run_import();
     if (cyclictest->parsed()) {
       std::string cmdline = "cyclictest";
       for (int i = 2; i < argc; ++i) cmdline += std::string(" ") + argv[i];

@@ -116,7 +116,7 @@ void Kernel::irq_handler_begin(Rq& rq, IrqFrame& f) {
       break;
     case DEVICE_VECTOR: {
       IrqSource& src = irqs_[static_cast<std::size_t>(f.irq)];
-      f.remaining = f.threaded ? cost(CostId::IrqThreadWake) : src.spec->handler.sample(src.durations);
+      f.remaining = f.threaded ? cost(CostId::IrqThreadWake) : device_work_take(src);
       break;
     }
     case NR_VECTORS:
@@ -138,7 +138,7 @@ void Kernel::irq_handler_end(Rq& rq, IrqFrame& f) {
             try_to_wake_up(*t.task, TASK_INTERRUPTIBLE);
             break;
           case HrTimerKind::WheelTimeout:  // expired wheel timer: TIMER_SOFTIRQ runs process_timeout()
-            raise_timer_softirq(rq, SoftirqWork{TIMER_SOFTIRQ, cost(CostId::HrtimerWakeup), t.task});
+            raise_timer_softirq(rq, SoftirqWork{TIMER_SOFTIRQ, cost(CostId::HrtimerWakeup), t.task, -1});
             break;
           case HrTimerKind::RtPeriod:
           case HrTimerKind::FairServerPeriod:
@@ -157,16 +157,58 @@ void Kernel::irq_handler_end(Rq& rq, IrqFrame& f) {
     case DEVICE_VECTOR: {
       IrqSource& src = irqs_[static_cast<std::size_t>(f.irq)];
       if (f.threaded) {  // irq_default_primary_handler() -> __irq_wake_thread(): IRQTF_RUNTHREAD is a bit,
-        src.thread->irq_thread_pending = 1;  // so interrupts before the thread runs merge into one run
+        src.thread->irq_thread_pending = 1;  // so interrupts before the thread runs merge into one run (which takes all their work)
         try_to_wake_up(*src.thread, TASK_INTERRUPTIBLE);
       } else {
-        for (const SoftirqRaise& r : src.spec->softirqs) raise_softirq(rq, SoftirqWork{r.vec, r.duration.sample(src.durations), nullptr});
+        device_work_finish(rq, src);
       }
       break;
     }
     case NR_VECTORS:
       break;
   }
+}
+
+// Each arrival draws its handler and softirq durations (in that order, from
+// the line's duration stream), so every model sees the same work whatever
+// coalesces: the stream is consumed per arrival, not per handler run.
+void Kernel::device_work_arrive(IrqSource& src) {
+  const Time h = src.spec->handler.sample(src.durations);
+  src.backlog.push_back(h);
+  src.work.handler_arrived += h;
+  for (const SoftirqRaise& r : src.spec->softirqs) {
+    const Time d = r.duration.sample(src.durations);
+    src.backlog.push_back(d);
+    src.work.softirq_arrived += d;
+  }
+  ++src.backlog_n;
+  ++src.work.arrivals;
+}
+
+// The handler starts: it processes every arrival pending now (a driver
+// drains its ring; a coalesced line or a merged IRQTF_RUNTHREAD run does
+// the work of all the interrupts it stands for).
+Time Kernel::device_work_take(IrqSource& src) {
+  const std::size_t stride = 1 + src.spec->softirqs.size();
+  src.taken_n = src.backlog_n;
+  src.taken_handler = Time();
+  for (std::size_t i = 0; i < src.taken_n; ++i) src.taken_handler += src.backlog[i * stride];
+  return src.taken_handler;
+}
+
+// The handler is done: the taken arrivals' softirqs are raised, in arrival
+// order (NAPI: napi_schedule() once, the poll processes every packet).
+void Kernel::device_work_finish(Rq& rq, IrqSource& src) {
+  const std::size_t stride = 1 + src.spec->softirqs.size();
+  const int irq = static_cast<int>(&src - irqs_.data());
+  for (std::size_t i = 0; i < src.taken_n; ++i)
+    for (std::size_t j = 0; j < src.spec->softirqs.size(); ++j)
+      raise_softirq(rq, SoftirqWork{src.spec->softirqs[j].vec, src.backlog[i * stride + 1 + j], nullptr, irq});
+  src.backlog.erase(src.backlog.begin(), src.backlog.begin() + static_cast<std::ptrdiff_t>(src.taken_n * stride));
+  src.backlog_n -= src.taken_n;
+  src.taken_n = 0;
+  src.work.handler_done += src.taken_handler;
+  src.taken_handler = Time();
 }
 
 // One phase of the top frame. Returns true when a segment of work was started.

@@ -306,7 +306,7 @@ bool Kernel::task_step(Rq& rq, Task& p) {
     case OpCode::RaiseSoftirq: {  // raise_softirq(): outside BH-disabled/IRQ context ksoftirqd runs it
       ++p.pc;
       const auto vec = static_cast<SoftirqVec>(op.count);
-      raise_softirq(rq, SoftirqWork{vec, op.slot ? op.a : scenario_.system.softirq_costs[vec], nullptr});
+      raise_softirq(rq, SoftirqWork{vec, op.slot ? op.a : scenario_.system.softirq_costs[vec], nullptr, -1});
       const bool bh_off = rt_softirqs() ? p.softirq_disable_cnt > 0 : in_interrupt(rq.preempt_count);
       if (!bh_off) wakeup_softirqd(rq);
       return false;

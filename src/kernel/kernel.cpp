@@ -200,6 +200,7 @@ void Kernel::dispatch(const Event& e) {
       if (src->spec->nmi) {
         nmi_deliver(rq, e.target);
       } else {
+        device_work_arrive(*src);
         rq.line_pending[static_cast<std::size_t>(e.target)] = true;
         raise_vector(rq, DEVICE_VECTOR);
       }
@@ -220,7 +221,7 @@ void Kernel::run() {
   events_.push(end, Band::Control, EV_END, 0, 0);
   for (Rq& rq : rqs_) cpu_run(rq);
   for (IrqSource& src : irqs_) arm_next_arrival(src);
-  while (!events_.empty() && !stopped_) {  // a deadlock stops the run (check_deadlock())
+  while (!events_.empty() && !stopped_ && !stop_requested_) {  // a deadlock stops the run (check_deadlock())
     const Event e = events_.pop();
     if (e.kind == EV_END) break;
     dispatch(e);

@@ -26,6 +26,14 @@ namespace preemptsim {
 // Kinds of events the kernel puts on the queue.
 enum EventKind : std::uint32_t { EV_SEGMENT_END, EV_CLOCKEVENT, EV_IPI, EV_DEVICE_IRQ, EV_END };
 
+// A device line's work over the run: drawn at arrival, done as handlers and
+// softirqs complete (what arrived and is not done is still in flight).
+struct DeviceWork {
+  std::uint64_t arrivals = 0;
+  Time handler_arrived, softirq_arrived;
+  Time handler_done, softirq_done;
+};
+
 // A device interrupt line at run time: its arrival process and random streams.
 struct IrqSource {
   const IrqSpec* spec = nullptr;
@@ -36,6 +44,15 @@ struct IrqSource {
   Time last;                 // previous arrival (Poisson, Sporadic)
   Task* thread = nullptr;    // irq/N-NAME when forced threading applies
   std::uint64_t count = 0;   // interrupts taken (arrivals while the line was already pending coalesce)
+  // The device's work (its ring): each arrival adds a handler duration and one
+  // duration per raised softirq, drawn at arrival; a handler run (hard or
+  // threaded) processes every arrival pending when it starts, so coalesced
+  // interrupts and merged IRQTF_RUNTHREAD runs lose no work.
+  std::vector<Time> backlog;  // per pending arrival: handler, then spec->softirqs' durations
+  std::size_t backlog_n = 0;  // arrivals in backlog
+  std::size_t taken_n = 0;    // arrivals the running handler took
+  Time taken_handler;         // their handler work
+  DeviceWork work;            // totals for the results
 };
 
 // __schedule() modes (kernel/sched/core.c)
@@ -80,9 +97,13 @@ class Kernel {
   void fair_server_update(Rq& rq, Time delta);
   void fair_server_stop(Rq& rq);
   std::uint64_t events_processed() const { return events_processed_; }
+  std::size_t peak_queued_events() const { return events_.peak_size(); }
   const std::vector<KLock>& locks() const { return locks_; }
   // A deadlock stopped this model's run at stopped_at() (reported as a bug).
   bool stopped() const { return stopped_; }
+  // An observer has all it needs: run() returns after the current event
+  // (not a deadlock: stopped() stays false).
+  void request_stop() { stop_requested_ = true; }
   Time stopped_at() const { return stopped_at_; }
   int smp_processor_id() const { return this_cpu_; }
   Rq& cpu_rq(int cpu) { return rqs_[static_cast<std::size_t>(cpu)]; }
@@ -136,6 +157,12 @@ class Kernel {
   void syscall_exit_to_user_mode(Rq& rq, Task& p);
   void nmi_deliver(Rq& rq, int irq);
   void arm_next_arrival(IrqSource& src);
+  // The device's work: an arrival adds to the backlog; a handler run takes
+  // every pending arrival (returns their handler work) and, when done,
+  // raises their softirqs.
+  void device_work_arrive(IrqSource& src);
+  Time device_work_take(IrqSource& src);
+  void device_work_finish(Rq& rq, IrqSource& src);
   Time next_arrival(IrqSource& src);
 
   // softirq.cpp: raising and running softirqs, ksoftirqd, IRQ threads
@@ -285,6 +312,7 @@ class Kernel {
   std::map<std::pair<int, int>, LockOrder> lock_order_;
   std::map<std::pair<int, int>, bool> lock_order_reported_;
   bool stopped_ = false;
+  bool stop_requested_ = false;
   Time stopped_at_;
 
   struct TraceRecord {

@@ -23,6 +23,7 @@ struct SoftirqWork {
   SoftirqVec vec;
   Time duration;
   Task* wake = nullptr;
+  int irq = -1;  // the device line whose interrupt raised it (work accounting), else -1
 };
 
 
