@@ -478,7 +478,7 @@ TEST(WorkloadParseErrors, System) {
 system: {cpu: 2}
 tasks: {a: {program: [yield]}}
 )",
-                        1, 10, "system: unknown key 'cpu' in system (did you mean 'cpus'?) (accepted keys: cpus, hz, models, duration, seed, costs, threadirqs, rt_bandwidth, rt_runtime, rt_period, fair_server, softirq_costs)");
+                        1, 10, "system: unknown key 'cpu' in system (did you mean 'cpus'?) (accepted keys: cpus, hz, models, duration, seed, costs, threadirqs, rt_bandwidth, rt_runtime, rt_period, fair_server, softirq_costs, kernel, profile)");
   EXPECT_WORKLOAD_ERROR(R"(
 system: [cpus]
 tasks: {a: {program: [yield]}}

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "calibrate/calibrate.h"
 #include "cli/cyclictest_cmd.h"
 #include "cli/sweep_cmd.h"
 #include "cli/import_cmd.h"
@@ -207,11 +208,11 @@ int cmd_run(const std::string& file, const std::string& models, const std::strin
 }
 
 int cmd_models() {
-  std::cout << fmt::format("{:<10} {:<22} {:<13} {:<13} {:<16} {:<13} {:<5} {:<8} {:<10} {}\n", "model", "kconfig", "cond_resched",
+  std::cout << fmt::format("{:<10} {:<25} {:<13} {:<13} {:<16} {:<13} {:<5} {:<8} {:<10} {}\n", "model", "kconfig", "cond_resched",
                            "might_resched", "preempt_schedule", "irqentry_exit", "lazy", "rt_locks", "irqthreads", "softirqs");
   auto c = [](Call x) { return x == Call::Real ? "real" : "nop"; };
   for (const PreemptModel& m : preempt_models())
-    std::cout << fmt::format("{:<10} {:<22} {:<13} {:<13} {:<16} {:<13} {:<5} {:<8} {:<10} {}\n", m.name, m.kconfig, c(m.cond_resched),
+    std::cout << fmt::format("{:<10} {:<25} {:<13} {:<13} {:<16} {:<13} {:<5} {:<8} {:<10} {}\n", m.name, m.kconfig, c(m.cond_resched),
                              c(m.might_resched), c(m.preempt_schedule), c(m.irqentry_exit_cond_resched), m.lazy ? "yes" : "no",
                              m.rt_locks ? "yes" : "no", m.force_irqthreads ? "forced" : "no",
                              m.rt_softirqs ? "in tasks" : m.force_irqthreads ? "irq threads, ksoftirqd" : "at irq_exit");
@@ -253,6 +254,16 @@ int main(int argc, char** argv) {
   CLI::App* host = app.add_subcommand("host", "show this machine's preemption model, HZ and RT settings");
   host->add_flag("--yaml", host_yaml, "print a matching system: block for a workload file");
   host->add_option("--root", host_root, "read the files under this directory instead of / (for inspecting another system's tree)");
+  CalibrateOptions copt;
+  std::string calib_out;
+  CLI::App* calib = app.add_subcommand("calibrate", "measure this machine (switch, wakeup, syscall, timer latency, cpuidle) and write a profile");
+  calib->add_option("--seconds", copt.seconds, "time for the timer-latency loop (default 1)")->check(CLI::Range(0.01, 600.0));
+  calib->add_option("--interval", copt.interval_us, "timer-latency period in us (default 1000)")->check(CLI::Range(50, 1000000));
+  calib->add_option("--cpu", copt.cpu, "CPU for the single-CPU measurements (default 0)")->check(CLI::NonNegativeNumber);
+  calib->add_option("--other-cpu", copt.other_cpu, "second CPU for the cross-CPU wakeup (default 1; -1 to skip)");
+  calib->add_option("--rounds", copt.rounds, "ping-pong round trips per batch, 20 batches (default 2000)")->check(CLI::Range(1, 1000000));
+  calib->add_option("--name", copt.name, "the profile's name (default this-machine)");
+  calib->add_option("--output,-o", calib_out, "write the profile to this file (else it is printed after the figures)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -282,6 +293,17 @@ int main(int argc, char** argv) {
       return flushed(0);
     }
     if (sweep->parsed()) return preemptsim::cli::run_sweep_command();
+    if (calib->parsed()) {
+      const Calibration c = calibrate(copt);
+      std::cout << calibration_report(c);
+      const std::string profile = calibration_profile(c, copt.name);
+      if (calib_out.empty()) std::cout << "\n" << profile;
+      else {
+        write_file_atomic(calib_out, profile);
+        std::cout << "profile written to " << calib_out << "\n";
+      }
+      return flushed(0);
+    }
     if (import->parsed()) return preemptsim::cli::run_import();
     if (cyclictest->parsed()) {
       std::string cmdline = "cyclictest";

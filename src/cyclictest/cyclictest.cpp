@@ -338,7 +338,7 @@ std::string cyclictest_json(const CyclictestObserver& obs, const CyclictestOptio
   j["return_code"] = 0;
   j["sysinfo"] = {{"sysname", "Linux"}, {"nodename", "preemptsim"}, {"release", "simulated"},
                   {"version", std::string("preemptsim model ") + model}, {"machine", "x86_64"},
-                  {"realtime", model == "rt" ? 1 : 0}};
+                  {"realtime", model == "rt" || model == "rt_lazy" ? 1 : 0}};
   j["num_threads"] = obs.threads().size();
   j["resolution_in_ns"] = o.nsecs ? 1 : 0;
   nlohmann::ordered_json threads = nlohmann::ordered_json::object();

@@ -16,6 +16,9 @@ constexpr std::array kModels{
     PreemptModel{"rt", "PREEMPT_RT (+PREEMPT)", Nop, Nop, Real, Real, false, true, true, true},
     // Seed 003's "Preemptible Kernel (Basic RT)": full plus forced IRQ threads.
     PreemptModel{"basic_rt", "PREEMPT + threadirqs", Nop, Nop, Real, Real, false, false, true, false},
+    // PREEMPT_RT with PREEMPT_LAZY (mainline 6.13+; Debian's 6.12 rt kernel as preempt=lazy):
+    // RT's locks, threads and softirqs, with lazy rescheduling of fair tasks.
+    PreemptModel{"rt_lazy", "PREEMPT_RT + PREEMPT_LAZY", Nop, Nop, Real, Real, true, true, true, true},
 };
 }  // namespace
 

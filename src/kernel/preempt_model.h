@@ -29,7 +29,7 @@ struct PreemptModel {
   bool rt_softirqs;               // BH-disable is a local lock; softirqs preemptible (PREEMPT_RT)
 };
 
-// All models in display order: none, voluntary, full, lazy, rt, basic_rt.
+// All models in display order: none, voluntary, full, lazy, rt, basic_rt, rt_lazy.
 std::span<const PreemptModel> preempt_models();
 const PreemptModel* find_preempt_model(std::string_view name);
 // "none, voluntary, full, lazy, rt" for error messages.

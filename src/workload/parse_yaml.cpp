@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +18,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "kernel/preempt_model.h"
+#include "workload/parse_profile.h"
 #include "workload/parse_steps.h"
 #include "workload/yaml_reader.h"
 
@@ -34,9 +36,11 @@ const Names kCostKeys = {"context_switch", "irq_entry",       "irq_exit",  "hrti
 
 constexpr std::array kPolicies{Policy::Fifo, Policy::Rr, Policy::Other, Policy::Batch, Policy::Idle};
 
-// Each cost a duration ("2us") or a distribution ({lognormal: {...}, max: ...}).
-Costs parse_costs(const Reader& r, const Field& f) {
-  Costs c;
+}  // namespace
+
+// Each cost a duration ("2us") or a distribution ({lognormal: {...}, max: ...}),
+// over `base` (the defaults, or a profile's costs).
+Costs workload_detail::parse_costs_over(const Reader& r, const Field& f, Costs c) {
   for (const Field& e : r.map(f, "costs", kCostKeys))
     for (int i = 0; i < NR_COSTS; ++i) {
       const auto id = static_cast<CostId>(i);
@@ -48,6 +52,8 @@ Costs parse_costs(const Reader& r, const Field& f) {
     }
   return c;
 }
+
+namespace {
 
 std::vector<std::string> parse_models(const Reader& r, const Field& f) {
   std::vector<std::string> models;
@@ -77,11 +83,61 @@ SystemSpec default_system() {
   return sys;
 }
 
+// system.kernel: "6.1" -> (6, 1); the rules of that version apply (see apply_kernel_version).
+void parse_kernel_version(const Reader& r, const Field& e, SystemSpec& sys) {
+  const std::string v = e.value.IsScalar() ? e.value.Scalar() : std::string();
+  int major = 0, minor = 0;
+  char dot = 0, extra = 0;
+  if (std::sscanf(v.c_str(), "%d%c%d%c", &major, &dot, &minor, &extra) != 3 || dot != '.' || major < 4 || major > 9 ||
+      minor < 0 || minor > 99)
+    r.fail(e, fmt::format("kernel is a mainline version such as \"6.1\" or \"6.12\" (major.minor), got {}", describe(e.value)));
+  sys.kernel = v;
+  sys.kernel_version = major * 100 + minor;
+}
+
+// Version rules: before 6.12 RT tasks are bounded by classic RT throttling (no
+// fair server, commit "sched/fair: Fair server interface", 6.12); before 6.13 there
+// is no PREEMPT_LAZY (so neither lazy nor rt_lazy).
+void apply_kernel_version(const Reader& r, SystemSpec& sys, const std::optional<Field>& models,
+                          const std::optional<Field>& bandwidth) {
+  if (sys.kernel_version == 0) return;
+  if (sys.kernel_version < 612) {
+    if (bandwidth && sys.rt_bandwidth == SystemSpec::RtBandwidth::FairServer)
+      r.fail(*bandwidth, fmt::format("the fair server is 6.12+; kernel {} bounds RT tasks with rt_bandwidth: throttle", sys.kernel));
+    sys.rt_bandwidth = SystemSpec::RtBandwidth::Throttle;
+  }
+  if (sys.kernel_version < 613) {
+    std::vector<std::string> kept;
+    for (const std::string& m : sys.models) {
+      const PreemptModel* pm = find_preempt_model(m);
+      if (pm == nullptr || !pm->lazy) {
+        kept.push_back(m);
+        continue;
+      }
+      if (models)
+        r.fail(*models, fmt::format("model '{}' needs PREEMPT_LAZY, which is 6.13+ (kernel is {})", m, sys.kernel));
+    }
+    sys.models = kept;
+  }
+}
+
 SystemSpec parse_system(const Reader& r, const Field& f) {
   SystemSpec sys = default_system();
+  std::optional<Field> models, bandwidth;
+  // A profile first: the workload's own costs: entries override its figures.
+  if (f.value.IsMap())
+    for (const Field& e : r.map(f, "system", {}))
+      if (e.key == "profile") load_profile(r, e, sys);
   for (const Field& e : r.map(f, "system", {"cpus", "hz", "models", "duration", "seed", "costs", "threadirqs",
-                                            "rt_bandwidth", "rt_runtime", "rt_period", "fair_server", "softirq_costs"})) {
-    if (e.key == "cpus") {
+                                            "rt_bandwidth", "rt_runtime", "rt_period", "fair_server", "softirq_costs",
+                                            "kernel", "profile"})) {
+    if (e.key == "models") models = e;
+    if (e.key == "rt_bandwidth") bandwidth = e;
+    if (e.key == "profile") {
+      // loaded above
+    } else if (e.key == "kernel") {
+      parse_kernel_version(r, e, sys);
+    } else if (e.key == "cpus") {
       sys.cpus = static_cast<int>(r.integer(e, 1, kMaxCpus));
     } else if (e.key == "hz") {
       const std::int64_t hz = r.integer(e, std::numeric_limits<std::int64_t>::min(),
@@ -98,7 +154,7 @@ SystemSpec parse_system(const Reader& r, const Field& f) {
     } else if (e.key == "seed") {
       sys.seed = r.unsigned_integer(e);
     } else if (e.key == "costs") {
-      sys.costs = parse_costs(r, e);
+      sys.costs = parse_costs_over(r, e, sys.costs);
     } else if (e.key == "threadirqs") {
       sys.threadirqs = r.boolean(e);
     } else if (e.key == "rt_runtime") {  // sched_rt_runtime_us: a duration, or -1 for no throttling
@@ -124,6 +180,7 @@ SystemSpec parse_system(const Reader& r, const Field& f) {
         sys.softirq_costs[parse_softirq_name(r, s, s.key, r.loc(s.key_node))] = r.duration(s, Time(), "at least 0");
     }
   }
+  apply_kernel_version(r, sys, models, bandwidth);
   return sys;
 }
 

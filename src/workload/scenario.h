@@ -229,6 +229,9 @@ struct SystemSpec {
   std::uint64_t seed = 1;
   Costs costs;
   bool threadirqs = false;                 // the `threadirqs` boot option (forced on by rt and basic_rt)
+  std::string profile;                     // system.profile: the machine profile loaded (empty: none)
+  std::string kernel;                      // system.kernel: "6.1" (empty: the current rules, 6.13+)
+  int kernel_version = 0;                  // major * 100 + minor (0: not given)
   // How RT tasks are kept from starving the rest: the fair deadline server
   // (6.12+, the default without CONFIG_RT_GROUP_SCHED) or classic RT
   // throttling (CONFIG_RT_GROUP_SCHED, or kernels up to 6.11).
