@@ -53,6 +53,7 @@ void Kernel::irq_deliver(Rq& rq) {
     if (!more) rq.pending &= ~(1u << v);
     IrqSource& src = irqs_[static_cast<std::size_t>(f.irq)];
     f.threaded = src.thread != nullptr;  // forced threading gave the line irq/N-NAME
+    f.arrival = src.pending_since;
     ++src.count;  // kstat_incr_irqs_this_cpu(): counted as the flow handler starts
   } else {
     rq.pending &= ~(1u << v);
@@ -116,6 +117,7 @@ void Kernel::irq_handler_begin(Rq& rq, IrqFrame& f) {
       break;
     case DEVICE_VECTOR: {
       IrqSource& src = irqs_[static_cast<std::size_t>(f.irq)];
+      f.entry = now_;
       f.remaining = f.threaded ? costs().irq_thread_wake : src.spec->handler.sample(src.durations);
       break;
     }
@@ -138,6 +140,7 @@ void Kernel::irq_handler_end(Rq& rq, IrqFrame& f) {
             try_to_wake_up(*t.task, TASK_INTERRUPTIBLE);
             break;
           case HrTimerKind::WheelTimeout:  // expired wheel timer: TIMER_SOFTIRQ runs process_timeout()
+            if (timeout_cancelled(*t.task, t.expires)) break;  // del_timer() took it off the wheel
             raise_timer_softirq(rq, SoftirqWork{TIMER_SOFTIRQ, costs().hrtimer_wakeup, t.task});
             break;
           case HrTimerKind::RtPeriod:
@@ -157,10 +160,21 @@ void Kernel::irq_handler_end(Rq& rq, IrqFrame& f) {
     case DEVICE_VECTOR: {
       IrqSource& src = irqs_[static_cast<std::size_t>(f.irq)];
       if (f.threaded) {  // irq_default_primary_handler() -> __irq_wake_thread(): IRQTF_RUNTHREAD is a bit,
+        if (src.thread->irq_thread_pending == 0) src.thread_ev = device_event(f);  // (the oldest one is the one waited for)
         src.thread->irq_thread_pending = 1;  // so interrupts before the thread runs merge into one run
         try_to_wake_up(*src.thread, TASK_INTERRUPTIBLE);
       } else {
-        for (const SoftirqRaise& r : src.spec->softirqs) raise_softirq(rq, SoftirqWork{r.vec, r.duration.sample(src.durations), nullptr});
+        const IrqWake ev = device_event(f);
+        for (std::size_t k = 0; k < src.spec->softirqs.size(); ++k) {
+          const SoftirqRaise& r = src.spec->softirqs[k];
+          SoftirqWork w{r.vec, r.duration.sample(src.durations), nullptr};
+          if (static_cast<int>(k) == src.spec->wake_softirq) {  // e.g. NET_RX delivering to the socket
+            w.wake_sync = src.wake_sync;
+            w.ev = ev;
+          }
+          raise_softirq(rq, w);
+        }
+        if (src.spec->wake_softirq < 0) device_wake(src, ev);  // the handler's own wake_up()/complete()
       }
       break;
     }

@@ -99,6 +99,12 @@ void Kernel::push_softirq_frame(Rq& rq, bool in_task) {
 void Kernel::softirq_work_done(Rq& rq, const SoftirqWork& w) {
   ++rq.nr_softirq_runs;
   if (w.wake) try_to_wake_up(*w.wake, TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE);  // process_timeout()
+  if (w.wake_sync >= 0) {  // the device's softirq work ends with its wake_up() (sk_data_ready() for a socket)
+    IrqWake ev = w.ev;
+    ev.via = IrqWake::Via::Softirq;
+    ev.vec = w.vec;
+    device_wake(irqs_[static_cast<std::size_t>(ev.irq)], ev);
+  }
 }
 
 // The body of handle_softirqs()'s vector loop for one piece of work, in a
@@ -284,6 +290,8 @@ bool Kernel::irq_thread_step(Rq& rq, Task& p) {
         return false;
       }
       --p.irq_thread_pending;
+      p.irq_thread_ev = src.thread_ev;
+      p.irq_thread_ev.via = IrqWake::Via::Thread;
       kernel_site(rq, "irq_forced_thread_fn");
       if (rt_softirqs()) {  // local_bh_disable() takes the BH lock: stage 3
         p.stage = 3;
@@ -306,7 +314,16 @@ bool Kernel::irq_thread_step(Rq& rq, Task& p) {
         return true;
       }
       p.remaining = Time::ns(-1);
-      for (const SoftirqRaise& r : src.spec->softirqs) raise_softirq(rq, SoftirqWork{r.vec, r.duration.sample(src.durations), nullptr});
+      for (std::size_t k = 0; k < src.spec->softirqs.size(); ++k) {
+        const SoftirqRaise& r = src.spec->softirqs[k];
+        SoftirqWork w{r.vec, r.duration.sample(src.durations), nullptr};
+        if (static_cast<int>(k) == src.spec->wake_softirq) {
+          w.wake_sync = src.wake_sync;
+          w.ev = p.irq_thread_ev;
+        }
+        raise_softirq(rq, w);
+      }
+      if (src.spec->wake_softirq < 0) device_wake(src, p.irq_thread_ev);  // the threaded handler's wake_up()/complete()
       if (!rt_softirqs()) rq.irqs_off = false;
       p.stage = 0;
       kernel_site(rq, "irq_forced_thread_fn");
