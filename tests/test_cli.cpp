@@ -73,7 +73,7 @@ TEST_F(Cli, RunsAnRtAppUseCaseWithWarningsOnStderr) {
   EXPECT_NE(r.err.find(uc.string() + ":3:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("warning: unknown key 'colour'"), std::string::npos) << r.err;
 
-  const fs::path bad = write("bad.json", "{\n  \"tasks\": {\"t\": {\"run\": \"fast\"}}\n}\n");
+  const fs::path bad = write("bad.json", "{\n  \"tasks\": {\"t\": {\"policy\": \"SCHED_FAST\", \"run\": 1}}\n}\n");
   const Result e = run("run " + bad.string());
   EXPECT_EQ(e.code, 2);
   EXPECT_NE(e.err.find(bad.string() + ":2:"), std::string::npos) << e.err;
@@ -231,3 +231,25 @@ TEST_F(Cli, DeadlockIsReportedOnStderrTableAndJson) {
 }
 
 }  // namespace
+
+// `preemptsim models`: where each model runs softirqs. basic_rt force-threads
+// interrupts, so irq_exit() wakes ksoftirqd and the IRQ threads run the work
+// at their local_bh_enable(); only rt runs it preemptibly in the tasks.
+TEST(CliModels, SoftirqColumnFollowsForcedThreading) {
+  const std::string cmd = std::string(PREEMPTSIM_BINARY) + " models";
+  FILE* f = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(f, nullptr);
+  std::string out;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, f)) out += buf;
+  ASSERT_EQ(::pclose(f), 0);
+  auto row_ends = [&](const std::string& model, const std::string& tail) {
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind(model + " ", 0) == 0) return line.size() >= tail.size() && line.substr(line.size() - tail.size()) == tail;
+    return false;
+  };
+  EXPECT_TRUE(row_ends("full", "at irq_exit")) << out;
+  EXPECT_TRUE(row_ends("basic_rt", "irq threads, ksoftirqd")) << out;
+  EXPECT_TRUE(row_ends("rt", "in tasks")) << out;
+}

@@ -373,7 +373,7 @@ TEST(Json, TopLevelShapeAndOrder) {
 
   keys.clear();
   for (const auto& [k, v] : j["results"][0].items()) keys.push_back(k);
-  EXPECT_EQ(keys, (std::vector<std::string>{"model", "tasks", "cpus", "bugs", "locks", "stopped_at_ns", "irq_counts", "worst_wakeups", "events"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"model", "tasks", "cpus", "bugs", "locks", "stopped_at_ns", "irq_counts", "device_work", "worst_wakeups", "events"}));
   EXPECT_EQ(j["results"][0]["events"], 12345);
   EXPECT_EQ(j["results"][1]["events"], 999);
 }

@@ -366,7 +366,7 @@ TEST(Duration, Errors) {
   expect_duration_error("-1ms", "negative duration '-1ms'");
   expect_duration_error("-0s", "negative duration");
   expect_duration_error("5 sec", "unknown unit 'sec'");
-  expect_duration_error("5µs", "unknown unit");
+  expect_duration_error("5µsec", "unknown unit");
   expect_duration_error("5MS", "unknown unit 'MS'");
   expect_duration_error("", "got nothing");
   expect_duration_error("   ", "got nothing");
@@ -558,7 +558,7 @@ tasks: {a: {program: [yield]}}
 )",
                         2, 43,
                         "system.costs: unknown key 'ipi' in costs (accepted keys: context_switch, irq_entry, irq_exit, "
-                        "hrtimer_wakeup, tick, ipi_latency, ipi_handler, irq_thread_wake, nmi_entry)");
+                        "hrtimer_wakeup, tick, ipi_latency, ipi_handler, irq_thread_wake, nmi_entry, syscall_entry, syscall_exit)");
   EXPECT_WORKLOAD_ERROR(R"(
 system:
   costs: {tick: 1us, tick: 2us}
@@ -994,7 +994,7 @@ tasks:
 tasks:
   a: {program: [{loop: {steps: [yield]}}]}
 )",
-                        2, 24, "loop needs 'count: N' (iterations) or 'until: T' (a time)");
+                        2, 24, "loop needs 'count: N' (iterations), 'until: T' (a time) or 'until: end'");
   EXPECT_WORKLOAD_ERROR(R"(
 tasks:
   a: {program: [{loop: {count: 2}}]}

@@ -71,7 +71,7 @@ class Progress {
 };
 
 int cmd_run(const std::string& file, const std::string& models, const std::string& json_out,
-            const std::string& seed, const std::string& duration, const TraceOptions& topt) {
+            const std::string& seed, const std::string& duration, const std::string& cpus, const TraceOptions& topt) {
   const SourceLoc cli{"command line", 0, 0};
   // Options first: a bad option stops before any work.
   std::optional<TracerKind> tracer;
@@ -102,9 +102,11 @@ int cmd_run(const std::string& file, const std::string& models, const std::strin
     sc.system.models = preemptsim::parse_model_list(models, cli);
   }
   if (!seed.empty()) sc.system.seed = preemptsim::parse_seed(seed, cli);
+  if (!cpus.empty()) preemptsim::set_cpus(sc, cpus, cli);
   if (!duration.empty()) {
     sc.system.duration = parse_duration(duration, SourceLoc{"command line (--duration)", 0, 0});
     if (sc.system.duration <= Time()) throw_workload_error(cli, "--duration must be positive");
+    for (const std::string& n : preemptsim::loops_ending_before(sc, sc.system.duration)) fmt::print(stderr, "{}\n", n);
   }
   // Observers per model, alive until the files are written after all runs.
   std::vector<std::pair<std::string, std::unique_ptr<FtraceWriter>>> traces;
@@ -155,7 +157,7 @@ int cmd_models() {
     std::cout << fmt::format("{:<10} {:<22} {:<13} {:<13} {:<16} {:<13} {:<5} {:<8} {:<10} {}\n", m.name, m.kconfig, c(m.cond_resched),
                              c(m.might_resched), c(m.preempt_schedule), c(m.irqentry_exit_cond_resched), m.lazy ? "yes" : "no",
                              m.rt_locks ? "yes" : "no", m.force_irqthreads ? "forced" : "no",
-                             m.rt_softirqs ? "in tasks" : "at irq_exit");
+                             m.rt_softirqs ? "in tasks" : m.force_irqthreads ? "irq threads, ksoftirqd" : "at irq_exit");
   return 0;
 }
 
@@ -165,7 +167,7 @@ int main(int argc, char** argv) {
   CLI::App app{"preemptsim: simulate a workload under the Linux kernel's preemption models"};
   app.set_help_flag("--help", "print this help");
   app.require_subcommand(1);
-  std::string file, models, json_out, seed, duration;
+  std::string file, models, json_out, seed, duration, cpus;
   TraceOptions topt;
   CLI::App* run = app.add_subcommand("run", "simulate a workload file under each model, side by side");
   run->add_option("file", file, "workload file (YAML, or an rt-app JSON use case)")->required();
@@ -173,6 +175,7 @@ int main(int argc, char** argv) {
   run->add_option("--json", json_out, "also write the results as JSON to this file");
   run->add_option("--seed", seed, "seed for the random streams (overrides system.seed)");
   run->add_option("--duration", duration, "simulated time, e.g. 10s (overrides system.duration)");
+  run->add_option("--cpus", cpus, "simulated CPUs (overrides system.cpus; an rt-app use case gets 1 + its highest pinned CPU)");
   run->add_flag("--no-explain", topt.no_explain, "skip explaining the worst wakeups (a second run of each model)");
   run->add_option("--report", topt.report, "write a self-contained HTML report to this file");
   run->add_option("--trace", topt.trace, "write an ftrace text trace (one file per model: FILE.MODEL.ext when several)");
@@ -197,7 +200,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    if (run->parsed()) return cmd_run(file, models, json_out, seed, duration, topt);
+    if (run->parsed()) return cmd_run(file, models, json_out, seed, duration, cpus, topt);
     if (host->parsed()) {
       const preemptsim::HostInfo h = preemptsim::probe_host(host_root);
       std::cout << (host_yaml ? preemptsim::host_system_yaml(h) : preemptsim::host_report(h));

@@ -63,6 +63,37 @@ Time parse_cyclictest_duration(const std::string& text, const SourceLoc& where) 
   return Time::ns(v * mult * 1'000'000'000);
 }
 
+namespace {
+// The number of distinct CPUs in -a's set (cyclictest's get_available_cpus()).
+int cpus_in_set(const std::vector<int>& set) {
+  std::vector<int> s = set;
+  std::sort(s.begin(), s.end());
+  return static_cast<int>(std::unique(s.begin(), s.end()) - s.begin());
+}
+}  // namespace
+
+std::vector<std::string> cyclictest_adjust(CyclictestOptions& o, int cpus) {
+  std::vector<std::string> msgs;
+  if (o.smp && !o.affinity_set.empty()) o.affinity_set.clear();  // "-a ignored due to smp mode"
+  const int nthreads = o.smp ? cpus : o.threads_per_cpu ? (o.affinity_set.empty() ? cpus : cpus_in_set(o.affinity_set)) : o.threads;
+  const bool rt_policy = o.policy == "fifo" || o.policy == "rr";
+  // -p sets SCHED_FIFO as it is parsed; a priority from anywhere else meets the default SCHED_OTHER
+  const bool defaulted = o.priospread && o.priority == 0;
+  if (defaulted) {
+    msgs.push_back(fmt::format("defaulting realtime priority to {}", nthreads + 1));
+    o.priority = nthreads + 1;
+  }
+  if (o.priority != 0 && !rt_policy && (defaulted || !o.policy.empty())) {
+    msgs.push_back("policy and priority don't match: setting policy to SCHED_FIFO");
+    o.policy = "fifo";
+  }
+  if (rt_policy && o.priority == 0) {
+    msgs.push_back(fmt::format("defaulting realtime priority to {}", nthreads + 1));
+    o.priority = nthreads + 1;
+  }
+  return msgs;
+}
+
 Scenario make_cyclictest_scenario(const CyclictestOptions& o, std::optional<Scenario> load) {
   Scenario sc;
   if (load) {
@@ -83,10 +114,15 @@ Scenario make_cyclictest_scenario(const CyclictestOptions& o, std::optional<Scen
   if (max_cpu >= sc.system.cpus)
     throw_workload_error(kCmdline, fmt::format("-a: CPU {} does not exist: the simulated system has {} CPU(s) (see --cpus)", max_cpu, sc.system.cpus));
 
-  const int nthreads = (o.threads_per_cpu || o.smp) ? sc.system.cpus : o.threads;
+  // -t alone: one thread per CPU of -a's set, else per CPU (get_available_cpus())
+  const int nthreads = o.smp ? sc.system.cpus
+                       : o.threads_per_cpu ? (o.affinity_set.empty() ? sc.system.cpus : cpus_in_set(o.affinity_set))
+                                           : o.threads;
   if (nthreads < 1) throw_workload_error(kCmdline, "-t: at least one thread");
   if (o.interval_us <= 0) throw_workload_error(kCmdline, "-i: the interval must be positive");
   if (o.distance_us < 0) throw_workload_error(kCmdline, "-d: the distance cannot be negative");
+  if (o.breaktrace_us < 0) throw_workload_error(kCmdline, "-b: the limit cannot be negative");
+  if (o.aligned_us < -1) throw_workload_error(kCmdline, "-A: the offset cannot be negative");
 
   Policy policy = o.priority > 0 ? Policy::Fifo : Policy::Other;
   if (!o.policy.empty()) {
@@ -100,6 +136,8 @@ Scenario make_cyclictest_scenario(const CyclictestOptions& o, std::optional<Scen
   const bool rt = policy == Policy::Fifo || policy == Policy::Rr;
   if (rt && (o.priority < 1 || o.priority > 99)) throw_workload_error(kCmdline, fmt::format("-p: priority {} is out of range for {} (1..99)", o.priority, policy_name(policy)));
   if (!rt && o.priority != 0) throw_workload_error(kCmdline, fmt::format("-p {} needs a real-time policy (fifo or rr)", o.priority));
+  if (o.priospread && o.priority - (nthreads - 1) < 0)
+    throw_workload_error(kCmdline, fmt::format("--priospread: thread {} would get priority {} (below 0)", nthreads - 1, o.priority - (nthreads - 1)));
 
   Time end;
   if (o.loops == 0 && o.duration == Time() && !load)
@@ -107,11 +145,13 @@ Scenario make_cyclictest_scenario(const CyclictestOptions& o, std::optional<Scen
   for (int i = 0; i < nthreads; ++i) {
     TaskSpec t;
     t.name = fmt::format("cyclictest-{}", i);
-    t.policy = policy;
-    t.priority = rt ? o.priority : 0;
+    // --priospread: thread N at -p minus N; one that reaches 0 runs SCHED_OTHER, as cyclictest's does
+    const int prio = rt ? o.priority - (o.priospread ? i : 0) : 0;
+    t.policy = prio > 0 ? policy : Policy::Other;
+    t.priority = prio;
     t.loc = kCmdline;
     if (o.affinity || o.smp) {
-      if (!o.affinity_set.empty())
+      if (!o.smp && !o.affinity_set.empty())
         t.cpus = {o.affinity_set[static_cast<std::size_t>(i) % o.affinity_set.size()]};
       else
         t.cpus = {i % sc.system.cpus};
@@ -119,11 +159,20 @@ Scenario make_cyclictest_scenario(const CyclictestOptions& o, std::optional<Scen
     // rt-tests spreads intervals by -d only without a histogram (-h/-H runs all threads alike)
     const std::int64_t distance = o.histogram_us > 0 ? 0 : o.distance_us;
     const Time interval = Time::ns((o.interval_us + i * distance) * 1000);
-    Step periodic{.kind = StepKind::Periodic, .period = interval, .loc = kCmdline};
-    Step loop{.kind = StepKind::Loop, .loc = kCmdline};
+    // clock_nanosleep(TIMER_ABSTIME) on a grid (-A: thread N's grid shifted by N x USEC);
+    // with -r a relative sleep, so each period starts when the thread reads the clock
+    Step periodic;
+    periodic.kind = o.relative ? StepKind::Sleep : StepKind::Periodic;
+    (o.relative ? periodic.duration : periodic.period) = interval;
+    if (o.aligned_us > 0 && !o.relative) periodic.phase = Time::ns(o.aligned_us * 1000 * i);
+    periodic.loc = kCmdline;
+    Step loop;
+    loop.kind = StepKind::Loop;
+    loop.loc = kCmdline;
     if (o.loops > 0) {
       loop.count = static_cast<std::int64_t>(o.loops);
-      end = std::max(end, interval * static_cast<std::int64_t>(o.loops + 1));
+      // -r drifts by each latency: allow as long again for it
+      end = std::max(end, periodic.phase + interval * static_cast<std::int64_t>(o.loops + 1) * (o.relative ? 2 : 1));
     } else {
       loop.until = o.duration > Time() ? o.duration : sc.system.duration;
     }
@@ -147,8 +196,10 @@ CyclictestObserver::CyclictestObserver(const Scenario& sc, const CyclictestOptio
     }
     Thread th;
     th.pid = 1000 + static_cast<int>(i);
+    th.name = t.name;
     th.priority = t.priority;
-    th.interval_us = t.program[0].body[0].period.count() / 1000;
+    const Step& wait = t.program[0].body[0];
+    th.interval_us = (wait.kind == StepKind::Sleep ? wait.duration : wait.period).count() / 1000;
     th.cpu = t.cpus.size() == 1 ? t.cpus[0] : -1;
     th.hist.assign(static_cast<std::size_t>(o.histogram_us), 0);
     threads_.push_back(std::move(th));
@@ -158,9 +209,14 @@ CyclictestObserver::CyclictestObserver(const Scenario& sc, const CyclictestOptio
 void CyclictestObserver::on_wakeup_latency(Time t, const Task& p, Time expiry, Time) {
   const int i = p.pid - first_pid_;
   if (p.is_idle() || i < 0 || static_cast<std::size_t>(i) >= threads_.size()) return;
+  if (break_.hit) return;  // -b: every thread stopped at the break
   Thread& th = threads_[static_cast<std::size_t>(i)];
   const std::int64_t ns = (t - expiry).count();
   const std::int64_t diff = o_.nsecs ? ns : ns / 1000;  // calcdiff() truncates to us
+  // -b compares the sample in the run's unit (ns with -N), as cyclictest does; the sample still counts
+  if (o_.breaktrace_us > 0 && diff > o_.breaktrace_us)
+    break_ = Break{.hit = true, .thread = static_cast<std::size_t>(i), .value = diff, .expiry = expiry, .at = t, .cpu = p.cpu};
+  if (o_.verbose) th.values.push_back(diff);
   if (th.cycles == 0 || diff < th.min) th.min = diff;
   if (diff > th.max) th.max = diff;
   th.act = diff;
@@ -181,6 +237,8 @@ namespace {
 std::int64_t avg_of(const CyclictestObserver::Thread& th) {
   return th.cycles ? static_cast<std::int64_t>(th.sum / static_cast<double>(th.cycles)) : 0;
 }
+// A thread without a sample keeps cyclictest's initial minimum (stat->min = 1000000).
+std::int64_t min_of(const CyclictestObserver::Thread& th) { return th.cycles ? th.min : 1000000; }
 }  // namespace
 
 // print_stat(): the us and ns variants differ in field widths.
@@ -189,10 +247,10 @@ void write_cyclictest_text(std::ostream& out, const CyclictestObserver& obs, con
   for (const auto& th : obs.threads()) {
     if (o.nsecs)
       out << fmt::format("T:{:2} ({:5}) P:{:2} I:{} C:{:7} Min:{:7} Act:{:8} Avg:{:8} Max:{:8}\n", i, th.pid, th.priority,
-                         th.interval_us, th.cycles, th.min, th.act, avg_of(th), th.max);
+                         th.interval_us, th.cycles, min_of(th), th.act, avg_of(th), th.max);
     else
       out << fmt::format("T:{:2} ({:5}) P:{:2} I:{} C:{:7} Min:{:7} Act:{:5} Avg:{:5} Max:{:8}\n", i, th.pid, th.priority,
-                         th.interval_us, th.cycles, th.min, th.act, avg_of(th), th.max);
+                         th.interval_us, th.cycles, min_of(th), th.act, avg_of(th), th.max);
     ++i;
   }
 }
@@ -225,7 +283,7 @@ void write_cyclictest_histogram(std::ostream& out, const CyclictestObserver& obs
     for (auto c : th.hist) n += c;
     return n;
   }, " {:09d}");
-  footer("# Min Latencies:", [](const auto& th) { return th.min; }, " {:05d}");
+  footer("# Min Latencies:", [](const auto& th) { return min_of(th); }, " {:05d}");
   footer("# Avg Latencies:", [](const auto& th) { return avg_of(th); }, " {:05d}");
   footer("# Max Latencies:", [](const auto& th) { return th.max; }, " {:05d}");
   footer("# Histogram Overflows:", [](const auto& th) { return th.overflows; }, " {:05d}");
@@ -236,6 +294,35 @@ void write_cyclictest_histogram(std::ostream& out, const CyclictestObserver& obs
     if (ths[j].overflows > ths[j].overflow_cycles.size()) line += fmt::format(" # {:05d} others", ths[j].overflows - ths[j].overflow_cycles.size());
     out << line << '\n';
   }
+}
+
+void write_cyclictest_verbose_start(std::ostream& out, int cpus, const CyclictestOptions& o) {
+  out << fmt::format("Max CPUs = {}\nOnline CPUs = {}\n", cpus, cpus);
+  if (!o.smp && !o.affinity_set.empty()) out << fmt::format("Using {} cpus.\n", cpus_in_set(o.affinity_set));
+}
+
+void write_cyclictest_verbose_header(std::ostream& out, const CyclictestObserver& obs, const CyclictestOptions& o) {
+  const auto& ths = obs.threads();
+  for (std::size_t i = 0; i < ths.size(); ++i) {
+    if (!o.smp && !o.affinity_set.empty()) out << fmt::format("Thread {} using cpu {}.\n", i, ths[i].cpu);
+    // cyclictest prints the interval after adding -d for the next thread (its loop's order)
+    const std::int64_t shown = ths[i].interval_us + (o.histogram_us > 0 ? 0 : o.distance_us);
+    out << fmt::format("Thread {} Interval: {}\n", i, shown);
+  }
+}
+
+void write_cyclictest_values(std::ostream& out, const CyclictestObserver& obs) {
+  const auto& ths = obs.threads();
+  for (std::size_t i = 0; i < ths.size(); ++i)
+    for (std::size_t c = 0; c < ths[i].values.size(); ++c) out << fmt::format("{:8}:{:8}:{:8}\n", i, c, ths[i].values[c]);
+}
+
+void write_cyclictest_break(std::ostream& out, const CyclictestObserver& obs) {
+  std::string ids = "# Thread Ids:";
+  for (const auto& th : obs.threads()) ids += fmt::format(" {:05d}", th.pid);
+  out << ids << '\n';
+  const auto& b = obs.break_hit();
+  if (b.hit) out << fmt::format("# Break thread: {}\n# Break value: {}\n", obs.threads()[b.thread].pid, b.value);
 }
 
 std::string cyclictest_json(const CyclictestObserver& obs, const CyclictestOptions& o, const std::string& model) {
@@ -260,7 +347,7 @@ std::string cyclictest_json(const CyclictestObserver& obs, const CyclictestOptio
       if (th.hist[b]) hist[std::to_string(b)] = th.hist[b];
     t["histogram"] = hist;
     t["cycles"] = th.cycles;
-    t["min"] = th.min;
+    t["min"] = min_of(th);
     t["max"] = th.max;
     t["avg"] = th.cycles ? std::round(th.sum / static_cast<double>(th.cycles) * 100.0) / 100.0 : 0.0;
     t["cpu"] = th.cpu;  // -1 when the thread is not pinned, as rt-tests writes it

@@ -34,7 +34,18 @@ struct CyclictestOptions {
   bool smp = false;              // -S: -a -t and the same priority
   std::string cmdline;           // as typed, for --json
   int cpus = 0;                  // simulated CPUs (0: the load's, else enough for -a / -t)
+  bool verbose = false;          // -v: every sample as "n:c:v" instead of the summary lines
+  std::int64_t breaktrace_us = 0;  // -b: stop at the first sample above this (0 = off)
+  bool priospread = false;       // --priospread: thread N at priority -p minus N
+  bool relative = false;         // -r: relative sleeps (the period drifts by each latency)
+  std::int64_t aligned_us = -1;  // -A [USEC]: thread N's first wakeup N x USEC after the common start (-1 = off)
 };
+
+// cyclictest's own adjustments of the options (messages on stderr in the
+// real tool, returned here in its words): -S overrides -t and -a, -p with a
+// non-real-time policy becomes SCHED_FIFO, a real-time policy or
+// --priospread without -p gets threads + 1.
+std::vector<std::string> cyclictest_adjust(CyclictestOptions& o, int cpus);
 
 // "3-5,0" -> {3, 4, 5, 0}; throws WorkloadError at `where` on a bad set.
 std::vector<int> parse_cpuset(const std::string& text, const SourceLoc& where);
@@ -52,6 +63,7 @@ class CyclictestObserver final : public Observer {
  public:
   struct Thread {
     int pid = 0;
+    std::string name;             // the task's name (cyclictest-N)
     int priority = 0;
     std::int64_t interval_us = 0;
     int cpu = -1;                 // pinned CPU, -1 when not pinned
@@ -61,12 +73,24 @@ class CyclictestObserver final : public Observer {
     std::vector<std::uint64_t> hist;
     std::uint64_t overflows = 0;
     std::vector<std::uint64_t> overflow_cycles;  // the first histogram_us of them
+    std::vector<std::int64_t> values;  // -v: every sample, in order
+  };
+  // -b: the first sample above the limit. Samples after it are not counted
+  // (cyclictest's threads stop at once), as in a run that ended there.
+  struct Break {
+    bool hit = false;
+    std::size_t thread = 0;
+    std::int64_t value = 0;  // in the run's unit
+    Time expiry, at;
+    int cpu = 0;             // the CPU it was switched in on
   };
   CyclictestObserver(const Scenario& sc, const CyclictestOptions& o);
   void on_wakeup_latency(Time t, const Task& p, Time expiry, Time irq_at) override;
   const std::vector<Thread>& threads() const { return threads_; }
+  const Break& break_hit() const { return break_; }
 
  private:
+  Break break_;
   const CyclictestOptions& o_;
   std::vector<Thread> threads_;
   int first_pid_ = 0;
@@ -77,6 +101,16 @@ class CyclictestObserver final : public Observer {
 // -h/-H the histogram block, exactly in cyclictest's formats.
 void write_cyclictest_text(std::ostream& out, const CyclictestObserver& obs, const CyclictestOptions& o);
 void write_cyclictest_histogram(std::ostream& out, const CyclictestObserver& obs, const CyclictestOptions& o);
+// -v, before the first output line: "Max CPUs = N", "Online CPUs = N" and
+// with -a CPUSET "Using N cpus." (N the simulated CPUs and the set's CPUs).
+void write_cyclictest_verbose_start(std::ostream& out, int cpus, const CyclictestOptions& o);
+// -v: "Thread N Interval: I" per thread as cyclictest prints them at start-up
+// (with -a CPUSET also "Thread N using cpu C.").
+void write_cyclictest_verbose_header(std::ostream& out, const CyclictestObserver& obs, const CyclictestOptions& o);
+// -v: every sample, "%8d:%8lu:%8ld" (thread, cycle, value), thread by thread.
+void write_cyclictest_values(std::ostream& out, const CyclictestObserver& obs);
+// -b: "# Thread Ids:", and when the limit was hit "# Break thread:" and "# Break value:".
+void write_cyclictest_break(std::ostream& out, const CyclictestObserver& obs);
 // cyclictest's --json document (file_version 1), with `model` in sysinfo.
 std::string cyclictest_json(const CyclictestObserver& obs, const CyclictestOptions& o, const std::string& model);
 

@@ -255,7 +255,7 @@ void Kernel::__schedule(Rq& rq, SchedMode mode) {
   rq.switching = true;
   rq.switch_prev = &prev;
   rq.switch_preempt = preempt || prev.state == TASK_RUNNING;
-  rq.switch_remaining = costs().context_switch;
+  rq.switch_remaining = cost(CostId::ContextSwitch);
   preempt_count_add(rq, SCHED_SWITCH_COUNT);
   trace(rq, "sched_switch begin", next, prev.pid);
   emit(SIG_SCHED, [&](Observer& o) { o.on_sched_switch(now_, rq, prev, prev.state, preempt, *next); });

@@ -26,7 +26,7 @@ void Kernel::send_reschedule(int cpu) {
   Rq& rq = cpu_rq(cpu);
   if (rq.ipi_in_flight) return;
   rq.ipi_in_flight = true;
-  events_.push(now_ + costs().ipi_latency, Band::Hardware, EV_IPI, cpu, 0);
+  events_.push(now_ + cost(CostId::IpiLatency), Band::Hardware, EV_IPI, cpu, 0);
 }
 
 
@@ -101,24 +101,24 @@ void Kernel::irq_handler_begin(Rq& rq, IrqFrame& f) {
         if (tick_due && (!timer_due || rq.next_tick <= rq.hrtimers.top().expires)) {
           f.expired.push_back(HrTimer{rq.next_tick, 0, HrTimerKind::Tick, nullptr});
           rq.next_tick = Time::max();
-          f.remaining += costs().tick;
+          f.remaining += cost(CostId::Tick);
         } else {
           const HrTimer t = rq.hrtimers.top();
           rq.hrtimers.pop();
           if (t.kind == HrTimerKind::SleepWakeup) t.task->latency_irq = now_;
           f.expired.push_back(t);
           // A wheel timeout only raises TIMER_SOFTIRQ here (run_local_timers()).
-          if (t.kind != HrTimerKind::WheelTimeout) f.remaining += costs().hrtimer_wakeup;
+          if (t.kind != HrTimerKind::WheelTimeout) f.remaining += cost(CostId::HrtimerWakeup);
         }
       }
       break;
     case RESCHEDULE_VECTOR:
-      f.remaining = costs().ipi_handler;
+      f.remaining = cost(CostId::IpiHandler);
       break;
     case DEVICE_VECTOR: {
       IrqSource& src = irqs_[static_cast<std::size_t>(f.irq)];
       f.entry = now_;
-      f.remaining = f.threaded ? costs().irq_thread_wake : src.spec->handler.sample(src.durations);
+      f.remaining = f.threaded ? cost(CostId::IrqThreadWake) : device_work_take(src);
       break;
     }
     case NR_VECTORS:
@@ -141,7 +141,7 @@ void Kernel::irq_handler_end(Rq& rq, IrqFrame& f) {
             break;
           case HrTimerKind::WheelTimeout:  // expired wheel timer: TIMER_SOFTIRQ runs process_timeout()
             if (timeout_cancelled(*t.task, t.expires)) break;  // del_timer() took it off the wheel
-            raise_timer_softirq(rq, SoftirqWork{TIMER_SOFTIRQ, costs().hrtimer_wakeup, t.task});
+            raise_timer_softirq(rq, SoftirqWork{TIMER_SOFTIRQ, cost(CostId::HrtimerWakeup), t.task, -1});
             break;
           case HrTimerKind::RtPeriod:
           case HrTimerKind::FairServerPeriod:
@@ -161,19 +161,11 @@ void Kernel::irq_handler_end(Rq& rq, IrqFrame& f) {
       IrqSource& src = irqs_[static_cast<std::size_t>(f.irq)];
       if (f.threaded) {  // irq_default_primary_handler() -> __irq_wake_thread(): IRQTF_RUNTHREAD is a bit,
         if (src.thread->irq_thread_pending == 0) src.thread_ev = device_event(f);  // (the oldest one is the one waited for)
-        src.thread->irq_thread_pending = 1;  // so interrupts before the thread runs merge into one run
+        src.thread->irq_thread_pending = 1;  // so interrupts before the thread runs merge into one run (which takes all their work)
         try_to_wake_up(*src.thread, TASK_INTERRUPTIBLE);
       } else {
         const IrqWake ev = device_event(f);
-        for (std::size_t k = 0; k < src.spec->softirqs.size(); ++k) {
-          const SoftirqRaise& r = src.spec->softirqs[k];
-          SoftirqWork w{r.vec, r.duration.sample(src.durations), nullptr};
-          if (static_cast<int>(k) == src.spec->wake_softirq) {  // e.g. NET_RX delivering to the socket
-            w.wake_sync = src.wake_sync;
-            w.ev = ev;
-          }
-          raise_softirq(rq, w);
-        }
+        device_work_finish(rq, src, ev);
         if (src.spec->wake_softirq < 0) device_wake(src, ev);  // the handler's own wake_up()/complete()
       }
       break;
@@ -181,6 +173,54 @@ void Kernel::irq_handler_end(Rq& rq, IrqFrame& f) {
     case NR_VECTORS:
       break;
   }
+}
+
+// Each arrival draws its handler and softirq durations (in that order, from
+// the line's duration stream), so every model sees the same work whatever
+// coalesces: the stream is consumed per arrival, not per handler run.
+void Kernel::device_work_arrive(IrqSource& src) {
+  const Time h = src.spec->handler.sample(src.durations);
+  src.backlog.push_back(h);
+  src.work.handler_arrived += h;
+  for (const SoftirqRaise& r : src.spec->softirqs) {
+    const Time d = r.duration.sample(src.durations);
+    src.backlog.push_back(d);
+    src.work.softirq_arrived += d;
+  }
+  ++src.backlog_n;
+  ++src.work.arrivals;
+}
+
+// The handler starts: it processes every arrival pending now (a driver
+// drains its ring; a coalesced line or a merged IRQTF_RUNTHREAD run does
+// the work of all the interrupts it stands for).
+Time Kernel::device_work_take(IrqSource& src) {
+  const std::size_t stride = 1 + src.spec->softirqs.size();
+  src.taken_n = src.backlog_n;
+  src.taken_handler = Time();
+  for (std::size_t i = 0; i < src.taken_n; ++i) src.taken_handler += src.backlog[i * stride];
+  return src.taken_handler;
+}
+
+// The handler is done: the taken arrivals' softirqs are raised, in arrival
+// order (NAPI: napi_schedule() once, the poll processes every packet).
+void Kernel::device_work_finish(Rq& rq, IrqSource& src, const IrqWake& ev) {
+  const std::size_t stride = 1 + src.spec->softirqs.size();
+  const int irq = static_cast<int>(&src - irqs_.data());
+  for (std::size_t i = 0; i < src.taken_n; ++i)
+    for (std::size_t j = 0; j < src.spec->softirqs.size(); ++j) {
+      SoftirqWork w{src.spec->softirqs[j].vec, src.backlog[i * stride + 1 + j], nullptr, irq};
+      if (static_cast<int>(j) == src.spec->wake_softirq) {  // e.g. NET_RX delivering to the socket (waitqueue.cpp)
+        w.wake_sync = src.wake_sync;
+        w.ev = ev;
+      }
+      raise_softirq(rq, w);
+    }
+  src.backlog.erase(src.backlog.begin(), src.backlog.begin() + static_cast<std::ptrdiff_t>(src.taken_n * stride));
+  src.backlog_n -= src.taken_n;
+  src.taken_n = 0;
+  src.work.handler_done += src.taken_handler;
+  src.taken_handler = Time();
 }
 
 // One phase of the top frame. Returns true when a segment of work was started.
@@ -191,7 +231,7 @@ bool Kernel::irq_step(Rq& rq) {
     // nmi_enter(): +NMI_OFFSET+HARDIRQ_OFFSET; the handler; nmi_exit(): no softirqs, no preemption.
     if (f.remaining < Time()) {
       IrqSource& src = irqs_[static_cast<std::size_t>(f.irq)];
-      f.remaining = costs().nmi_entry + src.spec->handler.sample(src.durations);
+      f.remaining = cost(CostId::NmiEntry) + src.spec->handler.sample(src.durations);
       preempt_count_add(rq, NMI_OFFSET + HARDIRQ_OFFSET);
       ++src.count;
       emit(SIG_IRQ, [&](Observer& o) { o.on_nmi_entry(now_, rq, f.irq); });
@@ -215,9 +255,9 @@ bool Kernel::irq_step(Rq& rq) {
   }
   if (f.remaining < Time()) {
     switch (f.phase) {
-      case IrqPhase::Entry: f.remaining = costs().irq_entry; break;
+      case IrqPhase::Entry: f.remaining = cost(CostId::IrqEntry); break;
       case IrqPhase::Handler: irq_handler_begin(rq, f); break;
-      case IrqPhase::Exit: f.remaining = costs().irq_exit; break;
+      case IrqPhase::Exit: f.remaining = cost(CostId::IrqExit); break;
     }
   }
   if (f.remaining > Time()) {

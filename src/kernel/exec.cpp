@@ -153,7 +153,8 @@ bool Kernel::task_step(Rq& rq, Task& p) {
   switch (op.code) {
     case OpCode::Run:
     case OpCode::Busy:
-      if (p.remaining < Time()) p.remaining = op.a;
+      if (p.remaining < Time())
+        p.remaining = op.work_rng < 0 ? op.a : op.step->work->sample(p.work_rngs[static_cast<std::size_t>(op.work_rng)]);
       if (p.remaining > Time()) {
         start_segment(rq, &p.remaining);
         return true;
@@ -167,6 +168,15 @@ bool Kernel::task_step(Rq& rq, Task& p) {
     case OpCode::Periodic: {
       // Periodic keeps its next grid point in a slot of the task.
       std::int64_t* next = op.code == OpCode::Periodic ? &p.slots[static_cast<std::size_t>(op.slot)] : nullptr;
+      if (p.stage == 0 && op.from_user) {  // clock_nanosleep()'s entry: costs.syscall_entry
+        if (p.remaining < Time()) p.remaining = cost(CostId::SyscallEntry);
+        if (p.remaining > Time()) {
+          p.user_mode = false;
+          start_segment(rq, &p.remaining);
+          return true;
+        }
+        p.remaining = Time::ns(-1);
+      }
       if (p.stage == 0) {
         if (op.code == OpCode::Periodic) {  // the open job (if any) ends here: late?
           job_end(p);
@@ -219,13 +229,17 @@ bool Kernel::task_step(Rq& rq, Task& p) {
       return false;
     }
 
-    case OpCode::SyscallEnter:
+    case OpCode::SyscallEnter:  // entry_SYSCALL_64 .. the body: costs.syscall_entry
+    case OpCode::SyscallExit:   // syscall_exit_to_user_mode(): costs.syscall_exit
       p.user_mode = false;
+      if (p.remaining < Time()) p.remaining = cost(op.code == OpCode::SyscallEnter ? CostId::SyscallEntry : CostId::SyscallExit);
+      if (p.remaining > Time()) {
+        start_segment(rq, &p.remaining);
+        return true;
+      }
+      p.remaining = Time::ns(-1);
       ++p.pc;
-      return false;
-    case OpCode::SyscallExit:
-      ++p.pc;
-      syscall_exit_to_user_mode(rq, p);
+      if (op.code == OpCode::SyscallExit) syscall_exit_to_user_mode(rq, p);
       return false;
 
     case OpCode::Yield:
@@ -294,7 +308,7 @@ bool Kernel::task_step(Rq& rq, Task& p) {
     case OpCode::RaiseSoftirq: {  // raise_softirq(): outside BH-disabled/IRQ context ksoftirqd runs it
       ++p.pc;
       const auto vec = static_cast<SoftirqVec>(op.count);
-      raise_softirq(rq, SoftirqWork{vec, op.slot ? op.a : scenario_.system.softirq_costs[vec], nullptr});
+      raise_softirq(rq, SoftirqWork{vec, op.slot ? op.a : scenario_.system.softirq_costs[vec], nullptr, -1});
       const bool bh_off = rt_softirqs() ? p.softirq_disable_cnt > 0 : in_interrupt(rq.preempt_count);
       if (!bh_off) wakeup_softirqd(rq);
       return false;

@@ -28,6 +28,13 @@ Kernel::Kernel(const Scenario& scenario, const PreemptModel& model)
     : scenario_(scenario), model_(model), tick_nsec_(Time::ns((1'000'000'000LL + scenario.system.hz / 2) / scenario.system.hz)) {
   const int ncpus = scenario.system.cpus;
   base_slice_ = base_slice_for(ncpus);
+  for (int c = 0; c < NR_COSTS; ++c) {
+    const auto id = static_cast<CostId>(c);
+    const auto& drawn = scenario.system.costs.drawn[static_cast<std::size_t>(c)];
+    cost_fixed_[static_cast<std::size_t>(c)] = scenario.system.costs.fixed(id);
+    cost_drawn_[static_cast<std::size_t>(c)] = drawn ? &*drawn : nullptr;
+    cost_rngs_.emplace_back(scenario.system.seed, std::string("cost/") + cost_name(id));
+  }
   rqs_.resize(static_cast<std::size_t>(ncpus));
   int pid = 1000;
   for (const TaskSpec& spec : scenario.tasks) {
@@ -50,6 +57,12 @@ Kernel::Kernel(const Scenario& scenario, const PreemptModel& model)
       t->se.weight = spec.policy == Policy::Idle ? WEIGHT_IDLEPRIO : nice_to_weight(spec.nice);
     }
     t->prog = compile_program(spec);
+    for (std::size_t i = 0; i < t->prog.ops.size(); ++i) {
+      Op& op = t->prog.ops[i];
+      if (op.step == nullptr || !op.step->work || (op.code != OpCode::Run && op.code != OpCode::Busy)) continue;
+      op.work_rng = static_cast<int>(t->work_rngs.size());
+      t->work_rngs.emplace_back(scenario.system.seed, fmt::format("task/{}/work/{}", spec.name, i));
+    }
     t->slots.assign(static_cast<std::size_t>(t->prog.slots), -1);
     t->user_mode = !spec.kthread;
     t->cpu = static_cast<int>(t->cpus_allowed._Find_first());
@@ -189,6 +202,7 @@ void Kernel::dispatch(const Event& e) {
         nmi_deliver(rq, e.target);
       } else {
         if (!rq.line_pending[static_cast<std::size_t>(e.target)]) src->pending_since = now_;
+        device_work_arrive(*src);
         rq.line_pending[static_cast<std::size_t>(e.target)] = true;
         raise_vector(rq, DEVICE_VECTOR);
       }

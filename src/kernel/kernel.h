@@ -26,6 +26,14 @@ namespace preemptsim {
 // Kinds of events the kernel puts on the queue.
 enum EventKind : std::uint32_t { EV_SEGMENT_END, EV_CLOCKEVENT, EV_IPI, EV_DEVICE_IRQ, EV_END };
 
+// A device line's work over the run: drawn at arrival, done as handlers and
+// softirqs complete (what arrived and is not done is still in flight).
+struct DeviceWork {
+  std::uint64_t arrivals = 0;
+  Time handler_arrived, softirq_arrived;
+  Time handler_done, softirq_done;
+};
+
 // A device interrupt line at run time: its arrival process and random streams.
 struct IrqSource {
   const IrqSpec* spec = nullptr;
@@ -39,6 +47,15 @@ struct IrqSource {
   Time pending_since;        // arrival of the interrupt now pending on the line
   IrqWake thread_ev;         // threaded: the oldest interrupt irq/N-NAME has yet to handle
   int wake_sync = -1;        // the wait queue / completion its path wakes (index into the sync objects)
+  // The device's work (its ring): each arrival adds a handler duration and one
+  // duration per raised softirq, drawn at arrival; a handler run (hard or
+  // threaded) processes every arrival pending when it starts, so coalesced
+  // interrupts and merged IRQTF_RUNTHREAD runs lose no work.
+  std::vector<Time> backlog;  // per pending arrival: handler, then spec->softirqs' durations
+  std::size_t backlog_n = 0;  // arrivals in backlog
+  std::size_t taken_n = 0;    // arrivals the running handler took
+  Time taken_handler;         // their handler work
+  DeviceWork work;            // totals for the results
 };
 
 // __schedule() modes (kernel/sched/core.c)
@@ -62,6 +79,11 @@ class Kernel {
   Time now() const { return now_; }
   const PreemptModel& model() const { return model_; }
   const Costs& costs() const { return scenario_.system.costs; }
+  // One occurrence of a cost: the constant, or a draw from its stream "cost/NAME".
+  Time cost(CostId c) {
+    const auto i = static_cast<std::size_t>(c);
+    return cost_drawn_[i] ? cost_drawn_[i]->sample(cost_rngs_[i]) : cost_fixed_[i];
+  }
   Time tick_nsec() const { return tick_nsec_; }
   std::int64_t sysctl_sched_base_slice() const { return base_slice_; }
   const std::vector<std::unique_ptr<Task>>& tasks() const { return tasks_; }
@@ -134,6 +156,12 @@ class Kernel {
   void syscall_exit_to_user_mode(Rq& rq, Task& p);
   void nmi_deliver(Rq& rq, int irq);
   void arm_next_arrival(IrqSource& src);
+  // The device's work: an arrival adds to the backlog; a handler run takes
+  // every pending arrival (returns their handler work) and, when done,
+  // raises their softirqs.
+  void device_work_arrive(IrqSource& src);
+  Time device_work_take(IrqSource& src);
+  void device_work_finish(Rq& rq, IrqSource& src, const IrqWake& ev);
   Time next_arrival(IrqSource& src);
 
   // softirq.cpp: raising and running softirqs, ksoftirqd, IRQ threads
@@ -266,6 +294,9 @@ class Kernel {
   std::vector<std::unique_ptr<Task>> tasks_;  // workload tasks, then the idle tasks
   std::vector<Rq> rqs_;
   std::vector<IrqSource> irqs_;
+  std::array<Time, NR_COSTS> cost_fixed_{};                  // costs(): the constants
+  std::array<const Distribution*, NR_COSTS> cost_drawn_{};   // costs given as distributions
+  std::vector<Rng> cost_rngs_;                               // stream "cost/NAME" per CostId
   std::vector<KLock> bh_locks_;  // PREEMPT_RT: softirq_ctrl.lock per CPU (never resized after boot)
   Step bh_step_;                 // where the BH lock is "taken" in reports
   Op bh_op_;

@@ -37,6 +37,7 @@ struct Op {
   int lock = -1;            // KLock/KUnlock/UserLock/UserUnlock/CondWait: index into the kernel's locks (set at boot)
   int sync = -1;            // the sync ops: index into the kernel's sync objects (set at boot)
   const Step* step = nullptr;  // where it came from (name, location); null for Exit/SyscallExit
+  int work_rng = -1;        // Run/Busy with a distribution: index into the task's work streams (set at boot)
 };
 
 struct Program {

@@ -98,6 +98,7 @@ void Kernel::push_softirq_frame(Rq& rq, bool in_task) {
 
 void Kernel::softirq_work_done(Rq& rq, const SoftirqWork& w) {
   ++rq.nr_softirq_runs;
+  if (w.irq >= 0) irqs_[static_cast<std::size_t>(w.irq)].work.softirq_done += w.duration;
   if (w.wake) try_to_wake_up(*w.wake, TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE);  // process_timeout()
   if (w.wake_sync >= 0) {  // the device's softirq work ends with its wake_up() (sk_data_ready() for a socket)
     IrqWake ev = w.ev;
@@ -277,6 +278,7 @@ bool Kernel::ksoftirqd_step(Rq& rq, Task& p) {
 }
 
 // irq_thread(): wait for IRQTF_RUNTHREAD, then irq_forced_thread_fn():
+// (the handler takes every arrival pending since the last run: device_work_take())
 // local_bh_disable(); on non-RT kernels also local_irq_disable(); the
 // handler; then local_bh_enable(), which runs the softirqs the handler
 // raised, in this thread.
@@ -299,13 +301,13 @@ bool Kernel::irq_thread_step(Rq& rq, Task& p) {
       }
       preempt_count_add(rq, SOFTIRQ_DISABLE_OFFSET);
       rq.irqs_off = true;
-      p.remaining = src.spec->handler.sample(src.durations);
+      p.remaining = device_work_take(src);
       p.stage = 1;
       return false;
     case 3:  // PREEMPT_RT: softirq_ctrl.lock, possibly after blocking on it
       if (!local_bh_lock(rq, p)) return false;
       ++p.softirq_disable_cnt;
-      p.remaining = src.spec->handler.sample(src.durations);
+      p.remaining = device_work_take(src);
       p.stage = 1;
       return false;
     case 1:
@@ -314,15 +316,7 @@ bool Kernel::irq_thread_step(Rq& rq, Task& p) {
         return true;
       }
       p.remaining = Time::ns(-1);
-      for (std::size_t k = 0; k < src.spec->softirqs.size(); ++k) {
-        const SoftirqRaise& r = src.spec->softirqs[k];
-        SoftirqWork w{r.vec, r.duration.sample(src.durations), nullptr};
-        if (static_cast<int>(k) == src.spec->wake_softirq) {
-          w.wake_sync = src.wake_sync;
-          w.ev = p.irq_thread_ev;
-        }
-        raise_softirq(rq, w);
-      }
+      device_work_finish(rq, src, p.irq_thread_ev);
       if (src.spec->wake_softirq < 0) device_wake(src, p.irq_thread_ev);  // the threaded handler's wake_up()/complete()
       if (!rt_softirqs()) rq.irqs_off = false;
       p.stage = 0;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/rng.h"
 #include "core/time.h"
 #include "kernel/program.h"
 #include "workload/scenario.h"
@@ -36,6 +37,7 @@ struct SoftirqWork {
   SoftirqVec vec;
   Time duration;
   Task* wake = nullptr;
+  int irq = -1;  // the device line whose interrupt raised it (work accounting), else -1
   int wake_sync = -1;         // index into the kernel's sync objects (-1: none)
   IrqWake ev{};               // wake_sync: the interrupt this work came from
 };
@@ -116,6 +118,7 @@ class Task {
   Time remaining = Time::ns(-1); // busy/run time left in the current op; -1 = not started
   bool user_mode = true;         // executing user space (false inside a syscall, always false for kthreads)
   std::vector<std::int64_t> slots;
+  std::vector<Rng> work_rngs;    // run/busy distributions: stream "task/NAME/work/OP" per op (Op::work_rng)
   bool latency_pending = false;  // a timed sleep's expiry awaits the switch-in
   Time latency_expiry;
   Time job_deadline = Time::ns(-1); // the open periodic job's absolute deadline (-1: none)

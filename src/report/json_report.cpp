@@ -148,6 +148,14 @@ ordered_json model_json(const ModelResult& m) {
   ordered_json irqs = ordered_json::object();
   for (const auto& [name, n] : m.irq_counts) irqs[name] = n;
   j["irq_counts"] = std::move(irqs);
+  ordered_json work = ordered_json::object();
+  for (const auto& [name, w] : m.device_work)
+    work[name] = ordered_json{{"arrivals", w.arrivals},
+                              {"handler_arrived_ns", w.handler_arrived.count()},
+                              {"softirq_arrived_ns", w.softirq_arrived.count()},
+                              {"handler_done_ns", w.handler_done.count()},
+                              {"softirq_done_ns", w.softirq_done.count()}};
+  j["device_work"] = std::move(work);
   ordered_json why = ordered_json::array();
   for (const WorstCaseExplanation& e : m.explanations) {
     ordered_json x = ordered_json::object();

@@ -71,6 +71,10 @@ ModelResult simulate_model(const Scenario& scenario, const PreemptModel& model, 
   }
   if (kernel.stopped()) r.stopped_at = kernel.stopped_at();
   for (const IrqSource& src : kernel.irqs()) r.irq_counts[src.spec->name] = src.count;
+  for (const IrqSource& src : kernel.irqs())
+    if (!src.spec->nmi)
+      r.device_work[src.spec->name] = ModelResult::DeviceWork{src.work.arrivals, src.work.handler_arrived, src.work.softirq_arrived,
+                                                              src.work.handler_done, src.work.softirq_done};
   return r;
 }
 

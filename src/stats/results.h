@@ -117,6 +117,13 @@ struct ModelResult {
   std::vector<LockResult> locks;  // in name order
   std::optional<Time> stopped_at; // a deadlock stopped the run here
   std::map<std::string, std::uint64_t> irq_counts;  // device interrupts delivered, per line
+  // Per device line: the work its arrivals brought (handler and softirq
+  // durations, drawn at arrival) and the work done by the end.
+  struct DeviceWork {
+    std::uint64_t arrivals = 0;
+    Time handler_arrived, softirq_arrived, handler_done, softirq_done;
+  };
+  std::map<std::string, DeviceWork> device_work;
   std::vector<WorstCaseExplanation> explanations;   // per task with wakeups, workload order
   std::uint64_t events = 0;       // discrete events processed
 };

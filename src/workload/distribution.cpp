@@ -19,6 +19,11 @@ Time from_ns(double v) { return Time::ns(v <= 0 ? 0 : static_cast<std::int64_t>(
 }  // namespace
 
 Time Distribution::sample(Rng& rng) const {
+  const Time v = sample_shape(rng);
+  return v < min ? min : v > max ? max : v;
+}
+
+Time Distribution::sample_shape(Rng& rng) const {
   switch (kind) {
     case Kind::Fixed: return value;
     case Kind::Uniform: return Time::ns(rng.uniform_int(lo.count(), hi.count()));
@@ -44,6 +49,11 @@ Time Distribution::sample(Rng& rng) const {
 }
 
 Time Distribution::expected() const {
+  const Time v = expected_shape();
+  return v < min ? min : v > max ? max : v;
+}
+
+Time Distribution::expected_shape() const {
   switch (kind) {
     case Kind::Fixed: return value;
     case Kind::Uniform: return Time::ns((lo.count() + hi.count()) / 2);

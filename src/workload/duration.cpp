@@ -14,8 +14,10 @@ struct Unit {
   std::int64_t ns;  // nanoseconds per unit
   int digits;       // log10(ns): how many decimals the unit can carry exactly
 };
-constexpr Unit kUnits[] = {{"ns", 1, 0}, {"us", 1'000, 3}, {"ms", 1'000'000, 6}, {"s", 1'000'000'000, 9}};
-constexpr std::string_view kUnitList = "ns, us, ms, s";
+// "µs" as the docs write it: U+00B5 MICRO SIGN, or U+03BC GREEK SMALL LETTER MU.
+constexpr Unit kUnits[] = {{"ns", 1, 0},           {"us", 1'000, 3},        {"\u00b5s", 1'000, 3},
+                           {"\u03bcs", 1'000, 3}, {"ms", 1'000'000, 6}, {"s", 1'000'000'000, 9}};
+constexpr std::string_view kUnitList = "ns, us or \u00b5s, ms, s";
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }

@@ -120,13 +120,25 @@ Arrival parse_arrival(const Reader& r, const Field& f) {
 
 Distribution parse_distribution(const Reader& r, const Field& f) {
   Distribution d;
-  if (f.value.IsScalar()) {
+  if (!f.value.IsMap()) {  // "5us" (anything else but a map fails as a duration)
     d.value = r.duration(f, Time(), "at least 0");
     return d;
   }
-  const Field e = only_entry(r, f, f.key.empty() ? "a distribution" : f.key,
-                             {"uniform", "normal", "lognormal", "exponential", "histogram"});
-  if (e.key == "uniform") {
+  // One shape, plus an optional min/max clamp.
+  const Names shapes = {"fixed", "uniform", "normal", "lognormal", "exponential", "histogram"};
+  std::optional<Field> shape, min, max;
+  const std::string what = f.key.empty() ? "a distribution" : f.key;
+  for (const Field& k : r.map(f, what, {"fixed", "uniform", "normal", "lognormal", "exponential", "histogram", "min", "max"})) {
+    if (k.key == "min") min = k;
+    else if (k.key == "max") max = k;
+    else if (shape) r.fail(k, fmt::format("{} takes exactly one of: {} (and optionally min, max)", what, join(shapes)));
+    else shape = k;
+  }
+  if (!shape) r.fail(f, fmt::format("{} takes exactly one of: {} (and optionally min, max)", what, join(shapes)));
+  const Field& e = *shape;
+  if (e.key == "fixed") {
+    d.value = r.duration(e, Time(), "at least 0");
+  } else if (e.key == "uniform") {
     d.kind = Distribution::Kind::Uniform;
     const std::vector<Field> b = r.list(e);
     if (b.size() != 2) r.fail(e, "uniform takes [low, high]");
@@ -167,6 +179,9 @@ Distribution parse_distribution(const Reader& r, const Field& f) {
     }
     if (d.buckets.empty()) r.fail(e, "the histogram has no bucket");
   }
+  if (min) d.min = r.duration(*min, Time(), "at least 0");
+  if (max) d.max = r.duration(*max, Time(), "at least 0");
+  if (d.max < d.min) r.fail(*max, "max is below min");
   return d;
 }
 

@@ -13,7 +13,8 @@ std::vector<IrqSpec> parse_irqs(const Reader& r, const Field& f, const SystemSpe
 // Each irq's `wake_up: Q` / `complete: C` names a wait queue / completion some task uses.
 void check_irq_wakes(const Reader& r, const Scenario& sc);
 // A duration drawn per occurrence: "5us" or {uniform: [lo, hi]} | {normal: {mean, stddev}} |
-// {lognormal: {median, sigma}} | {exponential: {mean}} | {histogram: [[value, weight], ...]}.
+// {lognormal: {median, sigma}} | {exponential: {mean}} | {histogram: [[value, weight], ...]} |
+// {fixed: 5us}, each map optionally with min: D and max: D (a clamp).
 Distribution parse_distribution(const Reader& r, const Field& f);
 // "NET_RX" (or "NET_RX_SOFTIRQ") -> the vector.
 SoftirqVec parse_softirq_name(const Reader& r, const Field& f, const std::string& name, const SourceLoc& at);

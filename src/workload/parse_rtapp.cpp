@@ -56,7 +56,6 @@ constexpr std::pair<std::string_view, Ev> kEvents[] = {
     {"fork", Ev::Fork},
 };
 Ev event_of(const std::string& key) {
-  if (key == "lock_order") return Ev::None;  // the old workgen grammar's list, not a lock event
   for (const auto& [name, ev] : kEvents)
     if (key.compare(0, name.size(), name) == 0) return ev;
   return Ev::None;
@@ -327,8 +326,40 @@ class Translator {
     return {*ref, *mutex};
   }
 
+  // rt-app 1.0's parse_thread_event_data() checks each event's JSON type
+  // (an integer for run/sleep/mem/iorun, an object for timer/wait/sync, a
+  // string for the others); a mismatch is logged ("Unknown or mismatch X
+  // event type !!!") and the event becomes a run of 0, and the use case runs
+  // on. taskset.json ("lock_order": [...], "sleep": false) depends on this.
+  bool event_type_matches(const Field& e) const {
+    const YAML::Node& v = e.value;
+    switch (event_of(e.key)) {
+      case Ev::Runtime: case Ev::Run: case Ev::Sleep: case Ev::Mem: case Ev::Iorun: {
+        if (!v.IsScalar() || v.Tag() == "!") return false;  // a quoted "100" is a JSON string
+        const std::string& t = v.Scalar();
+        std::size_t i = !t.empty() && t[0] == '-' ? 1 : 0;
+        if (i == t.size()) return false;
+        for (; i < t.size(); ++i)
+          if (t[i] < '0' || t[i] > '9') return false;
+        return true;
+      }
+      case Ev::Timer: case Ev::Wait: case Ev::Sync: return v.IsMap();
+      case Ev::Yield: return true;
+      case Ev::Suspend: case Ev::Resume:
+        if (v.IsNull()) return true;  // "suspend", without a value: see below
+        [[fallthrough]];
+      default: return v.IsScalar();
+    }
+  }
+
   void event(const Field& e, std::vector<Step>& out) {
     const SourceLoc at = r_.loc(e.value.IsNull() ? e.key_node : e.value);
+    if (!event_type_matches(e)) {
+      warn(e, fmt::format("Unknown or mismatch {} event type (rt-app's error): {} is not a value of this event; "
+                          "ignored, as rt-app runs nothing for it and goes on",
+                          e.key, describe(e.value)));
+      return;
+    }
     switch (event_of(e.key)) {
       case Ev::Runtime:
       case Ev::Run: out.push_back(make_step(StepKind::Run, at, usec(integer(e)))); break;
@@ -389,8 +420,9 @@ class Translator {
       }
       case Ev::Suspend:
       case Ev::Resume: {
-        if (e.value.IsNull())  // video-long.json writes "suspend", without a value; json-c lets it through
-          warn(e, fmt::format("'{}' has no value: read as \"\" (the thread's own name)", e.key));
+        // video-long.json writes "suspend", without a value: read as "", the
+        // thread's own name (rt-app 1.0's JSON reader rejects such a file;
+        // docs/rtapp.md)
         std::string name = e.value.IsNull() ? std::string() : string(e, true);
         if (name.empty()) name = task_->name;  // rt-app fills an empty name with the thread's own
         sync_step(event_of(e.key) == Ev::Suspend ? StepKind::Suspend : StepKind::Resume, name, SyncKind::Event, at, out);
@@ -545,14 +577,15 @@ std::string strip_json_comments(const std::string& text) {
   return out;
 }
 
-bool is_rtapp_workload(const std::string& text, const std::string& file_name) {
-  if (file_name.size() >= 5 && file_name.compare(file_name.size() - 5, 5, ".json") == 0) return true;
+bool is_rtapp_workload(const std::string& text, const std::string&) {
   const std::string s = strip_json_comments(text);
   const std::size_t i = first_token(s);
   if (i >= s.size() || s[i] != '{') return false;
   try {
     const YAML::Node doc = YAML::Load(s);
     if (!doc.IsMap() || !doc["tasks"] || !doc["tasks"].IsMap()) return false;
+    if (doc["global"] && doc["global"].IsMap()) return true;  // rt-app's own section
+    if (doc["system"] || doc["irqs"] || doc["mutexes"]) return false;  // preemptsim's sections
     for (auto it = doc["tasks"].begin(); it != doc["tasks"].end(); ++it)
       if (it->second.IsMap() && it->second["program"]) return false;
     return true;

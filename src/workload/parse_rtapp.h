@@ -7,9 +7,11 @@
 
 namespace preemptsim {
 
-// True when `text` (from a file named `file_name`) is an rt-app use case:
-// a .json file, or text that starts with '{' (after comments) whose top
-// level has "tasks" and whose tasks have no preemptsim 'program'.
+// True when `text` is an rt-app use case, by its shape whatever the file's
+// name: a JSON object (after comments) with a "tasks" object, and either
+// rt-app's "global" object or none of preemptsim's sections (system, irqs,
+// mutexes) and no task with a preemptsim 'program'. A preemptsim workload
+// saved as .json is read as one.
 bool is_rtapp_workload(const std::string& text, const std::string& file_name);
 
 // Translates an rt-app use case into a Scenario. Malformed JSON and wrong

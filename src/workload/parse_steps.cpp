@@ -306,8 +306,16 @@ class StepParser {
     // 3. The value.
     switch (info->kind) {
       case StepKind::Run:
-      case StepKind::Sleep:
-      case StepKind::Busy: s.duration = r_.duration(e, Time::ns(0), "at least 0"); break;
+      case StepKind::Busy:
+        if (e.value.IsMap()) {  // run: {uniform: [10us, 300us]}: drawn on each execution
+          s.work = parse_distribution(r_, e);
+          s.duration = s.work->expected();
+          if (s.work->is_fixed()) s.work.reset();
+          break;
+        }
+        s.duration = r_.duration(e, Time::ns(0), "at least 0");
+        break;
+      case StepKind::Sleep: s.duration = r_.duration(e, Time::ns(0), "at least 0"); break;
       case StepKind::Msleep:
         s.duration = r_.duration(e, Time::ns(0), "at least 0");
         if (s.duration.count() % 1'000'000 != 0)
@@ -424,10 +432,11 @@ class StepParser {
     if (count && until)
       r_.fail(r_.loc((count->key_node.Mark().pos > until->key_node.Mark().pos ? count : until)->key_node), e.path,
               "loop takes either 'count' or 'until', not both");
-    if (!count && !until) r_.fail(e, "loop needs 'count: N' (iterations) or 'until: T' (a time)");
+    if (!count && !until) r_.fail(e, "loop needs 'count: N' (iterations), 'until: T' (a time) or 'until: end'");
     if (!steps_field) r_.fail(e, "loop needs 'steps: [...]'");
     if (count) s.count = r_.integer(*count, 1, std::numeric_limits<std::int64_t>::max());
-    if (until) s.until = r_.duration(*until, Time::ns(0), "at least 0");
+    // until: end runs to the end of the run, whatever --duration says
+    if (until) s.until = until->value.IsScalar() && until->value.Scalar() == "end" ? Time::max() : r_.duration(*until, Time::ns(0), "at least 0");
 
     // The body runs in the loop's context and must leave every pair's depth
     // as it found it, so that any number of iterations stays balanced.

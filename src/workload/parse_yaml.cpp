@@ -27,27 +27,24 @@ using namespace workload_detail;
 constexpr std::size_t kMaxTaskName = 15;
 constexpr int kMaxCpus = 256;
 
-struct CostField {
-  std::string_view key;
-  Time Costs::*member;
-};
-constexpr std::array kCostFields{
-    CostField{"context_switch", &Costs::context_switch}, CostField{"irq_entry", &Costs::irq_entry},
-    CostField{"irq_exit", &Costs::irq_exit},             CostField{"hrtimer_wakeup", &Costs::hrtimer_wakeup},
-    CostField{"tick", &Costs::tick},                     CostField{"ipi_latency", &Costs::ipi_latency},
-    CostField{"ipi_handler", &Costs::ipi_handler},       CostField{"irq_thread_wake", &Costs::irq_thread_wake},
-    CostField{"nmi_entry", &Costs::nmi_entry},
-};
-const Names kCostKeys = {"context_switch", "irq_entry",   "irq_exit",        "hrtimer_wakeup", "tick",
-                         "ipi_latency",    "ipi_handler", "irq_thread_wake", "nmi_entry"};  // == kCostFields
+const Names kCostKeys = {"context_switch", "irq_entry",       "irq_exit",  "hrtimer_wakeup",
+                         "tick",           "ipi_latency",     "ipi_handler", "irq_thread_wake",
+                         "nmi_entry",      "syscall_entry",   "syscall_exit"};  // == cost_name() of every CostId
 
 constexpr std::array kPolicies{Policy::Fifo, Policy::Rr, Policy::Other, Policy::Batch, Policy::Idle};
 
+// Each cost a duration ("2us") or a distribution ({lognormal: {...}, max: ...}).
 Costs parse_costs(const Reader& r, const Field& f) {
   Costs c;
   for (const Field& e : r.map(f, "costs", kCostKeys))
-    for (const auto& cf : kCostFields)
-      if (cf.key == e.key) c.*cf.member = r.duration(e, Time::ns(0), "at least 0");
+    for (int i = 0; i < NR_COSTS; ++i) {
+      const auto id = static_cast<CostId>(i);
+      if (e.key != cost_name(id)) continue;
+      const Distribution d = parse_distribution(r, e);
+      c.fixed(id) = d.expected();
+      c.drawn[static_cast<std::size_t>(i)].reset();
+      if (!d.is_fixed()) c.drawn[static_cast<std::size_t>(i)] = d;
+    }
   return c;
 }
 

@@ -100,4 +100,38 @@ const char* policy_kernel_name(Policy p) {
   return "?";
 }
 
+const char* cost_name(CostId c) {
+  switch (c) {
+    case CostId::ContextSwitch: return "context_switch";
+    case CostId::IrqEntry: return "irq_entry";
+    case CostId::IrqExit: return "irq_exit";
+    case CostId::HrtimerWakeup: return "hrtimer_wakeup";
+    case CostId::Tick: return "tick";
+    case CostId::IpiLatency: return "ipi_latency";
+    case CostId::IpiHandler: return "ipi_handler";
+    case CostId::IrqThreadWake: return "irq_thread_wake";
+    case CostId::NmiEntry: return "nmi_entry";
+    case CostId::SyscallEntry: return "syscall_entry";
+    case CostId::SyscallExit: return "syscall_exit";
+  }
+  return "?";
+}
+
+Time Costs::*Costs::member(CostId c) {
+  switch (c) {
+    case CostId::ContextSwitch: return &Costs::context_switch;
+    case CostId::IrqEntry: return &Costs::irq_entry;
+    case CostId::IrqExit: return &Costs::irq_exit;
+    case CostId::HrtimerWakeup: return &Costs::hrtimer_wakeup;
+    case CostId::Tick: return &Costs::tick;
+    case CostId::IpiLatency: return &Costs::ipi_latency;
+    case CostId::IpiHandler: return &Costs::ipi_handler;
+    case CostId::IrqThreadWake: return &Costs::irq_thread_wake;
+    case CostId::NmiEntry: return &Costs::nmi_entry;
+    case CostId::SyscallEntry: return &Costs::syscall_entry;
+    case CostId::SyscallExit: return &Costs::syscall_exit;
+  }
+  return &Costs::context_switch;
+}
+
 }  // namespace preemptsim

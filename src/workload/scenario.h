@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -107,7 +108,8 @@ const char* softirq_name(SoftirqVec v);  // "NET_RX"
 
 class Rng;
 
-// A duration drawn per occurrence: fixed, or from a distribution.
+// A duration drawn per occurrence: fixed, or from a distribution, optionally
+// clamped to [min, max] (a sample outside is moved to the bound).
 struct Distribution {
   enum class Kind : std::uint8_t { Fixed, Uniform, Normal, Lognormal, Exponential, Histogram };
   Kind kind = Kind::Fixed;
@@ -117,8 +119,15 @@ struct Distribution {
   Time median;             // Lognormal: median = e^mu
   double sigma = 0;        // Lognormal: sigma of the underlying normal
   std::vector<std::pair<Time, double>> buckets;  // Histogram: (value, weight), weights > 0
-  Time sample(Rng& rng) const;   // always >= 0
-  Time expected() const;         // the mean, for explanations
+  Time min;                      // clamp: no sample below (default 0)
+  Time max = Time::max();        // clamp: no sample above
+  Time sample(Rng& rng) const;   // always >= 0, inside [min, max]
+  Time expected() const;         // the unclamped mean moved inside [min, max], for explanations
+  bool is_fixed() const { return kind == Kind::Fixed; }
+
+ private:
+  Time sample_shape(Rng& rng) const;
+  Time expected_shape() const;
 };
 
 // When an interrupt source fires.
@@ -160,7 +169,8 @@ struct IrqSpec {
 
 struct Step {
   StepKind kind = StepKind::Run;
-  Time duration;            // Run, Sleep, Busy, Msleep
+  Time duration;            // Run, Sleep, Busy, Msleep (Run, Busy with `work`: its expected value)
+  std::optional<Distribution> work;  // Run, Busy: drawn on every execution (stream "task/NAME/work/OP")
   Time at;                  // SleepUntil: absolute time
   Time period;              // Periodic
   Time phase;               // Periodic: grid is phase + k*period
@@ -193,6 +203,15 @@ struct TaskSpec {
   SourceLoc loc;
 };
 
+// The kernel's own costs, each configurable under system: {costs: {NAME: ...}}
+// as a constant or a distribution (drawn from stream "cost/NAME").
+enum class CostId : std::uint8_t {
+  ContextSwitch, IrqEntry, IrqExit, HrtimerWakeup, Tick, IpiLatency, IpiHandler, IrqThreadWake, NmiEntry,
+  SyscallEntry, SyscallExit,
+};
+constexpr int NR_COSTS = static_cast<int>(CostId::SyscallExit) + 1;
+const char* cost_name(CostId c);  // the costs: key, "context_switch"
+
 // Costs of the modelled kernel's own work (kernel-semantics §10). Defaults are
 // round figures inside the published bare-metal ranges; all configurable
 // under system: {costs: {...}}.
@@ -206,6 +225,13 @@ struct Costs {
   Time ipi_handler = Time::ns(500);       // scheduler_ipi()
   Time irq_thread_wake = Time::ns(500);   // forced-threaded primary handler: irq_default_primary_handler + wake
   Time nmi_entry = Time::ns(300);         // NMI entry + exit, together
+  Time syscall_entry = Time();            // entry_SYSCALL_64 -> the syscall's body (0: folded into the steps)
+  Time syscall_exit = Time();             // syscall_exit_to_user_mode() -> back in user mode
+  // A cost given as a distribution; the Time member above then holds its expected value.
+  std::array<std::optional<Distribution>, NR_COSTS> drawn{};
+  Time& fixed(CostId c) { return this->*member(c); }
+  Time fixed(CostId c) const { return this->*member(c); }
+  static Time Costs::*member(CostId c);
 };
 
 struct SystemSpec {

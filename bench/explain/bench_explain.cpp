@@ -1,0 +1,151 @@
+// Explanation cost benchmark: wall time of the worst-case explanation's second run against the plain run, same workload.
+//
+// Usage: preemptsim_bench_explain [--duration D] [--cpus N] [--model M] [--repeat K] [--print-workload]
+//   --duration D      simulated time per run (default 10s)
+//   --cpus N          simulated CPUs (default 4, 1..256)
+//   --model M         one preemption model (default: every model, in preempt_models() order)
+//   --repeat K        runs of each kind per model; the fastest counts (default 3)
+//   --print-workload  print the workload YAML and exit
+//
+// The workload has the reference shape of the explanation-cost measurement:
+// per CPU a cyclictest thread with a 200 us period and a kernel hog with
+// might_sleep()/cond_resched() points; a Poisson 2000/s NET_RX line and a
+// 1 kHz line. Per model it times simulate_model() (the plain run, which finds
+// the worst wakeups) and explain_worst_cases() (the explained run, the same
+// run again with the root-cause observer) and prints their ratio, in CPU
+// seconds of the running thread (the fastest of --repeat runs).
+#include <algorithm>
+#include <ctime>
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "analysis/root_cause.h"
+#include "core/error.h"
+#include "kernel/preempt_model.h"
+#include "sim/simulation.h"
+#include "workload/parse_yaml.h"
+
+namespace {
+
+using namespace preemptsim;
+
+std::string workload(int cpus, const std::string& duration) {
+  std::string y = fmt::format(
+      "system: {{cpus: {0}, hz: 1000, duration: {1}, seed: 1}}\n"
+      "irqs:\n"
+      "  eth0: {{cpu: 0, arrival: {{poisson: {{rate: 2000}}}}, handler: {{uniform: [5us, 15us]}}, softirqs: {{NET_RX: {{uniform: [10us, 40us]}}}}}}\n"
+      "  line: {{cpu: {2}, arrival: {{periodic: {{period: 1ms, phase: 300us}}}}, handler: 4us}}\n"
+      "tasks:\n",
+      cpus, duration, cpus > 1 ? 1 : 0);
+  for (int i = 0; i < cpus; ++i)
+    y += fmt::format(
+        "  cyclic{0}:\n"
+        "    policy: fifo\n"
+        "    priority: 95\n"
+        "    cpus: [{0}]\n"
+        "    program:\n"
+        "      - loop: {{until: {1}, steps: [{{periodic: {{period: 200us}}}}, {{run: 5us}}]}}\n"
+        "  hog{0}:\n"
+        "    cpus: [{0}]\n"
+        "    program:\n"
+        "      - loop:\n"
+        "          until: {1}\n"
+        "          steps:\n"
+        "            - syscall: write\n"
+        "              kernel:\n"
+        "                - loop: {{count: 4, steps: [{{busy: 100us}}, might_sleep, {{busy: 100us}}, cond_resched]}}\n"
+        "            - run: 100us\n",
+        i, duration);
+  return y;
+}
+
+[[noreturn]] void usage(const std::string& why) {
+  std::cerr << "preemptsim_bench_explain: " << why
+            << "\nusage: preemptsim_bench_explain [--duration D] [--cpus N] [--model M] [--repeat K] [--print-workload]\n";
+  std::exit(2);
+}
+
+// CPU time of this thread: on a shared machine wall time counts the others' work too.
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+template <class F>
+double fastest(int repeat, F f) {
+  double best = 1e300;
+  for (int i = 0; i < repeat; ++i) {
+    const double t0 = thread_cpu_seconds();
+    f();
+    best = std::min(best, thread_cpu_seconds() - t0);
+  }
+  return best;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string duration = "10s", model;
+  int cpus = 4, repeat = 3;
+  bool print = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    const bool valued = a == "--duration" || a == "--cpus" || a == "--model" || a == "--repeat";
+    if (valued && i + 1 >= argc) usage(a + " needs a value");
+    if (a == "--duration") duration = argv[++i];
+    else if (a == "--model") model = argv[++i];
+    else if (a == "--cpus" || a == "--repeat") {
+      const std::string v = argv[++i];
+      int n = 0;
+      try {
+        std::size_t used = 0;
+        n = std::stoi(v, &used);
+        if (used != v.size()) n = 0;
+      } catch (const std::exception&) {
+        n = 0;
+      }
+      if (n < 1 || n > 256) usage(a + ": '" + v + "' is not a number from 1 to 256");
+      (a == "--cpus" ? cpus : repeat) = n;
+    } else if (a == "--print-workload") print = true;
+    else usage("unknown argument '" + a + "'");
+  }
+  const std::string yaml = workload(cpus, duration);
+  if (print) {
+    std::cout << yaml;
+    return 0;
+  }
+  try {
+    const Scenario sc = parse_workload(yaml, "<bench-explain>");
+    std::vector<const PreemptModel*> models;
+    if (!model.empty()) {
+      const PreemptModel* m = find_preempt_model(model);
+      if (!m) usage("unknown model '" + model + "'");
+      models.push_back(m);
+    } else {
+      for (const PreemptModel& m : preempt_models()) models.push_back(&m);
+    }
+    fmt::print("{} CPUs, {} simulated per run, fastest of {}\n", cpus, duration, repeat);
+    fmt::print("{:<10} {:>10} {:>12} {:>8} {:>8}\n", "model", "plain cpu-s", "explained cpu-s", "ratio", "windows");
+    double plain_sum = 0, explained_sum = 0;
+    for (const PreemptModel* m : models) {
+      ModelResult first;
+      const double plain = fastest(repeat, [&] { first = simulate_model(sc, *m); });
+      std::size_t windows = 0;
+      const double explained = fastest(repeat, [&] { windows = explain_worst_cases(sc, *m, first).size(); });
+      plain_sum += plain;
+      explained_sum += explained;
+      fmt::print("{:<10} {:>10.3f} {:>12.3f} {:>8.3f} {:>8}\n", m->name, plain, explained, explained / plain, windows);
+    }
+    fmt::print("{:<10} {:>10.3f} {:>12.3f} {:>8.3f}\n", "total", plain_sum, explained_sum, explained_sum / plain_sum);
+  } catch (const std::exception& e) {
+    std::cerr << "preemptsim_bench_explain: " << e.what() << "\n";
+    return 2;
+  }
+  return 0;
+}
