@@ -4,10 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "core/time.h"
+#include "kernel/kernel.h"
+#include "kernel/observer.h"
 #include "kernel/preempt_model.h"
+#include "kernel/task.h"
 #include "sim/simulation.h"
 #include "stats/results.h"
 #include "workload/parse_yaml.h"
@@ -33,13 +38,36 @@ inline const TaskResult& task(const ModelResult& r, const std::string& name) {
   return none;
 }
 
-inline Time mark(const TaskResult& t, const std::string& name, std::size_t i = 0) {
+// The first time the task reached mark `name` (a task keeps each mark's
+// first and last times, its count and the gaps between them).
+inline Time mark(const TaskResult& t, const std::string& name) {
   auto it = t.marks.find(name);
-  if (it == t.marks.end() || it->second.size() <= i) {
-    ADD_FAILURE() << "task " << t.name << " has no mark " << name << "[" << i << "]";
+  if (it == t.marks.end() || it->second.count == 0) {
+    ADD_FAILURE() << "task " << t.name << " has no mark " << name;
     return Time();
   }
-  return it->second[i];
+  return it->second.first;
+}
+
+// Every time each task reached each mark (the results keep only counts and
+// gaps): for tests that compare the n-th occurrence of a mark.
+struct MarkLog final : Observer {
+  std::map<std::string, std::map<std::string, std::vector<Time>>> at;  // task -> mark -> times
+  void on_mark(Time t, const Task& p, const std::string& name) override { at[p.comm][name].push_back(t); }
+  Time operator()(const std::string& task, const std::string& name, std::size_t i) const {
+    auto ti = at.find(task);
+    if (ti == at.end() || !ti->second.count(name) || ti->second.at(name).size() <= i) {
+      ADD_FAILURE() << "task " << task << " did not reach mark " << name << " " << i + 1 << " times";
+      return Time();
+    }
+    return ti->second.at(name)[i];
+  }
+};
+
+inline ModelResult run_model(const Scenario& sc, const std::string& model, MarkLog& log) {
+  const PreemptModel* m = find_preempt_model(model);
+  EXPECT_NE(m, nullptr) << model;
+  return simulate_model(sc, *m, [&log](Kernel& k, const PreemptModel&) { k.add_observer(&log); });
 }
 
 // "expected <what> = <formula> = <value>; actual <value>"

@@ -86,6 +86,44 @@ TEST_F(Cli, SameInputGivesByteIdenticalJson) {
   EXPECT_EQ(slurp(a), slurp(b));
 }
 
+// -j: the table, the JSON and the streamed marks are the same bytes with
+// one thread or two (every model, explanations on).
+TEST_F(Cli, JobsDoNotChangeAnyOutput) {
+  const std::string ex = std::string(PREEMPTSIM_SOURCE_DIR) + "/examples/cyclictest-kernel-hog.yaml";
+  const fs::path a = dir_ / "a.json", b = dir_ / "b.json";
+  const Result one = run("run " + ex + " --duration 300ms -j 1 --json " + a.string() + " --marks " + (dir_ / "m1.csv").string());
+  const Result two = run("run " + ex + " --duration 300ms -j 2 --json " + b.string() + " --marks " + (dir_ / "m2.csv").string());
+  ASSERT_EQ(one.code, 0) << one.err;
+  ASSERT_EQ(two.code, 0) << two.err;
+  EXPECT_EQ(one.out, two.out);
+  EXPECT_EQ(slurp(a), slurp(b));
+  EXPECT_NE(one.out.find("worst wakeups"), std::string::npos);
+  // -q: no table
+  const Result quiet = run("run " + ex + " --duration 100ms -q --no-explain");
+  EXPECT_EQ(quiet.code, 0) << quiet.err;
+  EXPECT_EQ(quiet.out, "");
+}
+
+// --marks: every mark, streamed; the JSON keeps counts only.
+TEST_F(Cli, MarksAreStreamedToCsv) {
+  const fs::path wl = write("m.yaml", "system: {cpus: 1, duration: 10ms, models: [full, rt]}\n"
+                                      "tasks:\n  p:\n    policy: fifo\n    priority: 50\n"
+                                      "    program:\n      - loop: {until: 10ms, steps: [{periodic: {period: 2ms}}, {mark: m}]}\n");
+  const fs::path csv = dir_ / "marks.csv";
+  const Result r = run("run " + wl.string() + " --no-explain -q --marks " + csv.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  // expiries at 2, 4, 6, 8 ms (the loop starts no iteration at or after 10 ms)
+  for (const char* model : {"full", "rt"}) {
+    const std::string text = slurp(dir_ / (std::string("marks.") + model + ".csv"));
+    EXPECT_EQ(text.rfind("time_ns,task,mark\n", 0), 0u) << text;
+    std::size_t lines = 0;
+    for (char c : text) lines += c == '\n';
+    EXPECT_EQ(lines, 1u + 4u) << "header + one line per period: 10 ms / 2 ms - 1 = 4\n" << text;
+    EXPECT_NE(text.find(",p,m\n"), std::string::npos) << text;
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "marks.full.csv.part"));
+}
+
 TEST_F(Cli, ModelOptionSelectsColumns) {
   const Result r = run("run " + kExample + " --model full,none");
   ASSERT_EQ(r.code, 0) << r.err;

@@ -104,15 +104,15 @@ TEST(Distributions, CostStreamsAreIndependent) {
 TEST(Distributions, RunStepDrawsEachExecution) {
   const Scenario sc = parse(std::string("system:\n  models: [full]\n  duration: 1s\n  seed: 5\n") + kQuiet +
                             "tasks:\n  t:\n    program:\n      - loop: {count: 20, steps: [{mark: a}, {run: {uniform: [10us, 300us]}}, {mark: b}]}\n");
-  const ModelResult r = run_model(sc, "full");
-  const TaskResult& t = task(r, "t");
+  MarkLog mark;
+  run_model(sc, "full", mark);
   // Program ops: 0 loop, 1 mark a, 2 run, 3 mark b, 4 loop end.
   Rng rng(5, "task/t/work/2");
   const Distribution& d = *sc.tasks[0].program[0].body[1].work;
   Time lo = Time::max(), hi;
   for (std::size_t i = 0; i < 20; ++i) {
     const Time expected = d.sample(rng);
-    const Time actual = mark(t, "b", i) - mark(t, "a", i);
+    const Time actual = mark("t", "b", i) - mark("t", "a", i);
     if (i < 3) std::cout << explain("run " + std::to_string(i), "draw " + std::to_string(i) + " of task/t/work/2", expected, actual) << "\n";
     ASSERT_EQ(actual, expected) << i;
     lo = std::min(lo, actual);
@@ -128,14 +128,14 @@ TEST(Distributions, BusyInKthreadAndSameSeedSameRun) {
                            "tasks:\n  k:\n    kthread: true\n    program:\n"
                            "      - loop: {count: 10, steps: [{mark: a}, {busy: {exponential: {mean: 50us}, max: 400us}}, {mark: b}]}\n";
   const Scenario sc = parse(text);
-  const ModelResult r = run_model(sc, "rt");
-  const TaskResult& k = task(r, "k");
+  MarkLog mark;
+  run_model(sc, "rt", mark);
   Rng rng(9, "task/k/work/2");
   const Distribution& d = *sc.tasks[0].program[0].body[1].work;
-  for (std::size_t i = 0; i < 10; ++i) ASSERT_EQ(mark(k, "b", i) - mark(k, "a", i), d.sample(rng)) << i;
-  const ModelResult r2 = run_model(parse(text), "rt");
-  const TaskResult& again = task(r2, "k");
-  EXPECT_EQ(again.marks, k.marks) << "same workload, model and seed: the same draws";
+  for (std::size_t i = 0; i < 10; ++i) ASSERT_EQ(mark("k", "b", i) - mark("k", "a", i), d.sample(rng)) << i;
+  MarkLog again;
+  run_model(parse(text), "rt", again);
+  EXPECT_EQ(again.at, mark.at) << "same workload, model and seed: the same draws";
 }
 
 // syscall_entry and syscall_exit frame a syscall's kernel steps.
@@ -144,11 +144,11 @@ TEST(Distributions, SyscallEntryAndExitCosts) {
       "system:\n  models: [full]\n  duration: 100ms\n"
       "  costs: {tick: 0ns, irq_entry: 0ns, irq_exit: 0ns, syscall_entry: 300ns, syscall_exit: 200ns}\n"
       "tasks:\n  t:\n    program:\n      - loop: {count: 3, steps: [{mark: a}, {syscall: ioctl, kernel: [{busy: 10us}]}, {mark: b}]}\n");
-  const ModelResult r = run_model(sc, "full");
-  const TaskResult& t = task(r, "t");
+  MarkLog mark;
+  run_model(sc, "full", mark);
   const Time expected = sc.system.costs.syscall_entry + 10_us + sc.system.costs.syscall_exit;
   for (std::size_t i = 0; i < 3; ++i) {
-    const Time actual = mark(t, "b", i) - mark(t, "a", i);
+    const Time actual = mark("t", "b", i) - mark("t", "a", i);
     std::cout << explain("syscall", "entry 300ns + busy 10us + exit 200ns", expected, actual) << "\n";
     EXPECT_EQ(actual, expected);
   }

@@ -62,5 +62,53 @@ TEST(HtmlReport, RendersInHeadlessChromium) {
   EXPECT_NE(dom.find("<svg class=\"hist\""), std::string::npos);
 }
 
+
+// The latency timeline keeps the largest sample per interval; past 512
+// intervals the width doubles and neighbours merge (their maximum).
+TEST(HtmlReport, LatencyTimelineMergesByMaximum) {
+  TaskResult t;
+  t.record_timeline(Time::ns(500'000), Time::ns(7'000));      // interval 0 of 1 ms
+  t.record_timeline(Time::ns(1'500'000), Time::ns(9'000));    // interval 1
+  t.record_timeline(Time::ns(1'700'000), Time::ns(3'000));    // interval 1, smaller: kept 9 us
+  ASSERT_EQ(t.latency_timeline.size(), 2u);
+  EXPECT_EQ(t.latency_timeline[1], Time::ns(9'000));
+  t.record_timeline(Time::ns(600'000'000), Time::ns(1'000));  // 600 ms: past 512 x 1 ms
+  EXPECT_EQ(t.timeline_width, Time::ns(2'000'000)) << "doubled once: 600 / 2 = 300 intervals";
+  EXPECT_EQ(t.latency_timeline[0], Time::ns(9'000)) << "intervals 0 and 1 merged: max(7 us, 9 us)";
+  EXPECT_EQ(t.latency_timeline.size(), 301u);
+  EXPECT_EQ(t.latency_timeline[300], Time::ns(1'000));
+}
+
+// What is on the page: axis values on every plot, the fixed category colour
+// of NET_RX in the NET_RX storm's worst case, the sections of the report.
+TEST(HtmlReport, AxesColoursAndSections) {
+  const RunResult run = simulate(load_example("irq-net-rx-storm.yaml"));
+  const std::string html = to_html(run);
+  for (const char* part : {"<h2>Latency over time</h2>", "<h2>Deadline misses</h2>", "<h2>Locks</h2>", "<h2>CPU time per CPU</h2>",
+                           "wakeups per bin (log)", "wakeup latency (log)", "simulated time (one point per", ">100%</text>", ">CPU 0</text>"})
+    EXPECT_NE(html.find(part), std::string::npos) << part;
+  // every svg plot carries text (its axis values), except the legend squares
+  std::size_t plots = 0;
+  for (std::size_t at = html.find("<svg"); at != std::string::npos; at = html.find("<svg", at + 1)) {
+    const std::size_t end = html.find("</svg>", at);
+    EXPECT_NE(html.substr(at, end - at).find("<text"), std::string::npos) << "a plot without axis values: " << html.substr(at, 120);
+    ++plots;
+  }
+  EXPECT_GE(plots, 4u);
+  // NET_RX keeps its colour: every worst-case part "softirq NET_RX" is drawn in it
+  bool net_rx = false;
+  for (std::size_t at = html.find("<title>softirq NET_RX"); at != std::string::npos; at = html.find("<title>softirq NET_RX", at + 1)) {
+    const std::size_t rect = html.rfind("<rect", at);
+    EXPECT_NE(html.substr(rect, at - rect).find("fill=\"#e6550d\""), std::string::npos) << html.substr(rect, at - rect);
+    net_rx = true;
+  }
+  EXPECT_TRUE(net_rx) << "a worst case of the NET_RX storm has NET_RX work in it";
+  // model colours by name: rt is red in whatever position
+  EXPECT_NE(html.find("data-model=\"3\" style=\"color:#d62728\">&#9632; rt"), std::string::npos);
+  // the locks table of a workload with locks
+  const std::string locks = to_html(simulate(load_example("locks-priority-inversion.yaml")));
+  EXPECT_NE(locks.find("acquired / contended"), std::string::npos);
+  EXPECT_NE(locks.find("<th colspan=\"2\" style=\"text-align:left\">M <small>"), std::string::npos) << "lock M, one model";
+}
 }  // namespace
 }  // namespace preemptsim::testing

@@ -56,7 +56,7 @@ RunResult sample() {
   ModelResult none;
   none.model = "none";
   TaskResult hi = make_task("hi", "SCHED_FIFO 50", {3002_ms, 4_us, 5_us});
-  hi.marks["done"] = {1_s, 2_s, 5004_ms};
+  for (Time t : {1_s, 2_s, 5004_ms}) hi.marks["done"].record(t);
   hi.exit = 6_s;
   hi.cpu_time = 1500_us;
   hi.nvcsw = 3;
@@ -73,7 +73,7 @@ RunResult sample() {
   ModelResult full;
   full.model = "full";
   TaskResult hi2 = make_task("hi", "SCHED_FIFO 50", {812_ns, 812_ns});
-  hi2.marks["begin"] = {Time::ns(1)};
+  hi2.marks["begin"].record(Time::ns(1));
   hi2.cpu_time = 1_ms;
   hi2.nvcsw = 1;
   hi2.nivcsw = 4;
@@ -333,7 +333,7 @@ TEST(Json, Locks) {
 TEST(Table, WideCellsWidenAllColumns) {
   RunResult r = sample();
   r.results[0].model = "a-rather-long-model-name";
-  r.results[1].tasks[0].marks["x"] = {Time::ns(123456789012345)};
+  r.results[1].tasks[0].marks["x"].record(Time::ns(123456789012345));
   const auto lines = lines_of(table_text(r));
   const std::size_t t = find_line(lines, "task hi");
   const auto cols = columns(lines, t, {"a-rather-long-model-name", "full"});
@@ -373,7 +373,7 @@ TEST(Json, TopLevelShapeAndOrder) {
 
   keys.clear();
   for (const auto& [k, v] : j["results"][0].items()) keys.push_back(k);
-  EXPECT_EQ(keys, (std::vector<std::string>{"model", "tasks", "cpus", "bugs", "locks", "stopped_at_ns", "irq_counts", "device_work", "worst_wakeups", "events"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"model", "tasks", "cpus", "bugs", "bugs_total", "locks", "stopped_at_ns", "irq_counts", "device_work", "worst_wakeups", "events"}));
   EXPECT_EQ(j["results"][0]["events"], 12345);
   EXPECT_EQ(j["results"][1]["events"], 999);
 }
@@ -403,7 +403,14 @@ TEST(Json, Tasks) {
   EXPECT_EQ(lat["p50"], 5023);  // upper edge of [4992, 5023]
   EXPECT_EQ(lat["p90"], 3002000000LL);
   EXPECT_EQ(lat["p999"], 3002000000LL);
-  EXPECT_EQ(hi["marks"]["done"], (std::vector<std::int64_t>{1000000000, 2000000000, 5004000000}));
+  // marks: count, first, last and the gaps (1 s then 3.004 s) as a histogram
+  const auto& done = hi["marks"]["done"];
+  EXPECT_EQ(done["count"], 3);
+  EXPECT_EQ(done["first_ns"], 1000000000LL);
+  EXPECT_EQ(done["last_ns"], 5004000000LL);
+  EXPECT_EQ(done["interval_ns"]["count"], 2);
+  EXPECT_EQ(done["interval_ns"]["min"], 1000000000LL);
+  EXPECT_EQ(done["interval_ns"]["max"], 3004000000LL);
   EXPECT_EQ(hi["exit_ns"], 6000000000LL);
   EXPECT_EQ(hi["cpu_ns"], 1500000);
   EXPECT_EQ(hi["nvcsw"], 3);

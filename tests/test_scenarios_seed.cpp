@@ -22,7 +22,7 @@ TEST(SeedKernelPath, PreemptibleModelsPayOnlyIrqAndSwitch) {
   const Scenario sc = seed("seed-002-kernel-path.yaml");
   const Costs& c = sc.system.costs;
   for (const char* model : {"full", "lazy", "rt"}) {
-    const TaskResult& hi = task(run_model(sc, model), "hi");
+    const TaskResult hi = task(run_model(sc, model), "hi");
     ASSERT_EQ(hi.wakeup_latency.count(), 1u) << model;
     const Time expected = irq_and_switch(c);
     const std::string why = explain(std::string(model) + " wakeup latency of hi",
@@ -78,7 +78,7 @@ TEST(SeedCondResched, NoneAndVoluntaryPreemptAtCondResched) {
     EXPECT_LT(hi.wakeup_latency.max(), Time::ns(2'010'000'000));
   }
   for (const char* model : {"full", "lazy", "rt"}) {
-    const TaskResult& hi = task(run_model(sc, model), "hi");
+    const TaskResult hi = task(run_model(sc, model), "hi");
     EXPECT_EQ(hi.wakeup_latency.max(), irq_and_switch(c)) << model << ": cond_resched() is a no-op, the IRQ return preempts";
   }
 }

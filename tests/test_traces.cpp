@@ -3,6 +3,9 @@
 // in merge order, the Perfetto JSON is well formed with matched flows, and
 // --window keeps only what is inside it.
 #include <gtest/gtest.h>
+#include <unistd.h>
+#include <fstream>
+#include <filesystem>
 
 #include <map>
 #include <memory>
@@ -230,5 +233,85 @@ TEST(Perfetto, WindowKeepsOnlyEventsInside) {
   EXPECT_GT(n, 10u);
 }
 
+
+// Task tracks: examples/locks-priority-inversion.yaml under full. hi asks for
+// M (mark want) while lo holds it; lo, preempted by mid, unlocks late (mark
+// unlock); hi gets M at mark got. hi's track must show "blocked on M" from
+// want to lo's unlock, then runnable, then running by got; each task's
+// states follow one another without gap or overlap.
+TEST(Perfetto, TaskTracksShowStatesWithLockWaits) {
+  const Scenario sc = load_example("locks-priority-inversion.yaml");
+  const ModelResult r = run_model(sc, "full");
+  const Time want = mark(task(r, "hi"), "want"), unlock = mark(task(r, "lo"), "unlock"), got = mark(task(r, "hi"), "got");
+  const nlohmann::json j = perfetto_json(sc);
+  std::map<int, std::string> names;
+  std::map<int, std::vector<nlohmann::json>> tracks;
+  for (const auto& e : j.at("traceEvents")) {
+    if (e.at("ph") == "M" && e.at("name") == "thread_name") names[e.at("tid").get<int>()] = e.at("args").at("name");
+    if (e.at("ph") == "X" && e.at("tid").get<int>() >= PerfettoObserver::kTaskTrackBase) tracks[e.at("tid").get<int>()].push_back(e);
+  }
+  int hi = -1;
+  for (const auto& [tid, n] : names)
+    if (n.rfind("hi-", 0) == 0) hi = tid;
+  ASSERT_GE(hi, 0) << "a track named hi-PID";
+  for (const auto& [tid, ev] : tracks)
+    for (std::size_t k = 1; k < ev.size(); ++k)
+      EXPECT_NEAR(ev[k].at("ts").get<double>(), ev[k - 1].at("ts").get<double>() + ev[k - 1].at("dur").get<double>(), 1e-6)
+          << names[tid] << ": states follow one another: " << ev[k - 1].dump() << " then " << ev[k].dump();
+  const auto us = [](Time t) { return static_cast<double>(t.count()) / 1000.0; };
+  bool blocked = false;
+  for (std::size_t k = 0; k < tracks[hi].size(); ++k) {
+    const auto& e = tracks[hi][k];
+    if (e.at("name") != "blocked on M") continue;
+    blocked = true;
+    const double s = e.at("ts"), end = s + e.at("dur").get<double>();
+    std::cout << "hi blocked on M " << s << " .. " << end << " us; want " << us(want) << ", lo's unlock " << us(unlock) << ", got "
+              << us(got) << "\n";
+    EXPECT_GE(s, us(want));
+    EXPECT_LE(s, us(want) + 10.0) << "blocks within the lock call";
+    EXPECT_GE(end, us(unlock)) << "until lo unlocks";
+    EXPECT_LE(end, us(got));
+    // the unlock hands M over and wakes hi: runnable (dropped when it lasts 0 ns, as here under full), then running
+    ASSERT_LT(k + 1, tracks[hi].size());
+    std::size_t next = k + 1;
+    if (tracks[hi][next].at("name") == "runnable") ++next;
+    ASSERT_LT(next, tracks[hi].size());
+    EXPECT_EQ(tracks[hi][next].at("name"), "running");
+    EXPECT_LE(tracks[hi][next].at("ts").get<double>(), us(got));
+  }
+  EXPECT_TRUE(blocked) << "no 'blocked on M' slice on hi's track";
+  bool slept = false;
+  for (const auto& e : tracks[hi]) slept = slept || e.at("name") == "sleeping";
+  EXPECT_TRUE(slept) << "hi's sleep: 1ms";
+}
+
+// The streamed file holds exactly the in-memory document.
+TEST(Perfetto, StreamedFileEqualsTheInMemoryDocument) {
+  Scenario sc = parse_workload(kBusy, "busy.yaml");
+  sc.system.models = {"full", "rt"};
+  auto record = [&](PerfettoTrace& trace) {
+    std::vector<std::unique_ptr<PerfettoObserver>> obs;
+    int pid = 0;
+    simulate(sc, [&](Kernel& k, const PreemptModel& m) {
+      obs.push_back(std::make_unique<PerfettoObserver>(trace, k, ++pid, std::string(m.name)));
+      k.add_observer(obs.back().get());
+    }, false);
+  };
+  PerfettoTrace mem;
+  record(mem);
+  const std::string path = (std::filesystem::temp_directory_path() / ("pf-" + std::to_string(::getpid()) + ".json")).string();
+  {
+    PerfettoTrace file(path, Time(), Time::max());
+    record(file);
+    file.finish();
+    EXPECT_EQ(file.bytes(), mem.json().size());
+  }
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_EQ(ss.str(), mem.json());
+  std::filesystem::remove(path);
+  EXPECT_NO_THROW(nlohmann::json::parse(ss.str()));
+}
 }  // namespace
 }  // namespace preemptsim::testing

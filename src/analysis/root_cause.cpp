@@ -37,16 +37,25 @@ std::string lock_call(const Step& s, bool unlock = false) {
 
 RootCauseObserver::RootCauseObserver(const Kernel& k, const PreemptModel& model, std::vector<WorstWindow> windows)
     : k_(k), model_(model), cpus_(k.rqs().size()) {
-  for (WorstWindow& w : windows) windows_.push_back(Window{.w = std::move(w)});
+  for (WorstWindow& w : windows) {
+    Window x;
+    x.w = std::move(w);
+    windows_.push_back(std::move(x));
+  }
   by_cpu_.resize(cpus_.size());
-  for (Window& w : windows_) by_cpu_[static_cast<std::size_t>(w.w.cpu)].push_back(&w);
+  live_.assign(cpus_.size(), 0);
+  for (Window& w : windows_) {
+    by_cpu_[static_cast<std::size_t>(w.w.cpu)].push_back(&w);
+    ++live_[static_cast<std::size_t>(w.w.cpu)];
+  }
+  open_windows_ = windows_.size();
 }
 
-std::string RootCauseObserver::describe(const CpuActivity& a) const {
-  auto device = [&](int irq) { return irq >= 0 ? k_.irqs()[static_cast<std::size_t>(irq)].spec->name : std::string("?"); };
+std::string RootCauseObserver::describe(const Label& a) const {
+  auto device = [&](int irq) { return irq >= 0 ? k_.irqs()[static_cast<std::size_t>(irq)].spec->name : std::string("an unknown line"); };
   switch (a.what) {
     case Activity::TaskStep: {
-      if (!a.task) return "?";
+      if (!a.task) return "a task step";
       const Op* op = a.op;
       if (!op) return a.task->comm;
       const char* mode = op->code == OpCode::Run ? " in user space" : " in the kernel";
@@ -59,15 +68,26 @@ std::string RootCauseObserver::describe(const CpuActivity& a) const {
       return a.vec == DEVICE_VECTOR ? fmt::format("hard IRQ {}", device(a.irq)) : fmt::format("hard IRQ {}", vector_name(a.vec));
     case Activity::Nmi: return fmt::format("NMI {}", device(a.irq));
     case Activity::Softirq: return fmt::format("softirq {}", softirq_name(a.softirq));
-    case Activity::IrqThread: return a.task ? a.task->comm : std::string("irq thread");
-    case Activity::Switch: return fmt::format("context switch {} -> {}", a.prev ? a.prev->comm : "?", a.task ? a.task->comm : "?");
+    case Activity::IrqThread: return a.task ? a.task->comm : std::string("an IRQ thread");
+    case Activity::Switch:
+      return fmt::format("context switch {} -> {}", a.prev ? a.prev->comm : "the previous task", a.task ? a.task->comm : "the next task");
     case Activity::Idle: return "idle";
   }
-  return "?";
+  return "an unknown activity";
 }
 
-void RootCauseObserver::add(Window& w, const std::string& label, Time d) {
+// "preempt_disable (file:3:5)", or the lock call that opened the section.
+std::string RootCauseObserver::section_site(const OpenSection& s) {
+  if (s.lock) return fmt::format("{} taken at {}", lock_call(*s.lock), s.lock->loc.str());
+  return s.site.str();
+}
+
+void RootCauseObserver::add(Window& w, const Label& label, Time d) {
   if (d <= Time()) return;
+  if (!w.parts.empty() && w.parts.back().first == label) {
+    w.parts.back().second += d;
+    return;
+  }
   for (auto& [what, t] : w.parts)
     if (what == label) {
       t += d;
@@ -89,8 +109,10 @@ void RootCauseObserver::advance(int cpu, Time now) {
       w.cursor = w.w.expiry;
       w.label = cs.label;
       // what the CPU was doing when the timer fired, as rtla's analysis says it
-      w.at_expiry = fmt::format("when the timer fired the CPU was in: {} (preempt_count {:#x}, IRQs {})", cs.label, cs.preempt_count,
-                                cs.irqs_disabled ? "off" : "on");
+      w.expiry_seen = true;
+      w.at_expiry = cs.label;
+      w.at_expiry_count = cs.preempt_count;
+      w.at_expiry_irqs_off = cs.irqs_disabled;
     }
     const Time until = now < w.w.at ? now : w.w.at;
     add(w, w.label, until - w.cursor);
@@ -99,13 +121,15 @@ void RootCauseObserver::advance(int cpu, Time now) {
 }
 
 void RootCauseObserver::on_cpu_activity(Time t, const Rq& rq, const CpuActivity& a) {
+  const std::size_t c = static_cast<std::size_t>(rq.cpu);
+  if (live_[c] == 0) return;  // no window of this CPU can still be explained
   advance(rq.cpu, t);
-  CpuState& cs = cpus_[static_cast<std::size_t>(rq.cpu)];
+  CpuState& cs = cpus_[c];
   // Out of interrupt context after the wakeup: judge with the interrupted
   // context's state (the interrupt's own sections have closed by now).
   const bool task_context = a.what == Activity::TaskStep || a.what == Activity::Idle || a.what == Activity::Switch;
   if (task_context)
-    for (Window* wp : by_cpu_[static_cast<std::size_t>(rq.cpu)]) {
+    for (Window* wp : by_cpu_[c]) {
       Window& w = *wp;
       if (w.woken && !w.judged && !w.done) {
         w.judged = true;
@@ -114,28 +138,33 @@ void RootCauseObserver::on_cpu_activity(Time t, const Rq& rq, const CpuActivity&
                     : why_at_wakeup(cs, *w.task, w.woken_at);
       }
     }
-  cs.label = describe(a);
-  if (a.what == Activity::TaskStep || a.what == Activity::Idle || a.what == Activity::Switch) {
+  Label l{a.what, a.task, a.prev, a.op, a.vec, a.irq, a.softirq};
+  if (l.what == Activity::IrqEntry || l.what == Activity::IrqExit) l.what = Activity::IrqHandler;
+  if (l.what != Activity::TaskStep) l.op = nullptr;
+  if (l.what != Activity::Switch) l.prev = nullptr;
+  cs.label = l;
+  if (task_context) {
     cs.curr = a.task;
     cs.op = a.op;
     cs.preempt_count = a.preempt_count;
     cs.irqs_disabled = a.irqs_disabled;
   }
-  for (Window* w : by_cpu_[static_cast<std::size_t>(rq.cpu)])
-    if (w->open && !w->done) w->label = cs.label;
+  for (Window* w : by_cpu_[c])
+    if (w->open && !w->done) w->label = l;
 }
 
 void RootCauseObserver::on_section(Time t, const Rq& rq, Section kind, bool off, const Site& site) {
+  if (live_[static_cast<std::size_t>(rq.cpu)] == 0) return;
   CpuState& cs = cpus_[static_cast<std::size_t>(rq.cpu)];
   OpenSection& s = kind == Section::PreemptOff ? cs.preempt_off : cs.irqs_off;
   if (off && !s.on) {
     s.on = true;
     s.since = t;
-    s.site = site.str();
+    s.site = site;
+    s.lock = nullptr;
     // a lock step opened it: name the lock call, as a reader would write it
     const Task* curr = rq.curr;
-    if (curr && !curr->is_idle() && rq.irq_stack.empty() && curr->op().code == OpCode::KLock && curr->op().step)
-      s.site = fmt::format("{} taken at {}", lock_call(*curr->op().step), curr->op().step->loc.str());
+    if (curr && !curr->is_idle() && rq.irq_stack.empty() && curr->op().code == OpCode::KLock && curr->op().step) s.lock = curr->op().step;
   } else if (!off) {
     s.on = false;
   }
@@ -150,9 +179,9 @@ std::string RootCauseObserver::why_at_wakeup(const CpuState& cs, const Task& p, 
                        MAX_RT_PRIO - 1 - p.prio);
   if (curr->prio == p.prio && p.prio < MAX_RT_PRIO)
     return fmt::format("{} has the same RT priority: SCHED_FIFO does not preempt it, {} waits until it blocks or yields", curr->comm, p.comm);
-  if (cs.irqs_off.on) return fmt::format("hard IRQs were disabled since {} at {}", format_time(cs.irqs_off.since), cs.irqs_off.site);
+  if (cs.irqs_off.on) return fmt::format("hard IRQs were disabled since {} at {}", format_time(cs.irqs_off.since), section_site(cs.irqs_off));
   if (cs.preempt_off.on)
-    return fmt::format("preemption was disabled since {} at {}", format_time(cs.preempt_off.since), cs.preempt_off.site);
+    return fmt::format("preemption was disabled since {} at {}", format_time(cs.preempt_off.since), section_site(cs.preempt_off));
   const bool in_kernel = !curr->user_mode || curr->in_softirq_work;
   if (in_kernel && model_.irqentry_exit_cond_resched == Call::Nop)
     return fmt::format("{}: {} was in the kernel when {} was woken at {}; this model preempts the kernel only at explicit points", model_.kconfig,
@@ -205,6 +234,8 @@ void RootCauseObserver::on_wakeup_latency(Time t, const Task& p, Time expiry, Ti
     }
     advance(w.w.cpu, t);
     w.done = true;
+    --live_[static_cast<std::size_t>(w.w.cpu)];
+    if (--open_windows_ == 0 && on_all_closed_) on_all_closed_();
   }
 }
 
@@ -217,15 +248,28 @@ std::vector<WorstCaseExplanation> RootCauseObserver::explanations() const {
     e.latency = w.w.at - w.w.expiry;
     e.expiry = w.w.expiry;
     e.cpu = w.w.cpu;
-    e.parts = w.parts;
+    // the compact parts in words; labels that read the same are one part
+    for (const auto& [label, d] : w.parts) {
+      const std::string what = describe(label);
+      bool merged = false;
+      for (auto& [x, t] : e.parts)
+        if (x == what) {
+          t += d;
+          merged = true;
+          break;
+        }
+      if (!merged) e.parts.emplace_back(what, d);
+    }
     e.why = w.why.empty() ? std::string("the wakeup came from another CPU") : w.why;
     if (!w.decision.empty()) e.why += "; then " + w.decision;
-    if (!w.at_expiry.empty()) e.why = w.at_expiry + "; " + e.why;
+    if (w.expiry_seen)
+      e.why = fmt::format("when the timer fired the CPU was in: {} (preempt_count {:#x}, IRQs {}); ", describe(w.at_expiry), w.at_expiry_count,
+                          w.at_expiry_irqs_off ? "off" : "on") +
+              e.why;
     // Interference: other interrupts and softirq work inside the window.
     Time irq;
     for (const auto& [what, d] : w.parts)
-      if ((what.rfind("hard IRQ", 0) == 0 && what != "hard IRQ LOCAL_TIMER") || what.rfind("NMI", 0) == 0 || what.rfind("softirq", 0) == 0)
-        irq += d;
+      if ((what.what == Activity::IrqHandler && what.vec != LOCAL_TIMER_VECTOR) || what.what == Activity::Nmi || what.what == Activity::Softirq) irq += d;
     if (irq > Time()) e.why += fmt::format("; other interrupts and softirqs took {} of it", format_time(irq));
     out.push_back(std::move(e));
   }
@@ -248,6 +292,7 @@ std::vector<WorstCaseExplanation> explain_worst_cases(const Scenario& sc, const 
   Kernel k(sc, model);  // same scenario, model and seed: the same run, event for event
   RootCauseObserver obs(k, model, std::move(windows));
   k.add_observer(&obs);
+  obs.set_on_all_closed([&k] { k.request_stop(); });  // the last worst wakeup is explained: the rest cannot change it
   k.run();
   return obs.explanations();
 }

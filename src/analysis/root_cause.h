@@ -3,6 +3,7 @@
 // and the switch-in, and the rule that held preemption back at the wakeup.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 namespace preemptsim {
 
 class Kernel;
+struct Step;
 
 // One sample to explain: found by the first run (TaskResult::worst_*).
 struct WorstWindow {
@@ -31,17 +33,33 @@ class RootCauseObserver final : public Observer {
   void on_sched_waking(Time t, const Rq& rq, const Task& p, int target_cpu) override;
   void on_sched_switch(Time t, const Rq& rq, const Task& prev, std::uint32_t prev_state, bool preempt, const Task& next) override;
   void on_wakeup_latency(Time t, const Task& p, Time expiry, Time irq_at) override;
+  // Called once when every window has closed (the rest of the run cannot change them).
+  void set_on_all_closed(std::function<void()> f) { on_all_closed_ = std::move(f); }
   // The explanations, in the order the windows were given (those that closed).
   std::vector<WorstCaseExplanation> explanations() const;
 
  private:
+  // What a CPU is doing, as compact as the signal that said it: formatted
+  // into words only for the windows reported (explanations()), never on the
+  // hot path. The three phases of a hard IRQ are one label.
+  struct Label {
+    Activity what = Activity::Idle;
+    const Task* task = nullptr;
+    const Task* prev = nullptr;
+    const Op* op = nullptr;
+    Vector vec = NR_VECTORS;
+    int irq = -1;
+    SoftirqVec softirq = NR_SOFTIRQS;
+    bool operator==(const Label&) const = default;
+  };
   struct OpenSection {
     bool on = false;
     Time since;
-    std::string site;
+    Site site;
+    const Step* lock = nullptr;  // the lock step that opened it, if one did
   };
   struct CpuState {
-    std::string label = "idle";  // what the CPU is doing since the last activity signal
+    Label label;  // what the CPU is doing since the last activity signal
     const Task* curr = nullptr;
     const Op* op = nullptr;
     std::uint32_t preempt_count = 0;  // of the task context, at its last step
@@ -54,13 +72,18 @@ class RootCauseObserver final : public Observer {
     Time woken_at;
     const Task* task = nullptr;
     Time cursor;
-    std::string label;
-    std::vector<std::pair<std::string, Time>> parts;
-    std::string why, decision, at_expiry;
+    Label label;
+    std::vector<std::pair<Label, Time>> parts;  // compact: formatted in explanations()
+    std::string why, decision;                  // formatted once per window, when decided
+    bool expiry_seen = false;                   // what the CPU did when the timer fired:
+    Label at_expiry;
+    std::uint32_t at_expiry_count = 0;
+    bool at_expiry_irqs_off = false;
   };
   void advance(int cpu, Time now);
-  void add(Window& w, const std::string& label, Time d);
-  std::string describe(const CpuActivity& a) const;
+  static void add(Window& w, const Label& label, Time d);
+  std::string describe(const Label& a) const;
+  static std::string section_site(const OpenSection& s);
   std::string why_at_wakeup(const CpuState& cs, const Task& p, Time t) const;
 
   const Kernel& k_;
@@ -68,6 +91,9 @@ class RootCauseObserver final : public Observer {
   std::vector<CpuState> cpus_;
   std::vector<Window> windows_;
   std::vector<std::vector<Window*>> by_cpu_;  // the windows of each CPU (activity signals touch only those)
+  std::vector<int> live_;                      // per CPU: its windows not yet closed (0: nothing to record)
+  std::size_t open_windows_ = 0;               // windows not yet closed, all CPUs
+  std::function<void()> on_all_closed_;
 };
 
 // Runs the scenario's model a second time to explain each task's worst

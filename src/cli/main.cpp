@@ -9,9 +9,11 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <sstream>
 
 #include "cli/cyclictest_cmd.h"
+#include "cli/import_cmd.h"
 #include "sim/run_options.h"
 #include "core/error.h"
 #include "host/host.h"
@@ -22,6 +24,7 @@
 #include "report/table.h"
 #include "kernel/kernel.h"
 #include "sim/simulation.h"
+#include "stats/mark_stream.h"
 #include "trace/ftrace_format.h"
 #include "trace/latency_tracers.h"
 #include "trace/perfetto.h"
@@ -38,6 +41,9 @@ struct TraceOptions {
   std::string trace, perfetto, window, tracer, tracing_thresh, tracer_out;
   bool no_explain = false;  // skip the second run that explains the worst wakeups
   std::string report;       // --report FILE.html
+  std::string marks;        // --marks FILE.csv: every mark's time, streamed
+  unsigned jobs = 0;        // -j: models at once (0 = every core)
+  bool quiet = false;       // -q: no table on stdout
 };
 
 // Progress on a terminal only: runs past ~2 s of wall time get a line on
@@ -56,6 +62,7 @@ class Progress {
  private:
   using Clock = std::chrono::steady_clock;
   void update(const std::string& model, Time now, Time end) {
+    const std::lock_guard<std::mutex> lock(mu_);  // models run on several threads
     const auto t = Clock::now();
     if (t - begin_ < std::chrono::seconds(2) || t - last_ < std::chrono::milliseconds(250)) return;
     last_ = t;
@@ -65,6 +72,7 @@ class Progress {
     std::fprintf(stderr, "\r\033[K[%s] simulated %.1f s / %.1f s (%.0f%%)", model.c_str(), n, e, 100.0 * n / e);
     std::fflush(stderr);
   }
+  std::mutex mu_;
   bool tty_;
   bool shown_ = false;
   Clock::time_point begin_, last_;
@@ -108,44 +116,68 @@ int cmd_run(const std::string& file, const std::string& models, const std::strin
     if (sc.system.duration <= Time()) throw_workload_error(cli, "--duration must be positive");
     for (const std::string& n : preemptsim::loops_ending_before(sc, sc.system.duration)) fmt::print(stderr, "{}\n", n);
   }
-  // Observers per model, alive until the files are written after all runs.
-  std::vector<std::pair<std::string, std::unique_ptr<FtraceWriter>>> traces;
-  std::vector<std::unique_ptr<LatencyTracer>> tracers;
-  std::vector<std::unique_ptr<PerfettoObserver>> perfetto_observers;
-  PerfettoTrace perfetto(from, to);
+  // Observers per model (slot = the model's position), alive until the
+  // files are written after all runs. Models run in parallel: each hook call
+  // touches only its own slot.
+  const std::size_t nmodels = sc.system.models.size();
+  std::vector<std::unique_ptr<FtraceWriter>> traces(nmodels);
+  std::vector<std::unique_ptr<LatencyTracer>> tracers(nmodels);
+  std::vector<std::unique_ptr<PerfettoObserver>> perfetto_observers(nmodels);
+  std::vector<std::unique_ptr<MarkStream>> mark_streams(nmodels);
+  // --perfetto is streamed into its file as the models run (bounded memory)
+  std::unique_ptr<PerfettoTrace> perfetto;
+  if (!topt.perfetto.empty()) {
+    perfetto = std::make_unique<PerfettoTrace>(topt.perfetto, from, to);
+    perfetto->on_large = [](const std::string& path) {
+      fmt::print(stderr, "preemptsim: warning: the Perfetto trace {} has passed {} MB and is still growing; --window START,END keeps a part\n",
+                 path, PerfettoTrace::kLargeBytes >> 20);
+    };
+  }
   Progress progress;
-  int model_index = 0;
-  const KernelHook hook = [&](Kernel& k, const PreemptModel& m) {
+  const auto hook = [&](Kernel& k, const PreemptModel& m, std::size_t i) {
     progress.attach(k, std::string(m.name));
     if (!topt.trace.empty()) {
-      traces.emplace_back(std::string(m.name), std::make_unique<FtraceWriter>(k, from, to));
-      k.add_observer(traces.back().second.get());
+      traces[i] = std::make_unique<FtraceWriter>(k, from, to);
+      k.add_observer(traces[i].get());
     }
     if (!topt.perfetto.empty()) {
-      perfetto_observers.push_back(std::make_unique<PerfettoObserver>(perfetto, k, ++model_index, std::string(m.name)));
-      k.add_observer(perfetto_observers.back().get());
+      perfetto_observers[i] = std::make_unique<PerfettoObserver>(*perfetto, k, static_cast<int>(i) + 1, std::string(m.name));
+      k.add_observer(perfetto_observers[i].get());
     }
     if (tracer) {
-      tracers.push_back(std::make_unique<LatencyTracer>(k, *tracer, std::string(m.name), thresh));
-      k.add_observer(tracers.back().get());
+      tracers[i] = std::make_unique<LatencyTracer>(k, *tracer, std::string(m.name), thresh);
+      k.add_observer(tracers[i].get());
+    }
+    if (!topt.marks.empty()) {
+      mark_streams[i] = std::make_unique<MarkStream>(preemptsim::model_file(topt.marks, std::string(m.name), nmodels));
+      k.add_observer(mark_streams[i].get());
     }
   };
-  const RunResult result = simulate(sc, hook, !topt.no_explain);
+  SimulateOptions options;
+  options.explain = !topt.no_explain;
+  // One Perfetto file gathers every model's events in one sequence: its
+  // models run one after another.
+  options.jobs = topt.perfetto.empty() ? topt.jobs : 1;
+  options.hook = hook;
+  const RunResult result = simulate(sc, options);
+  for (const auto& ms : mark_streams)
+    if (ms) ms->close();
   if (!topt.report.empty()) write_file_atomic(topt.report, to_html(result));
-  write_table(std::cout, result);
+  if (!topt.quiet) write_table(std::cout, result);
   for (const ModelResult& m : result.results)
     for (const BugReport& b : m.bugs) std::cerr << fmt::format("[{}] {} {}\n", m.model, format_time(b.time), b.text);
   if (tracer) {
     std::string reports;
-    for (const auto& t : tracers) reports += t->report();
+    for (const auto& t : tracers) reports += t->report();  // model order
     if (topt.tracer_out.empty())
       std::cout << "\n" << reports;
     else
       write_file_atomic(topt.tracer_out, reports);
   }
   if (!json_out.empty()) write_file_atomic(json_out, to_json_text(result));
-  for (const auto& [model, w] : traces) write_file_atomic(preemptsim::model_file(topt.trace, model, traces.size()), w->text());
-  if (!topt.perfetto.empty()) write_file_atomic(topt.perfetto, perfetto.json());
+  for (std::size_t i = 0; i < nmodels; ++i)
+    if (traces[i]) write_file_atomic(preemptsim::model_file(topt.trace, result.results[i].model, nmodels), traces[i]->text());
+  if (perfetto) perfetto->finish();
   return 0;
 }
 
@@ -178,6 +210,9 @@ int main(int argc, char** argv) {
   run->add_option("--cpus", cpus, "simulated CPUs (overrides system.cpus; an rt-app use case gets 1 + its highest pinned CPU)");
   run->add_flag("--no-explain", topt.no_explain, "skip explaining the worst wakeups (a second run of each model)");
   run->add_option("--report", topt.report, "write a self-contained HTML report to this file");
+  run->add_option("-j,--jobs", topt.jobs, "models run at once, one per thread (default: every core; output is the same whatever N)");
+  run->add_flag("-q,--quiet", topt.quiet, "do not print the table on stdout (e.g. with --json for many tasks)");
+  run->add_option("--marks", topt.marks, "stream every mark's time to this CSV file (time_ns,task,mark; FILE.MODEL.csv when several models)");
   run->add_option("--trace", topt.trace, "write an ftrace text trace (one file per model: FILE.MODEL.ext when several)");
   run->add_option("--perfetto", topt.perfetto, "write a Trace Event Format JSON trace (ui.perfetto.dev), one process per model");
   run->add_option("--window", topt.window, "only trace events in START,END of simulated time, e.g. 2.9s,3.1s");
@@ -186,6 +221,7 @@ int main(int argc, char** argv) {
   run->add_option("--tracer-out", topt.tracer_out, "write the tracer reports to this file instead of stdout");
   app.add_subcommand("models", "print the preemption model table");
   CLI::App* cyclictest = preemptsim::cli::add_cyclictest_command(app);
+  CLI::App* import = preemptsim::cli::add_import_command(app);
   bool host_yaml = false;
   std::string host_root = "/";
   CLI::App* host = app.add_subcommand("host", "show this machine's preemption model, HZ and RT settings");
@@ -206,6 +242,7 @@ int main(int argc, char** argv) {
       std::cout << (host_yaml ? preemptsim::host_system_yaml(h) : preemptsim::host_report(h));
       return 0;
     }
+    if (import->parsed()) return preemptsim::cli::run_import();
     if (cyclictest->parsed()) {
       std::string cmdline = "cyclictest";
       for (int i = 2; i < argc; ++i) cmdline += std::string(" ") + argv[i];

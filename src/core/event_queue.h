@@ -41,6 +41,7 @@ class EventQueue {
   const Event& top() const { return heap_.top(); }
   Event pop();
   std::size_t size() const { return heap_.size(); }
+  std::size_t peak_size() const { return peak_; }  // most events ever queued at once
   std::uint64_t pushed() const { return next_seq_; }
 
  private:
@@ -53,6 +54,7 @@ class EventQueue {
   };
   std::priority_queue<Event, std::vector<Event>, Later> heap_;
   std::uint64_t next_seq_ = 0;
+  std::size_t peak_ = 0;
 };
 
 }  // namespace preemptsim

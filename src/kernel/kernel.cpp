@@ -223,7 +223,7 @@ void Kernel::run() {
   events_.push(end, Band::Control, EV_END, 0, 0);
   for (Rq& rq : rqs_) cpu_run(rq);
   for (IrqSource& src : irqs_) arm_next_arrival(src);
-  while (!events_.empty() && !stopped_) {  // a deadlock stops the run (check_deadlock())
+  while (!events_.empty() && !stopped_ && !stop_requested_) {  // a deadlock stops the run (check_deadlock())
     const Event e = events_.pop();
     if (e.kind == EV_END) break;
     dispatch(e);

@@ -100,9 +100,13 @@ class Kernel {
   void fair_server_update(Rq& rq, Time delta);
   void fair_server_stop(Rq& rq);
   std::uint64_t events_processed() const { return events_processed_; }
+  std::size_t peak_queued_events() const { return events_.peak_size(); }
   const std::vector<KLock>& locks() const { return locks_; }
   // A deadlock stopped this model's run at stopped_at() (reported as a bug).
   bool stopped() const { return stopped_; }
+  // An observer has all it needs: run() returns after the current event
+  // (not a deadlock: stopped() stays false).
+  void request_stop() { stop_requested_ = true; }
   Time stopped_at() const { return stopped_at_; }
   int smp_processor_id() const { return this_cpu_; }
   Rq& cpu_rq(int cpu) { return rqs_[static_cast<std::size_t>(cpu)]; }
@@ -324,6 +328,7 @@ class Kernel {
   std::map<std::pair<int, int>, LockOrder> lock_order_;
   std::map<std::pair<int, int>, bool> lock_order_reported_;
   bool stopped_ = false;
+  bool stop_requested_ = false;
   Time stopped_at_;
 
   struct TraceRecord {

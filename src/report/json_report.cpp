@@ -3,6 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
 namespace preemptsim {
 
 namespace {
@@ -34,9 +38,12 @@ ordered_json task_json(const TaskResult& t) {
   j["wakeup_latency_ns"] = latency_json(t.wakeup_latency);
   j["irq_latency_ns"] = latency_json(t.irq_latency);
   ordered_json marks = ordered_json::object();
-  for (const auto& [name, times] : t.marks) {
-    ordered_json a = ordered_json::array();
-    for (Time x : times) a.push_back(x.count());
+  for (const auto& [name, st] : t.marks) {
+    ordered_json a = ordered_json::object();
+    a["count"] = st.count;
+    a["first_ns"] = st.first.count();
+    a["last_ns"] = st.last.count();
+    a["interval_ns"] = latency_json(st.interval);
     marks[name] = std::move(a);
   }
   j["marks"] = std::move(marks);
@@ -109,13 +116,25 @@ ordered_json cpu_json(const CpuResult& c) {
 ordered_json model_json(const ModelResult& m) {
   ordered_json j = ordered_json::object();
   j["model"] = m.model;
+  // Task names are unique in a valid workload; should one repeat, later
+  // occurrences get "#2", "#3", ... rather than overwrite the first. An
+  // ordered_json object looks keys up linearly, so the object is built from
+  // a vector of pairs whose keys were made unique through a hash set.
+  std::unordered_set<std::string> used;
+  used.reserve(m.tasks.size());
+  std::unordered_map<std::string, int> next_n;  // name -> next "#n" to try
   ordered_json tasks = ordered_json::object();
+  auto& entries = tasks.get_ref<ordered_json::object_t&>();
+  entries.reserve(m.tasks.size());
   for (const TaskResult& t : m.tasks) {
-    // Task names are unique in a valid workload; should one repeat, later
-    // occurrences get "#2", "#3", ... rather than overwrite the first.
     std::string key = t.name;
-    for (int n = 2; tasks.contains(key); ++n) key = fmt::format("{}#{}", t.name, n);
-    tasks[key] = task_json(t);
+    if (used.count(key)) {
+      int& n = next_n.try_emplace(t.name, 2).first->second;
+      do key = fmt::format("{}#{}", t.name, n++);
+      while (used.count(key));
+    }
+    used.insert(key);
+    entries.emplace_back(std::move(key), task_json(t));
   }
   j["tasks"] = std::move(tasks);
   ordered_json cpus = ordered_json::array();
@@ -129,6 +148,7 @@ ordered_json model_json(const ModelResult& m) {
     bugs.push_back(std::move(e));
   }
   j["bugs"] = std::move(bugs);
+  j["bugs_total"] = std::max<std::uint64_t>(m.bugs_total, m.bugs.size());
   ordered_json locks = ordered_json::object();
   for (const LockResult& l : m.locks) {
     ordered_json e = ordered_json::object();

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -78,42 +79,51 @@ std::string percent(Time part, Time whole) {
 // repeat a name, by which occurrence of that name it is.
 using TaskKey = std::pair<std::string, std::size_t>;
 
-std::vector<std::optional<std::size_t>> index_tasks(const ModelResult& m,
-                                                    const std::vector<TaskKey>& keys) {
-  std::vector<std::optional<std::size_t>> idx(keys.size());
-  std::vector<TaskKey> own;
-  for (std::size_t i = 0; i < m.tasks.size(); ++i) {
-    std::size_t occ = 0;
-    for (std::size_t j = 0; j < i; ++j)
-      if (m.tasks[j].name == m.tasks[i].name) ++occ;
-    const TaskKey k{m.tasks[i].name, occ};
-    const auto it = std::find(keys.begin(), keys.end(), k);
-    if (it != keys.end()) idx[static_cast<std::size_t>(it - keys.begin())] = i;
-  }
-  return idx;
-}
-
-std::vector<TaskKey> task_keys(const RunResult& r) {
+// Each task's key (name, occurrence of that name), in task order: linear
+// in tasks through a count per name.
+std::vector<TaskKey> own_keys(const ModelResult& m) {
   std::vector<TaskKey> keys;
-  for (const ModelResult& m : r.results) {
-    for (std::size_t i = 0; i < m.tasks.size(); ++i) {
-      std::size_t occ = 0;
-      for (std::size_t j = 0; j < i; ++j)
-        if (m.tasks[j].name == m.tasks[i].name) ++occ;
-      TaskKey k{m.tasks[i].name, occ};
-      if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(std::move(k));
-    }
-  }
+  keys.reserve(m.tasks.size());
+  std::unordered_map<std::string, std::size_t> seen;
+  for (const TaskResult& t : m.tasks) keys.emplace_back(t.name, seen[t.name]++);
   return keys;
 }
 
-Section task_section(const RunResult& r, const TaskKey& key) {
+struct TaskKeyHash {
+  std::size_t operator()(const TaskKey& k) const noexcept { return std::hash<std::string>{}(k.first) * 31 + k.second; }
+};
+
+// The distinct keys over all models, in first-appearance order, and for each
+// model the index of each key's task (none where that model lacks it):
+// O(tasks x models) with hashing.
+struct TaskIndex {
+  std::vector<TaskKey> keys;
+  std::vector<std::vector<std::optional<std::size_t>>> of_model;  // [model][key]
+};
+
+TaskIndex index_tasks(const RunResult& r) {
+  TaskIndex ix;
+  std::unordered_map<TaskKey, std::size_t, TaskKeyHash> pos;
+  std::vector<std::vector<TaskKey>> own;
+  for (const ModelResult& m : r.results) {
+    own.push_back(own_keys(m));
+    for (const TaskKey& k : own.back())
+      if (pos.emplace(k, ix.keys.size()).second) ix.keys.push_back(k);
+  }
+  for (const std::vector<TaskKey>& keys : own) {
+    std::vector<std::optional<std::size_t>> idx(ix.keys.size());
+    for (std::size_t i = 0; i < keys.size(); ++i) idx[pos.at(keys[i])] = i;
+    ix.of_model.push_back(std::move(idx));
+  }
+  return ix;
+}
+
+Section task_section(const RunResult& r, const TaskIndex& ix, std::size_t k, bool locks) {
+  const TaskKey& key = ix.keys[k];
   const std::size_t n = r.results.size();
   std::vector<const TaskResult*> t(n, nullptr);
-  for (std::size_t m = 0; m < n; ++m) {
-    const auto idx = index_tasks(r.results[m], {key});
-    if (idx[0]) t[m] = &r.results[m].tasks[*idx[0]];
-  }
+  for (std::size_t m = 0; m < n; ++m)
+    if (const auto i = ix.of_model[m][k]) t[m] = &r.results[m].tasks[*i];
 
   Section s;
   s.title = "task " + key.first;
@@ -160,8 +170,7 @@ Section task_section(const RunResult& r, const TaskKey& key) {
   row("switches vol/invol",
       [](const TaskResult& x) { return fmt::format("{}/{}", x.nvcsw, x.nivcsw); });
   // Lock rows only where the workload has locks; deadline rows where it has deadlines.
-  bool locks = false, deadlines = false;
-  for (const ModelResult& m : r.results) locks = locks || !m.locks.empty();
+  bool deadlines = false;
   for (const TaskResult* p : t) deadlines = deadlines || (p && p->deadline_misses > 0);
   if (locks) {
     row("lock wait", [](const TaskResult& x) { return format_time_short(x.lock_wait); });
@@ -217,8 +226,8 @@ Section task_section(const RunResult& r, const TaskKey& key) {
   for (const std::string& name : marks) {
     row("mark " + name, [&](const TaskResult& x) -> std::string {
       const auto it = x.marks.find(name);
-      if (it == x.marks.end() || it->second.empty()) return "-";
-      return fmt::format("n={} last {}", it->second.size(), format_time_short(it->second.back()));
+      if (it == x.marks.end() || it->second.count == 0) return "-";
+      return fmt::format("n={} last {}", it->second.count, format_time_short(it->second.last));
     });
   }
   return s;
@@ -343,7 +352,10 @@ void write_table(std::ostream& out, const RunResult& r) {
 
   std::vector<Section> sections;
   if (!r.results.empty()) sections.push_back(summary_section(r));
-  for (const TaskKey& k : task_keys(r)) sections.push_back(task_section(r, k));
+  const TaskIndex ix = index_tasks(r);
+  bool locks = false;
+  for (const ModelResult& m : r.results) locks = locks || !m.locks.empty();
+  for (std::size_t k = 0; k < ix.keys.size(); ++k) sections.push_back(task_section(r, ix, k, locks));
   std::vector<std::string> lock_names;  // name order (each model lists its locks by name)
   for (const ModelResult& m : r.results)
     for (const LockResult& l : m.locks)
@@ -410,7 +422,9 @@ void write_table(std::ostream& out, const RunResult& r) {
     text += "\nbugs\n";
     for (const ModelResult& m : r.results) {
       if (m.bugs.empty()) continue;
-      text += fmt::format("  {}: {} report{}{}\n", m.model, m.bugs.size(), m.bugs.size() == 1 ? "" : "s",
+      const std::uint64_t total = std::max<std::uint64_t>(m.bugs_total, m.bugs.size());
+      text += fmt::format("  {}: {} report{}{}{}\n", m.model, total, total == 1 ? "" : "s",
+                          total > m.bugs.size() ? fmt::format(" (the first {} shown)", m.bugs.size()) : std::string(),
                           m.stopped_at ? fmt::format(" (run stopped at {})", format_time(*m.stopped_at)) : std::string());
       for (const BugReport& b : m.bugs) {
         text += fmt::format("    at {}\n", format_time(b.time));

@@ -6,6 +6,7 @@
 
 #include "analysis/root_cause.h"
 #include "kernel/kernel.h"
+#include "sim/parallel.h"
 #include "stats/response_time.h"
 #include "stats/task_stats.h"
 
@@ -56,6 +57,7 @@ ModelResult simulate_model(const Scenario& scenario, const PreemptModel& model, 
     r.cpus.push_back(c);
   }
   r.bugs = std::move(stats.bugs());
+  r.bugs_total = stats.bugs_total();
   for (const KLock& l : kernel.locks()) {  // name order
     LockResult lr;
     if (auto it = stats.locks().find(l.name); it != stats.locks().end()) lr = it->second;
@@ -78,20 +80,35 @@ ModelResult simulate_model(const Scenario& scenario, const PreemptModel& model, 
   return r;
 }
 
-RunResult simulate(const Scenario& scenario, const KernelHook& hook, bool explain) {
+RunResult simulate(const Scenario& scenario, const SimulateOptions& options) {
   RunResult run;
   run.workload = scenario.file;
   run.seed = scenario.system.seed;
   run.duration = scenario.system.duration;
   run.cpus = scenario.system.cpus;
   run.hz = scenario.system.hz;
+  std::vector<const PreemptModel*> models;
   for (const std::string& name : scenario.system.models) {
     const PreemptModel* m = find_preempt_model(name);
     if (!m) throw WorkloadError(SourceLoc{scenario.file, 0, 0}, fmt::format("unknown model '{}' (models: {})", name, preempt_model_names()));
-    run.results.push_back(simulate_model(scenario, *m, hook));
-    if (explain) run.results.back().explanations = explain_worst_cases(scenario, *m, run.results.back());
+    models.push_back(m);
   }
+  run.results.resize(models.size());
+  run_jobs(models.size(), options.jobs, [&](std::size_t i) {
+    KernelHook hook;
+    if (options.hook) hook = [&](Kernel& k, const PreemptModel& m) { options.hook(k, m, i); };
+    ModelResult& r = run.results[i];
+    r = simulate_model(scenario, *models[i], hook);
+    if (options.explain) r.explanations = explain_worst_cases(scenario, *models[i], r);
+  });
   return run;
+}
+
+RunResult simulate(const Scenario& scenario, const KernelHook& hook, bool explain) {
+  SimulateOptions o;
+  o.explain = explain;
+  if (hook) o.hook = [&hook](Kernel& k, const PreemptModel& m, std::size_t) { hook(k, m); };
+  return simulate(scenario, o);
 }
 
 }  // namespace preemptsim

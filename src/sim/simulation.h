@@ -20,9 +20,21 @@ using KernelHook = std::function<void(Kernel&, const PreemptModel&)>;
 
 ModelResult simulate_model(const Scenario& scenario, const PreemptModel& model, const KernelHook& hook = {});
 
+// How simulate() runs the models.
+struct SimulateOptions {
+  bool explain = true;  // run each model a second time to explain the worst wakeups
+  unsigned jobs = 1;    // models run at once on a thread pool (0 = every core)
+  // Called with each model's kernel and its position in scenario.system.models
+  // before it runs. With jobs != 1 it is called from several threads at once:
+  // it must only touch state of its own model (index it by model_index).
+  std::function<void(Kernel&, const PreemptModel&, std::size_t model_index)> hook;
+};
+
 // The models named in scenario.system.models, in that order. With `explain`,
 // each model runs a second time to explain every task's worst wakeup
-// (ModelResult::explanations).
+// (ModelResult::explanations). The result is byte-for-byte the same whatever
+// `jobs` is: each model's run is independent and lands in its own slot.
+RunResult simulate(const Scenario& scenario, const SimulateOptions& options);
 RunResult simulate(const Scenario& scenario, const KernelHook& hook = {}, bool explain = true);
 
 }  // namespace preemptsim

@@ -1,6 +1,7 @@
 // What one run produces: per model, per task and per CPU figures.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -41,12 +42,29 @@ struct ResponseShares {
   }
 };
 
+// One mark name of one task, in bounded memory whatever the run's length:
+// how many times it was reached, the first and last times, and the gaps
+// between consecutive marks as a histogram (every timestamp, when wanted,
+// is streamed to a file by an observer instead: MarkStream).
+struct MarkStats {
+  std::uint64_t count = 0;
+  Time first, last;
+  LatencyHistogram interval;  // time from each mark to the next of the same name
+  void record(Time t) {
+    if (count++ == 0)
+      first = t;
+    else
+      interval.record(t - last);
+    last = t;
+  }
+};
+
 struct TaskResult {
   std::string name;
   std::string sched;                 // "SCHED_FIFO 50", "SCHED_OTHER nice 0"
   LatencyHistogram wakeup_latency;   // timed sleep expiry -> switch-in (timerlat's "thread latency")
   LatencyHistogram irq_latency;      // timed sleep expiry -> its hrtimer callback (timerlat's "IRQ latency")
-  std::map<std::string, std::vector<Time>> marks;
+  std::map<std::string, MarkStats> marks;
   // The worst wakeup (first of equals): its expiry, the switch-in, the CPU.
   Time worst_expiry, worst_at;
   int worst_cpu = -1;
@@ -71,6 +89,23 @@ struct TaskResult {
   ResponseShares response_shares;
   ResponseShares response_worst;
   Time response_worst_release;
+  // Wakeup latency over time: the largest sample in each interval of
+  // `timeline_width` from 0 (0 ns: no sample). At most kTimelineBins
+  // intervals: the width doubles (neighbours merged) when the run outgrows them.
+  Time timeline_width = Time::ns(1'000'000);
+  std::vector<Time> latency_timeline;
+  static constexpr std::size_t kTimelineBins = 512;
+  void record_timeline(Time t, Time latency) {
+    auto bin = [&] { return static_cast<std::size_t>(t.count() / timeline_width.count()); };
+    while (bin() >= kTimelineBins) {
+      for (std::size_t i = 0; i < latency_timeline.size(); ++i)
+        latency_timeline[i / 2] = i % 2 ? std::max(latency_timeline[i / 2], latency_timeline[i]) : latency_timeline[i];
+      latency_timeline.resize((latency_timeline.size() + 1) / 2);
+      timeline_width = timeline_width * 2;
+    }
+    if (bin() >= latency_timeline.size()) latency_timeline.resize(bin() + 1);
+    latency_timeline[bin()] = std::max(latency_timeline[bin()], latency);
+  }
 };
 
 // Per lock, over the run (kernel locks and user-space mutexes alike).
@@ -109,11 +144,16 @@ struct BugReport {
   std::string text;  // the kernel's wording, several lines
 };
 
+// Reports kept per model (the kernel rate-limits them to one a second, which
+// still grows with the simulated time); the rest are counted.
+inline constexpr std::size_t kMaxBugReports = 100;
+
 struct ModelResult {
   std::string model;
   std::vector<TaskResult> tasks;  // in workload order
   std::vector<CpuResult> cpus;
-  std::vector<BugReport> bugs;
+  std::vector<BugReport> bugs;    // the first kMaxBugReports reports
+  std::uint64_t bugs_total = 0;   // every report, kept or not
   std::vector<LockResult> locks;  // in name order
   std::optional<Time> stopped_at; // a deadlock stopped the run here
   std::map<std::string, std::uint64_t> irq_counts;  // device interrupts delivered, per line

@@ -21,19 +21,27 @@ void TaskStatsObserver::on_wakeup_latency(Time t, const Task& p, Time expiry, Ti
       r->worst_cpu = p.cpu;
     }
     r->wakeup_latency.record(t - expiry);
+    r->record_timeline(t, t - expiry);
     r->irq_latency.record(irq_at - expiry);
   }
 }
 
 void TaskStatsObserver::on_mark(Time t, const Task& p, const std::string& name) {
-  if (TaskResult* r = slot(p)) r->marks[name].push_back(t);
+  if (TaskResult* r = slot(p)) {
+    // find first: a mark name is allocated once, not on every mark
+    auto it = r->marks.find(name);
+    if (it == r->marks.end()) it = r->marks.emplace(name, MarkStats{}).first;
+    it->second.record(t);
+  }
 }
 
 void TaskStatsObserver::on_exit(Time t, const Task& p) {
   if (TaskResult* r = slot(p)) r->exit = t;
 }
 
-void TaskStatsObserver::on_bug(Time t, const std::string& text) { bugs_.push_back(BugReport{t, text}); }
+void TaskStatsObserver::on_bug(Time t, const std::string& text) {
+  if (bugs_total_++ < kMaxBugReports) bugs_.push_back(BugReport{t, text});
+}
 
 void TaskStatsObserver::on_lock_acquired(Time, const Task& p, const std::string& lock, bool contended, Time waited) {
   LockResult& l = locks_[lock];

@@ -30,11 +30,13 @@ class TaskStatsObserver final : public Observer {
 
   std::vector<TaskResult>& tasks() { return tasks_; }
   std::vector<BugReport>& bugs() { return bugs_; }
+  std::uint64_t bugs_total() const { return bugs_total_; }
 
  private:
   TaskResult* slot(const Task& p);
   std::vector<TaskResult> tasks_;
   std::vector<BugReport> bugs_;
+  std::uint64_t bugs_total_ = 0;
   std::map<std::string, LockResult> locks_;
   std::vector<std::optional<Time>> boosted_since_;
   int first_pid_;

@@ -1,9 +1,13 @@
 // Trace Event Format JSON (chrome://tracing, ui.perfetto.dev) of simulated
-// runs: one process per model, one track per CPU, slices for what each CPU
-// does, instant events for wakeups and flows from each wakeup to the switch-in.
+// runs: one process per model, one track per CPU with slices for what each
+// CPU does, one track per task with its states (running, runnable, sleeping,
+// blocked on a lock), instant events for wakeups and flows from each wakeup
+// to the switch-in. Written as the run goes (streamed) or kept in memory.
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -15,17 +19,37 @@ namespace preemptsim {
 
 class Kernel;
 
-// The events of every model's run, in one file.
+// The events of every model's run, in one document.
 class PerfettoTrace {
  public:
-  PerfettoTrace(Time window_start = Time(), Time window_end = Time::max()) : from_(window_start), to_(window_end) {}
-  // The whole JSON document.
+  // Kept in memory; json() returns the document.
+  explicit PerfettoTrace(Time window_start = Time(), Time window_end = Time::max()) : from_(window_start), to_(window_end) {}
+  // Streamed into a temporary file next to `path`, renamed over it by
+  // finish(): memory stays bounded whatever the length of the run. Throws
+  // std::runtime_error when the file cannot be created.
+  PerfettoTrace(const std::string& path, Time window_start, Time window_end);
+  ~PerfettoTrace();  // an unfinished temporary file is removed
+  PerfettoTrace(const PerfettoTrace&) = delete;
+  PerfettoTrace& operator=(const PerfettoTrace&) = delete;
+
+  // The whole JSON document (in-memory traces only).
   std::string json() const;
+  // Streamed traces: closes the document and renames the file into place.
+  void finish();
+  std::uint64_t bytes() const { return bytes_; }
+  // Called once when a streamed trace passes kLargeBytes, with its path.
+  std::function<void(const std::string&)> on_large;
+  static constexpr std::uint64_t kLargeBytes = 256ull << 20;
 
  private:
   friend class PerfettoObserver;
+  void emit(std::string event);
   Time from_, to_;
-  std::vector<std::string> events_;
+  std::vector<std::string> events_;  // in-memory mode
+  std::FILE* out_ = nullptr;         // streaming mode
+  std::string path_, tmp_;
+  std::uint64_t bytes_ = 0;
+  bool warned_ = false;
   std::uint64_t next_flow_ = 1;
 };
 
@@ -40,6 +64,9 @@ class PerfettoObserver : public Observer {
   void on_sched_switch(Time t, const Rq& rq, const Task& prev, std::uint32_t prev_state, bool preempt, const Task& next) override;
   void on_run_end(Time t) override;
 
+  // A task's track id: CPU tracks are 0..N-1, task tracks this plus the pid.
+  static constexpr int kTaskTrackBase = 1'000'000;
+
  private:
   struct Open {
     bool active = false;
@@ -48,12 +75,15 @@ class PerfettoObserver : public Observer {
     std::string args;  // JSON object text
   };
   void close(int cpu, Time t);
+  void slice(int tid, const Open& o, Time end);
+  void task_state(Time t, const Task& p, std::string state, std::string args = "{}");
   std::string slice_name(const CpuActivity& a) const;
 
   PerfettoTrace& trace_;
   const Kernel& kernel_;
   int pid_;
   std::vector<Open> open_;                            // per CPU
+  std::map<int, Open> task_open_;                     // pid -> the task's current state
   std::map<int, std::pair<Time, int>> waking_;        // pid -> (time, waker CPU) of the first unmatched sched_waking
 };
 

@@ -441,14 +441,26 @@ class Translator {
   // makes two equal.
   void make_tasks(std::vector<TaskDraft>& drafts, const std::vector<int>& instances) {
     std::set<std::string> used;
+    std::map<std::string, int> next_suffix;  // truncated name -> first '~n' not yet tried
     for (std::size_t i = 0; i < drafts.size(); ++i) {
       const TaskDraft& d = drafts[i];
       for (int k = 0; k < instances[i]; ++k) {
         const std::string full = instances[i] == 1 ? d.name : fmt::format("{}-{}", d.name, k);
         std::string name = full.substr(0, kMaxTaskName);
-        for (int n = 1; used.count(name) != 0; ++n) {
-          const std::string suffix = fmt::format("~{}", n);
-          name = full.substr(0, std::min(full.size(), kMaxTaskName - suffix.size())) + suffix;
+        // The '~n' candidates depend only on the first kMaxTaskName
+        // characters, and taken names stay taken: resume where the last
+        // collision of this prefix stopped (linear, not quadratic).
+        if (used.count(name) != 0) {
+          int& next = next_suffix[name];
+          for (int n = std::max(next, 1);; ++n) {
+            const std::string suffix = fmt::format("~{}", n);
+            std::string candidate = full.substr(0, std::min(full.size(), kMaxTaskName - suffix.size())) + suffix;
+            if (used.count(candidate) == 0) {
+              name = std::move(candidate);
+              next = n + 1;
+              break;
+            }
+          }
         }
         if (name != full)
           warn(d.loc, fmt::format("task name '{}' is longer than {} characters (TASK_COMM_LEN): named '{}'", full,
