@@ -51,8 +51,8 @@ TEST(Inputs, PreemptsimWorkloadSavedAsJsonIsAWorkload) {
   EXPECT_EQ(b.tasks[0].policy, Policy::Fifo);
   EXPECT_EQ(b.tasks[0].priority, 50);
   EXPECT_TRUE(b.warnings.empty());
-  const TaskResult& ta = task(run_model(a, "full"), "hi");
-  const TaskResult& tb = task(run_model(b, "full"), "hi");
+  const TaskResult ta = task(run_model(a, "full"), "hi");
+  const TaskResult tb = task(run_model(b, "full"), "hi");
   ASSERT_TRUE(ta.exit && tb.exit);
   EXPECT_EQ(*ta.exit, *tb.exit) << "same workload, same run";
   // Without a system block, a task with a program still makes it a workload.

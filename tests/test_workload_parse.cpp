@@ -780,7 +780,7 @@ tasks:
                         5, 9,
                         "tasks.lo.program[1]: unknown step 'busyy' (did you mean 'busy'?) (user steps: run, sleep, "
                         "sleep_until, periodic, syscall, yield, mark, loop, lock, unlock, wait, signal, broadcast, "
-                        "sem_wait, sem_post, barrier, suspend, resume; kernel steps go in a syscall's kernel: list)");
+                        "sem_wait, sem_post, barrier, suspend, resume, read, poll, recv; kernel steps go in a syscall's kernel: list)");
   EXPECT_WORKLOAD_ERROR(R"(
 tasks:
   lo:
@@ -795,7 +795,7 @@ tasks:
                         "migrate_enable, spin_lock[_irq|_irqsave|_bh], spin_unlock[_irq|_irqrestore|_bh], "
                         "raw_spin_lock..., raw_spin_unlock..., read_lock..., read_unlock..., write_lock..., "
                         "write_unlock..., local_lock[_irq|_irqsave], local_unlock[_irq|_irqrestore], mutex_lock, "
-                        "mutex_unlock, rt_mutex_lock, rt_mutex_unlock, raise_softirq; also allowed: sleep, sleep_until, periodic, yield, mark, loop)");
+                        "mutex_unlock, rt_mutex_lock, rt_mutex_unlock, raise_softirq, wait_event, wake_up, wait_for_completion, complete; also allowed: sleep, sleep_until, periodic, yield, mark, loop)");
   EXPECT_WORKLOAD_ERROR(R"(
 tasks:
   a: {program: [{yield: 3}]}

@@ -281,6 +281,10 @@ void Kernel::finish_task_switch(Rq& rq) {
   if (next.latency_pending) {
     next.latency_pending = false;
     for (Observer* o : observers_) o->on_wakeup_latency(now_, next, next.latency_expiry, next.latency_irq);
+    if (next.irq_wake.irq >= 0) {  // a device interrupt's path woke it (waitqueue.cpp)
+      for (Observer* o : observers_) o->on_irq_wakeup(now_, next, next.irq_wake);
+      next.irq_wake.irq = -1;
+    }
   }
 }
 

@@ -53,6 +53,7 @@ void Kernel::irq_deliver(Rq& rq) {
     if (!more) rq.pending &= ~(1u << v);
     IrqSource& src = irqs_[static_cast<std::size_t>(f.irq)];
     f.threaded = src.thread != nullptr;  // forced threading gave the line irq/N-NAME
+    f.arrival = src.pending_since;
     ++src.count;  // kstat_incr_irqs_this_cpu(): counted as the flow handler starts
   } else {
     rq.pending &= ~(1u << v);
@@ -116,6 +117,7 @@ void Kernel::irq_handler_begin(Rq& rq, IrqFrame& f) {
       break;
     case DEVICE_VECTOR: {
       IrqSource& src = irqs_[static_cast<std::size_t>(f.irq)];
+      f.entry = now_;
       f.remaining = f.threaded ? cost(CostId::IrqThreadWake) : device_work_take(src);
       break;
     }
@@ -138,6 +140,7 @@ void Kernel::irq_handler_end(Rq& rq, IrqFrame& f) {
             try_to_wake_up(*t.task, TASK_INTERRUPTIBLE);
             break;
           case HrTimerKind::WheelTimeout:  // expired wheel timer: TIMER_SOFTIRQ runs process_timeout()
+            if (timeout_cancelled(*t.task, t.expires)) break;  // del_timer() took it off the wheel
             raise_timer_softirq(rq, SoftirqWork{TIMER_SOFTIRQ, cost(CostId::HrtimerWakeup), t.task, -1});
             break;
           case HrTimerKind::RtPeriod:
@@ -157,10 +160,13 @@ void Kernel::irq_handler_end(Rq& rq, IrqFrame& f) {
     case DEVICE_VECTOR: {
       IrqSource& src = irqs_[static_cast<std::size_t>(f.irq)];
       if (f.threaded) {  // irq_default_primary_handler() -> __irq_wake_thread(): IRQTF_RUNTHREAD is a bit,
+        if (src.thread->irq_thread_pending == 0) src.thread_ev = device_event(f);  // (the oldest one is the one waited for)
         src.thread->irq_thread_pending = 1;  // so interrupts before the thread runs merge into one run (which takes all their work)
         try_to_wake_up(*src.thread, TASK_INTERRUPTIBLE);
       } else {
-        device_work_finish(rq, src);
+        const IrqWake ev = device_event(f);
+        device_work_finish(rq, src, ev);
+        if (src.spec->wake_softirq < 0) device_wake(src, ev);  // the handler's own wake_up()/complete()
       }
       break;
     }
@@ -198,12 +204,18 @@ Time Kernel::device_work_take(IrqSource& src) {
 
 // The handler is done: the taken arrivals' softirqs are raised, in arrival
 // order (NAPI: napi_schedule() once, the poll processes every packet).
-void Kernel::device_work_finish(Rq& rq, IrqSource& src) {
+void Kernel::device_work_finish(Rq& rq, IrqSource& src, const IrqWake& ev) {
   const std::size_t stride = 1 + src.spec->softirqs.size();
   const int irq = static_cast<int>(&src - irqs_.data());
   for (std::size_t i = 0; i < src.taken_n; ++i)
-    for (std::size_t j = 0; j < src.spec->softirqs.size(); ++j)
-      raise_softirq(rq, SoftirqWork{src.spec->softirqs[j].vec, src.backlog[i * stride + 1 + j], nullptr, irq});
+    for (std::size_t j = 0; j < src.spec->softirqs.size(); ++j) {
+      SoftirqWork w{src.spec->softirqs[j].vec, src.backlog[i * stride + 1 + j], nullptr, irq};
+      if (static_cast<int>(j) == src.spec->wake_softirq) {  // e.g. NET_RX delivering to the socket (waitqueue.cpp)
+        w.wake_sync = src.wake_sync;
+        w.ev = ev;
+      }
+      raise_softirq(rq, w);
+    }
   src.backlog.erase(src.backlog.begin(), src.backlog.begin() + static_cast<std::ptrdiff_t>(src.taken_n * stride));
   src.backlog_n -= src.taken_n;
   src.taken_n = 0;

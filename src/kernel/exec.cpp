@@ -182,6 +182,7 @@ bool Kernel::task_step(Rq& rq, Task& p) {
       }
       if (p.stage == 0) {
         if (op.code == OpCode::Periodic) {  // the open job (if any) ends here: late?
+          job_end(p);
           if (p.job_deadline >= Time() && now_ > p.job_deadline)
             for (Observer* o : observers_) o->on_deadline_miss(now_, p, p.job_deadline);
           p.job_deadline = Time::ns(-1);
@@ -206,6 +207,7 @@ bool Kernel::task_step(Rq& rq, Task& p) {
       // woken: cyclictest's next period, skipping the ones already missed
       if (next) {
         if (op.c > Time()) p.job_deadline = p.latency_expiry + op.c;  // a new job
+        job_release(p, p.latency_expiry, p.latency_expiry + (op.c > Time() ? op.c : op.a));
         *next = (p.latency_expiry + op.a).count();
         while (Time::ns(*next) <= now_) *next += op.a.count();
       }
@@ -355,6 +357,13 @@ bool Kernel::task_step(Rq& rq, Task& p) {
     case OpCode::Suspend:
     case OpCode::Resume:
       return sync_step(rq, p, op);
+    case OpCode::WaitEvent:
+      return wait_event_step(rq, p, op);
+    case OpCode::WaitForCompletion:
+      return completion_step(rq, p, op);
+    case OpCode::WakeUp:
+    case OpCode::Complete:
+      return waker_step(rq, p, op);
     case OpCode::MigrateDisable:
       ++p.pc;
       migrate_disable(p);
@@ -377,6 +386,7 @@ void Kernel::do_task_exit(Rq& rq, Task& p) {
   if (p.job_deadline >= Time() && now_ > p.job_deadline)  // exiting ends the open periodic job
     for (Observer* o : observers_) o->on_deadline_miss(now_, p, p.job_deadline);
   p.job_deadline = Time::ns(-1);
+  job_end(p);
   p.state = TASK_DEAD;
   trace(rq, "exit", &p);
   for (Observer* o : observers_) o->on_exit(now_, p);

@@ -135,6 +135,7 @@ Kernel::Kernel(const Scenario& scenario, const PreemptModel& model)
   }
   init_locks();
   init_syncs();
+  init_waitqueues();
 }
 
 // The next arrival of a line after the k-th (k counts from 0).
@@ -200,6 +201,7 @@ void Kernel::dispatch(const Event& e) {
       if (src->spec->nmi) {
         nmi_deliver(rq, e.target);
       } else {
+        if (!rq.line_pending[static_cast<std::size_t>(e.target)]) src->pending_since = now_;
         device_work_arrive(*src);
         rq.line_pending[static_cast<std::size_t>(e.target)] = true;
         raise_vector(rq, DEVICE_VECTOR);

@@ -45,6 +45,9 @@ struct IrqSource {
   Time last;                 // previous arrival (Poisson, Sporadic)
   Task* thread = nullptr;    // irq/N-NAME when forced threading applies
   std::uint64_t count = 0;   // interrupts taken (arrivals while the line was already pending coalesce)
+  Time pending_since;        // arrival of the interrupt now pending on the line
+  IrqWake thread_ev;         // threaded: the oldest interrupt irq/N-NAME has yet to handle
+  int wake_sync = -1;        // the wait queue / completion its path wakes (index into the sync objects)
   // The device's work (its ring): each arrival adds a handler duration and one
   // duration per raised softirq, drawn at arrival; a handler run (hard or
   // threaded) processes every arrival pending when it starts, so coalesced
@@ -163,7 +166,7 @@ class Kernel {
   // raises their softirqs.
   void device_work_arrive(IrqSource& src);
   Time device_work_take(IrqSource& src);
-  void device_work_finish(Rq& rq, IrqSource& src);
+  void device_work_finish(Rq& rq, IrqSource& src, const IrqWake& ev);
   Time next_arrival(IrqSource& src);
 
   // softirq.cpp: raising and running softirqs, ksoftirqd, IRQ threads
@@ -242,6 +245,19 @@ class Kernel {
   bool futex_wait(Rq& rq, Task& p, KSync& s);
   Task* futex_wake_one(KSync& s);
   void cond_requeue(Task& w, KLock& m);
+
+  // waitqueue.cpp: wait queues and completions, and the device paths that wake them
+  void init_waitqueues();
+  bool wait_event_step(Rq& rq, Task& p, const Op& op);
+  bool completion_step(Rq& rq, Task& p, const Op& op);
+  bool waker_step(Rq& rq, Task& p, const Op& op);
+  void __wake_up(KSync& q, const IrqWake* ev);
+  void complete(KSync& c, const IrqWake* ev);
+  void device_wake(IrqSource& src, IrqWake ev);
+  IrqWake device_event(const IrqFrame& f) const;
+  bool timeout_cancelled(Task& p, Time expires);
+  void job_end(Task& p);
+  void job_release(Task& p, Time release, Time deadline);
 
   // rtmutex.cpp: rt_mutex priority inheritance
   bool try_to_take_rt_mutex(Task& p, KLock& l);

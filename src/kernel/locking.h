@@ -59,6 +59,8 @@ struct KSync {
   std::vector<Task*> waiters;
   std::uint64_t next_seq = 0;
   int mutex = -1;               // Cond: its mutex in Kernel::locks()
+  Time last_event = Time::ns(-1); // WaitQueue/Completion: the latest wake_up()/complete() (or its interrupt's arrival)
+  IrqWake last_irq;             // WaitQueue/Completion: the interrupt behind last_event (irq -1: a task woke it)
 };
 
 }  // namespace preemptsim

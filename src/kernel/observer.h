@@ -13,6 +13,7 @@ namespace preemptsim {
 
 class Task;
 struct Op;
+struct IrqWake;
 
 // Signal families an observer subscribes to (Observer::signal_families()).
 // The kernel emits a family only when some observer asked for it, so an
@@ -62,6 +63,15 @@ class Observer {
   // A timed sleep that should have ended at `expiry` ended (switch-in, or the
   // call itself when already past); its hrtimer callback ran at `irq_at`.
   virtual void on_wakeup_latency(Time, const Task& /*p*/, Time /*expiry*/, Time /*irq_at*/) {}
+  // A task woken by a device interrupt's path (wait_event/wait_for_completion)
+  // switched in at t; ev says when the interrupt arrived, its handler ran and
+  // the wake happened (also reported as on_wakeup_latency(t, p, ev.arrival, ev.entry)).
+  virtual void on_irq_wakeup(Time, const Task& /*p*/, const IrqWake& /*ev*/) {}
+  // A job of p (a periodic wakeup, or the event a wait consumed) released at
+  // `release`, with an absolute `deadline` (-1: none), starts running at t;
+  // it ends (on_job_end) when p starts its next wait for a release, or exits.
+  virtual void on_job_release(Time, const Task& /*p*/, Time /*release*/, Time /*deadline*/) {}
+  virtual void on_job_end(Time, const Task& /*p*/) {}
   virtual void on_mark(Time, const Task& /*p*/, const std::string& /*name*/) {}
   virtual void on_exit(Time, const Task& /*p*/) {}
   virtual void on_irq_entry(Time, int /*cpu*/, Vector) {}

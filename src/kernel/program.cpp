@@ -40,6 +40,10 @@ OpCode simple_code(StepKind k) {
     case StepKind::Barrier: return OpCode::BarrierWait;
     case StepKind::Suspend: return OpCode::Suspend;
     case StepKind::Resume: return OpCode::Resume;
+    case StepKind::WaitEvent: return OpCode::WaitEvent;
+    case StepKind::WakeUp: return OpCode::WakeUp;
+    case StepKind::WaitForCompletion: return OpCode::WaitForCompletion;
+    case StepKind::Complete: return OpCode::Complete;
     case StepKind::Loop:
     case StepKind::Syscall: break;
   }
@@ -80,6 +84,8 @@ void emit(Program& prog, const std::vector<Step>& steps, bool user, int depth) {
           op.c = s.deadline;
           op.slot = prog.slots++;
           break;
+        case StepKind::WaitEvent: op.slot = prog.slots++; break;  // the events this wait has seen
+        case StepKind::WaitForCompletion: op.a = s.timeout; break;
         case StepKind::RaiseSoftirq: op.a = s.duration; op.count = s.softirq; op.slot = s.has_duration ? 1 : 0; break;
         default: break;
       }
@@ -143,6 +149,10 @@ const char* op_name(OpCode c) {
     case OpCode::BarrierWait: return "pthread_barrier_wait";
     case OpCode::Suspend: return "suspend";
     case OpCode::Resume: return "resume";
+    case OpCode::WaitEvent: return "wait_event";
+    case OpCode::WakeUp: return "wake_up";
+    case OpCode::WaitForCompletion: return "wait_for_completion";
+    case OpCode::Complete: return "complete";
   }
   return "?";
 }

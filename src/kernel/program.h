@@ -18,6 +18,7 @@ enum class OpCode : std::uint8_t {
   LocalBhDisable, LocalBhEnable, Msleep, Schedule, RaiseSoftirq, Exit,
   KLock, KUnlock, MigrateDisable, MigrateEnable, UserLock, UserUnlock,
   CondWait, CondSignal, CondBroadcast, SemWait, SemPost, BarrierWait, Suspend, Resume,
+  WaitEvent, WakeUp, WaitForCompletion, Complete,  // waitqueue.cpp
   KsoftirqdMain,  // run_ksoftirqd() loop of ksoftirqd/N
   IrqThreadMain,  // irq_thread() loop of irq/N-NAME
   KtimersMain,    // run_ktimerd() loop of ktimers/N

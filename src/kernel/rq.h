@@ -64,6 +64,7 @@ struct IrqFrame {
   Time remaining = Time::ns(-1);
   bool from_user = false;       // interrupted context was user mode
   bool threaded = false;        // DEVICE_VECTOR: primary handler only wakes irq/N-NAME
+  Time arrival, entry;          // DEVICE_VECTOR: when the line was raised, when the handler began
   std::vector<HrTimer> expired; // LOCAL_TIMER: timers this interrupt runs
   // Softirq: the snapshot being run, and the limits of handle_softirqs()
   std::vector<SoftirqWork> work;

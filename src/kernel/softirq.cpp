@@ -100,6 +100,12 @@ void Kernel::softirq_work_done(Rq& rq, const SoftirqWork& w) {
   ++rq.nr_softirq_runs;
   if (w.irq >= 0) irqs_[static_cast<std::size_t>(w.irq)].work.softirq_done += w.duration;
   if (w.wake) try_to_wake_up(*w.wake, TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE);  // process_timeout()
+  if (w.wake_sync >= 0) {  // the device's softirq work ends with its wake_up() (sk_data_ready() for a socket)
+    IrqWake ev = w.ev;
+    ev.via = IrqWake::Via::Softirq;
+    ev.vec = w.vec;
+    device_wake(irqs_[static_cast<std::size_t>(ev.irq)], ev);
+  }
 }
 
 // The body of handle_softirqs()'s vector loop for one piece of work, in a
@@ -286,6 +292,8 @@ bool Kernel::irq_thread_step(Rq& rq, Task& p) {
         return false;
       }
       --p.irq_thread_pending;
+      p.irq_thread_ev = src.thread_ev;
+      p.irq_thread_ev.via = IrqWake::Via::Thread;
       kernel_site(rq, "irq_forced_thread_fn");
       if (rt_softirqs()) {  // local_bh_disable() takes the BH lock: stage 3
         p.stage = 3;
@@ -308,7 +316,8 @@ bool Kernel::irq_thread_step(Rq& rq, Task& p) {
         return true;
       }
       p.remaining = Time::ns(-1);
-      device_work_finish(rq, src);
+      device_work_finish(rq, src, p.irq_thread_ev);
+      if (src.spec->wake_softirq < 0) device_wake(src, p.irq_thread_ev);  // the threaded handler's wake_up()/complete()
       if (!rt_softirqs()) rq.irqs_off = false;
       p.stage = 0;
       kernel_site(rq, "irq_forced_thread_fn");

@@ -17,13 +17,29 @@ namespace preemptsim {
 class SchedClass;
 class Task;
 
+// A device interrupt on its way to the task it wakes (waitqueue.cpp): when
+// it arrived, when its hard handler ran, and the path of the wakeup.
+struct IrqWake {
+  enum class Via : std::uint8_t { Handler, Thread, Softirq };
+  int irq = -1;               // index into Kernel::irqs() (-1: none)
+  Time arrival;               // the line was raised
+  Time entry;                 // its hard handler began
+  Time handler_end;           // its hard handler (the primary one when threaded) ended
+  Time wake;                  // wake_up()/complete() ran (in the handler, irq/N-NAME or the softirq)
+  Via via = Via::Handler;
+  SoftirqVec vec = NR_SOFTIRQS; // Via::Softirq
+};
+
 // One unit of softirq work: a raise's duration, and the task a timer-wheel
-// expiry wakes when the work is done (TIMER_SOFTIRQ).
+// expiry wakes when the work is done (TIMER_SOFTIRQ), or the wait queue /
+// completion a device's softirq work ends with (NET_RX delivering to a socket).
 struct SoftirqWork {
   SoftirqVec vec;
   Time duration;
   Task* wake = nullptr;
   int irq = -1;  // the device line whose interrupt raised it (work accounting), else -1
+  int wake_sync = -1;         // index into the kernel's sync objects (-1: none)
+  IrqWake ev{};               // wake_sync: the interrupt this work came from
 };
 
 
@@ -119,6 +135,14 @@ class Task {
   bool bh_lock_pending = false;  // PREEMPT_RT: migrate-disabled, waiting for softirq_ctrl.lock
   bool bh_unlock_after_softirqs = false;  // PREEMPT_RT: release softirq_ctrl.lock once the taken softirqs ran
   Time latency_irq;              // when the sleep's hrtimer callback ran (timerlat IRQ latency)
+
+  // device waits (waitqueue.cpp)
+  IrqWake irq_wake;              // the device event that woke it, reported at its switch-in
+  IrqWake irq_thread_ev;         // IrqThread: the interrupt the running handler serves
+  Time timeout_expires = Time::ns(-1);  // wait_for_completion_timeout(): the armed schedule_timeout() timer
+  std::vector<Time> cancelled_timeouts; // del_timer()ed timeouts still queued (skipped at expiry)
+  Time job_release = Time::ns(-1);      // the event a wakeup consumed (response time: the job's release)
+  bool job_open = false;         // a job (periodic or event-driven) runs until its next wait
 
   // locking (locking.cpp, rtmutex.cpp)
   int normal_prio = DEFAULT_PRIO;    // the prio without boosting (PI, PTHREAD_PRIO_PROTECT)

@@ -21,7 +21,8 @@ void Kernel::init_syncs() {
     for (Op& op : t->prog.ops) {
       switch (op.code) {
         case OpCode::CondWait: case OpCode::CondSignal: case OpCode::CondBroadcast: case OpCode::SemWait:
-        case OpCode::SemPost: case OpCode::BarrierWait: case OpCode::Suspend: case OpCode::Resume: break;
+        case OpCode::SemPost: case OpCode::BarrierWait: case OpCode::Suspend: case OpCode::Resume:
+        case OpCode::WaitEvent: case OpCode::WakeUp: case OpCode::WaitForCompletion: case OpCode::Complete: break;
         default: continue;
       }
       auto it = std::find_if(syncs_.begin(), syncs_.end(), [&](const KSync& s) { return s.spec->name == op.step->lock; });

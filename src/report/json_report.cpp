@@ -62,6 +62,39 @@ ordered_json task_json(const TaskResult& t) {
   j["boosted_ns"] = t.boosted.count();
   j["deadline_misses"] = t.deadline_misses;
   j["overruns"] = t.overruns;
+  // per-job response time (release -> completion) and where it went
+  auto shares = [](const ResponseShares& r) {
+    ordered_json o = ordered_json::object();
+    o["running_ns"] = r.running.count();
+    o["runnable_ns"] = r.runnable.count();
+    o["preempted_ns"] = r.preempted.count();
+    o["lock_blocked_ns"] = r.lock_blocked.count();
+    o["blocked_ns"] = r.blocked.count();
+    o["interrupts_ns"] = r.interrupts.count();
+    return o;
+  };
+  if (t.response.count() > 0) {
+    ordered_json rt = latency_json(t.response);
+    rt["deadline_misses"] = t.response_misses;
+    rt["shares_ns"] = shares(t.response_shares);
+    rt["worst"] = shares(t.response_worst);
+    rt["worst"]["release_ns"] = t.response_worst_release.count();
+    j["response_time_ns"] = std::move(rt);
+  }
+  if (t.irq_wake_worst) {  // device interrupt -> the waiter's switch-in
+    const IrqWakeParts& w = *t.irq_wake_worst;
+    ordered_json o = ordered_json::object();
+    o["count"] = t.irq_wakeups;
+    o["irq"] = w.irq;
+    o["via"] = w.via;
+    o["arrival_ns"] = w.arrival.count();
+    o["latency_ns"] = w.total().count();
+    o["irq_latency_ns"] = w.irq_latency.count();
+    o["handler_ns"] = w.handler.count();
+    o["deferred_ns"] = w.deferred.count();
+    o["task_wakeup_ns"] = w.task_wakeup.count();
+    j["irq_wakeup_worst"] = std::move(o);
+  }
   return j;
 }
 

@@ -180,6 +180,44 @@ Section task_section(const RunResult& r, const TaskIndex& ix, std::size_t k, boo
   bool overruns = false;
   for (const TaskResult* p : t) overruns = overruns || (p && p->overruns > 0);
   if (overruns) row("overruns", [](const TaskResult& x) { return fmt::format("{}", x.overruns); });
+  // Device wakeups: the worst one split along its path; response time per job.
+  bool irq_wakes = false, jobs = false;
+  for (const TaskResult* p : t) irq_wakes = irq_wakes || (p && p->irq_wake_worst), jobs = jobs || (p && p->response.count() > 0);
+  if (irq_wakes) {
+    row("irq wakeup via", [](const TaskResult& x) { return x.irq_wake_worst ? x.irq_wake_worst->via : std::string("-"); });
+    auto part = [&](std::string label, auto get) {
+      row(std::move(label), [&](const TaskResult& x) { return x.irq_wake_worst ? format_time_short(get(*x.irq_wake_worst)) : std::string("-"); });
+    };
+    part("irq wakeup worst", [](const IrqWakeParts& w) { return w.total(); });
+    part("  irq latency", [](const IrqWakeParts& w) { return w.irq_latency; });
+    part("  hard handler", [](const IrqWakeParts& w) { return w.handler; });
+    part("  thread/softirq", [](const IrqWakeParts& w) { return w.deferred; });
+    part("  task wakeup", [](const IrqWakeParts& w) { return w.task_wakeup; });
+  }
+  if (jobs) {
+    auto resp = [&](std::string label, auto get) {
+      row(std::move(label), [&](const TaskResult& x) { return x.response.count() ? format_time_short(get(x.response)) : std::string("-"); });
+    };
+    row("jobs", [](const TaskResult& x) { return fmt::format("{}", x.response.count()); });
+    resp("response avg", [](const LatencyHistogram& h) { return h.mean(); });
+    resp("response p99", [](const LatencyHistogram& h) { return h.percentile(0.99); });
+    resp("response max", [](const LatencyHistogram& h) { return h.max(); });
+    row("response misses", [](const TaskResult& x) { return fmt::format("{}", x.response_misses); });
+    // The share of the summed response time spent other than running.
+    auto share = [&](std::string label, Time ResponseShares::*part) {
+      row(std::move(label), [part](const TaskResult& x) -> std::string {
+        const Time total = x.response_shares.total();
+        if (total <= Time()) return "-";
+        return fmt::format("{:.1f}%", 100.0 * static_cast<double>((x.response_shares.*part).count()) / static_cast<double>(total.count()));
+      });
+    };
+    share("  running", &ResponseShares::running);
+    share("  runnable", &ResponseShares::runnable);
+    share("  preempted", &ResponseShares::preempted);
+    share("  blocked on locks", &ResponseShares::lock_blocked);
+    share("  blocked", &ResponseShares::blocked);
+    share("  interrupts", &ResponseShares::interrupts);
+  }
 
   // One row per mark name seen in any model, in name order.
   std::vector<std::string> marks;

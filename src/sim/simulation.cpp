@@ -7,6 +7,7 @@
 #include "analysis/root_cause.h"
 #include "kernel/kernel.h"
 #include "sim/parallel.h"
+#include "stats/response_time.h"
 #include "stats/task_stats.h"
 
 namespace preemptsim {
@@ -15,6 +16,8 @@ ModelResult simulate_model(const Scenario& scenario, const PreemptModel& model, 
   Kernel kernel(scenario, model);
   TaskStatsObserver stats(scenario.tasks.size(), kernel.tasks().empty() ? 0 : kernel.tasks().front()->pid);
   kernel.add_observer(&stats);
+  ResponseTimeObserver response(kernel, scenario.tasks.size(), kernel.tasks().empty() ? 0 : kernel.tasks().front()->pid);
+  kernel.add_observer(&response);
   if (hook) hook(kernel, model);
   kernel.run();
   stats.finish(kernel.now());
@@ -37,6 +40,7 @@ ModelResult simulate_model(const Scenario& scenario, const PreemptModel& model, 
     tr.work = t.work_done;
     r.tasks.push_back(std::move(tr));
   }
+  response.fill(r.tasks);
   for (const Rq& rq : kernel.rqs()) {
     CpuResult c;
     c.cpu = rq.cpu;

@@ -13,6 +13,35 @@
 
 namespace preemptsim {
 
+// A device wakeup (irq -> wait_event/wait_for_completion -> switch-in) split
+// along its path; the parts sum to the latency.
+struct IrqWakeParts {
+  std::string irq;                   // the line
+  std::string via;                   // "hard handler", "irq thread", "NET_RX softirq"
+  Time arrival;                      // when the interrupt arrived
+  Time irq_latency;                  // arrival -> its handler begins (IRQs off, other handlers)
+  Time handler;                      // its hard handler (the primary one when threaded)
+  Time deferred;                     // handler end -> wake_up(): the IRQ thread or softirq on its way
+  Time task_wakeup;                  // wake_up() -> the waiter's switch-in
+  Time total() const { return irq_latency + handler + deferred + task_wakeup; }
+};
+
+// Where a job's response time went (the parts sum to the response time).
+struct ResponseShares {
+  Time running;                      // on the CPU (its own work, spinning on locks included)
+  Time runnable;                     // woken (or released), waiting for a CPU
+  Time preempted;                    // runnable after a preemption
+  Time lock_blocked;                 // asleep waiting for a lock (mutex, rtlock, rt_mutex, futex PI)
+  Time blocked;                      // asleep otherwise inside the job (msleep, a futex, a wait)
+  Time interrupts;                   // hard IRQs and softirqs on its CPU while it was current, and the
+                                     // release's own delivery (a timer or device event before the wakeup)
+  Time total() const { return running + runnable + preempted + lock_blocked + blocked + interrupts; }
+  void add(const ResponseShares& o) {
+    running += o.running, runnable += o.runnable, preempted += o.preempted;
+    lock_blocked += o.lock_blocked, blocked += o.blocked, interrupts += o.interrupts;
+  }
+};
+
 // One mark name of one task, in bounded memory whatever the run's length:
 // how many times it was reached, the first and last times, the first
 // kKeptMarkTimes times themselves, and the gaps between consecutive marks as
@@ -56,6 +85,17 @@ struct TaskResult {
   std::uint64_t pi_boosts = 0;       // times its prio was raised above its normal prio (PI or a ceiling)
   Time boosted;                      // time spent boosted
   std::uint64_t deadline_misses = 0; // periodic jobs not finished by their deadline
+  // Device wakeups (response_time.cpp): how many, and the worst one's path.
+  std::uint64_t irq_wakeups = 0;
+  std::optional<IrqWakeParts> irq_wake_worst;
+  // Per-job response time (release -> the task's next wait for a release):
+  // distribution, misses of the job's deadline (periodic: `deadline`, else
+  // the period), where the time went (summed over jobs, and the worst job's).
+  LatencyHistogram response;
+  std::uint64_t response_misses = 0;
+  ResponseShares response_shares;
+  ResponseShares response_worst;
+  Time response_worst_release;
   // Wakeup latency over time: the largest sample in each interval of
   // `timeline_width` from 0 (0 ns: no sample). At most kTimelineBins
   // intervals: the width doubles (neighbours merged) when the run outgrows them.

@@ -203,8 +203,10 @@ std::vector<IrqSpec> parse_irqs(const Reader& r, const Field& f, const SystemSpe
     irq.name = i.key;
     irq.loc = r.loc(i.key_node);
     bool has_arrival = false, has_handler = false;
+    std::optional<Field> wake_from;
     for (const Field& e : r.map(i, fmt::format("irq '{}'", i.key),
-                                {"cpu", "arrival", "handler", "softirqs", "no_thread", "percpu", "nmi", "thread_priority"})) {
+                                {"cpu", "arrival", "handler", "softirqs", "no_thread", "percpu", "nmi", "thread_priority",
+                                 "wake_up", "complete", "wake_from"})) {
       if (e.key == "cpu") {
         irq.cpu = static_cast<int>(r.integer(e, 0, 255));
         if (irq.cpu >= sys.cpus) r.fail(e, fmt::format("cpu {} does not exist: the system has {} CPU(s)", irq.cpu, sys.cpus));
@@ -225,14 +227,50 @@ std::vector<IrqSpec> parse_irqs(const Reader& r, const Field& f, const SystemSpe
         irq.nmi = r.boolean(e);
       } else if (e.key == "thread_priority") {
         irq.thread_priority = static_cast<int>(r.integer(e, 1, 99));
+      } else if (e.key == "wake_up" || e.key == "complete") {
+        if (!irq.wakes.empty()) r.fail(e, "an irq wakes one wait queue or one completion: give 'wake_up' or 'complete', not both");
+        irq.wakes = r.string(e);
+        irq.wakes_completion = e.key == "complete";
+      } else if (e.key == "wake_from") {
+        wake_from = e;
       }
     }
+    if (wake_from) {  // 'handler' (the default) or one of the softirqs the irq raises
+      const std::string w = r.string(*wake_from);
+      if (irq.wakes.empty()) r.fail(*wake_from, "wake_from needs 'wake_up: Q' or 'complete: C' (what to wake)");
+      if (w != "handler") {
+        const SoftirqVec v = parse_softirq_name(r, *wake_from, w, r.loc(*wake_from));
+        for (std::size_t k = 0; k < irq.softirqs.size(); ++k)
+          if (irq.softirqs[k].vec == v) irq.wake_softirq = static_cast<int>(k);
+        if (irq.wake_softirq < 0)
+          r.fail(*wake_from, fmt::format("wake_from: {} names a softirq irq '{}' does not raise (add it to 'softirqs:')", w, i.key));
+      }
+    }
+    if (irq.nmi && !irq.wakes.empty()) r.fail(irq.loc, i.path, "an NMI handler cannot wake tasks (it may not take the wait queue's lock)");
     if (!has_arrival) r.fail(irq.loc, i.path, fmt::format("irq '{}' needs an 'arrival'", i.key));
     if (!has_handler) r.fail(irq.loc, i.path, fmt::format("irq '{}' needs a 'handler' duration", i.key));
     if (irq.nmi && !irq.softirqs.empty()) r.fail(irq.loc, i.path, "an NMI handler cannot raise softirqs");
     irqs.push_back(std::move(irq));
   }
   return irqs;
+}
+
+void check_irq_wakes(const Reader& r, const Scenario& sc) {
+  for (const IrqSpec& irq : sc.irqs) {
+    if (irq.wakes.empty()) continue;
+    const SyncKind want = irq.wakes_completion ? SyncKind::Completion : SyncKind::WaitQueue;
+    const SyncSpec* found = nullptr;
+    for (const SyncSpec& s : sc.syncs)
+      if (s.name == irq.wakes) found = &s;
+    if (!found)
+      r.fail(irq.loc, "irqs." + irq.name,
+             fmt::format("irq '{}' wakes {} '{}', which no task uses ({}: {})", irq.name, sync_kind_name(want), irq.wakes,
+                         irq.wakes_completion ? "wait_for_completion" : "wait_event", irq.wakes));
+    if (found->kind != want)
+      r.fail(irq.loc, "irqs." + irq.name,
+             fmt::format("irq '{}' wakes '{}' as a {}, but it is a {} (first used at {})", irq.name, irq.wakes, sync_kind_name(want),
+                         sync_kind_name(found->kind), found->loc.str()));
+  }
 }
 
 }  // namespace preemptsim::workload_detail

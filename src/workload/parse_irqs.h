@@ -10,6 +10,8 @@
 namespace preemptsim::workload_detail {
 
 std::vector<IrqSpec> parse_irqs(const Reader& r, const Field& f, const SystemSpec& sys);
+// Each irq's `wake_up: Q` / `complete: C` names a wait queue / completion some task uses.
+void check_irq_wakes(const Reader& r, const Scenario& sc);
 // A duration drawn per occurrence: "5us" or {uniform: [lo, hi]} | {normal: {mean, stddev}} |
 // {lognormal: {median, sigma}} | {exponential: {mean}} | {histogram: [[value, weight], ...]} |
 // {fixed: 5us}, each map optionally with min: D and max: D (a clamp).

@@ -65,6 +65,15 @@ constexpr std::array kSteps{
     StepInfo{"barrier", StepKind::Barrier, true, Allowed::User, "barrier: B"},
     StepInfo{"suspend", StepKind::Suspend, true, Allowed::User, "suspend: X"},
     StepInfo{"resume", StepKind::Resume, true, Allowed::User, "resume: X"},
+    StepInfo{"wait_event", StepKind::WaitEvent, true, Allowed::Kernel, "wait_event: Q"},
+    StepInfo{"wake_up", StepKind::WakeUp, true, Allowed::Kernel, "wake_up: Q"},
+    StepInfo{"wait_for_completion", StepKind::WaitForCompletion, true, Allowed::Kernel,
+             "wait_for_completion: C  or  {wait_for_completion: {completion: C, timeout: 10ms}}"},
+    StepInfo{"complete", StepKind::Complete, true, Allowed::Kernel, "complete: C"},
+    // read/poll/recv: Q: a syscall whose kernel list is [wait_event: Q] (a UIO read(), poll(), a socket's recv())
+    StepInfo{"read", StepKind::Syscall, true, Allowed::User, "read: Q"},
+    StepInfo{"poll", StepKind::Syscall, true, Allowed::User, "poll: Q"},
+    StepInfo{"recv", StepKind::Syscall, true, Allowed::User, "recv: Q"},
 };
 
 // The kernel lock steps: each name says the lock's kind and how the step
@@ -139,16 +148,17 @@ const Names kAllStepNames = {"run", "sleep", "sleep_until", "periodic", "syscall
                              "lock", "unlock", "spin_lock", "spin_unlock", "raw_spin_lock", "raw_spin_unlock",
                              "mutex_lock", "mutex_unlock", "rt_mutex_lock", "rt_mutex_unlock", "read_lock",
                              "read_unlock", "write_lock", "write_unlock", "local_lock", "local_unlock", "wait",
-                             "signal", "broadcast", "sem_wait", "sem_post", "barrier", "suspend", "resume", "raise_softirq"};
+                             "signal", "broadcast", "sem_wait", "sem_post", "barrier", "suspend", "resume", "raise_softirq",
+                             "wait_event", "wake_up", "wait_for_completion", "complete", "read", "poll", "recv"};
 constexpr std::string_view kUserStepList =
     "run, sleep, sleep_until, periodic, syscall, yield, mark, loop, lock, unlock, wait, signal, broadcast, sem_wait, "
-    "sem_post, barrier, suspend, resume";
+    "sem_post, barrier, suspend, resume, read, poll, recv";
 constexpr std::string_view kKernelStepList =
     "busy, cond_resched, might_sleep, might_resched, preempt_disable, preempt_enable, local_irq_disable, "
     "local_irq_enable, local_bh_disable, local_bh_enable, msleep, schedule, migrate_disable, migrate_enable, "
     "spin_lock[_irq|_irqsave|_bh], spin_unlock[_irq|_irqrestore|_bh], raw_spin_lock..., raw_spin_unlock..., "
     "read_lock..., read_unlock..., write_lock..., write_unlock..., local_lock[_irq|_irqsave], "
-    "local_unlock[_irq|_irqrestore], mutex_lock, mutex_unlock, rt_mutex_lock, rt_mutex_unlock, raise_softirq";
+    "local_unlock[_irq|_irqrestore], mutex_lock, mutex_unlock, rt_mutex_lock, rt_mutex_unlock, raise_softirq, wait_event, wake_up, wait_for_completion, complete";
 constexpr std::string_view kBothStepList = "sleep, sleep_until, periodic, yield, mark, loop";
 
 const StepInfo* find_step(std::string_view name) {
@@ -288,6 +298,10 @@ class StepParser {
               fmt::format("step '{}' takes no argument: write '- {}' as a plain list item{}", info->name, info->name,
                           e.value.IsNull() ? ", without the ':'" : ""));
     s.kind = info->kind;
+    if (info->kind == StepKind::Syscall && e.key != "syscall") {  // read/poll/recv: Q
+      device_wait(s, e, bal, item.path);
+      return s;
+    }
 
     // 3. The value.
     switch (info->kind) {
@@ -326,9 +340,13 @@ class StepParser {
       case StepKind::Barrier:
       case StepKind::Suspend:
       case StepKind::Resume:
+      case StepKind::WaitEvent:
+      case StepKind::WakeUp:
+      case StepKind::Complete:
         s.lock = lock_name(e);
         track_sync(s, e, bal, item.path);
         break;
+      case StepKind::WaitForCompletion: wait_for_completion(s, e, bal, item.path); break;
       case StepKind::Periodic: periodic(s, e); break;
       case StepKind::Loop: loop(s, item, e, where, bal, depth); break;
       case StepKind::Syscall: syscall_body(s, item, e, kernel, depth); break;
@@ -353,6 +371,34 @@ class StepParser {
     }
     if (!vec) r_.fail(e, "raise_softirq needs a vector: raise_softirq: NET_RX or {vector: NET_RX, duration: 20us}");
     s.softirq = parse_softirq_name(r_, *vec, r_.string(*vec), r_.loc(*vec));
+  }
+
+  // read: Q / poll: Q / recv: Q: syscall NAME whose kernel list is [wait_event: Q].
+  void device_wait(Step& s, const Field& e, Balance* bal, const std::string& path) const {
+    s.name = e.key;
+    Step w;
+    w.kind = StepKind::WaitEvent;
+    w.loc = s.loc;
+    w.lock = lock_name(e);
+    track_sync(w, e, bal, path);
+    s.body.push_back(std::move(w));
+  }
+
+  // wait_for_completion: C  or  {completion: C, timeout: D}
+  void wait_for_completion(Step& s, const Field& e, Balance* bal, const std::string& path) const {
+    if (e.value.IsScalar()) {
+      s.lock = lock_name(e);
+      track_sync(s, e, bal, path);
+      return;
+    }
+    std::optional<Field> c;
+    for (const Field& f : r_.map(e, "wait_for_completion", {"completion", "timeout"})) {
+      if (f.key == "completion") c = f;
+      if (f.key == "timeout") s.timeout = r_.duration(f, Time::ns(1), "more than 0");
+    }
+    if (!c) r_.fail(e, "wait_for_completion needs 'completion: C' (or write wait_for_completion: C)");
+    s.lock = lock_name(*c);
+    track_sync(s, *c, bal, path);
   }
 
   void periodic(Step& s, const Field& e) const {
@@ -552,6 +598,10 @@ class StepParser {
       case StepKind::SemWait:
       case StepKind::SemPost: kind = SyncKind::Semaphore; break;
       case StepKind::Barrier: kind = SyncKind::Barrier; break;
+      case StepKind::WaitEvent:
+      case StepKind::WakeUp: kind = SyncKind::WaitQueue; break;
+      case StepKind::WaitForCompletion:
+      case StepKind::Complete: kind = SyncKind::Completion; break;
       default: break;
     }
     auto it = syncs_->specs.find(s.lock);

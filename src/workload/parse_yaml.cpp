@@ -404,6 +404,7 @@ Scenario parse_document(const Reader& r, const YAML::Node& doc) {
   }
   for (const auto& [name, kind] : locks) sc.locks.emplace_back(name, kind.first);
   if (irqs) sc.irqs = parse_irqs(r, *irqs, sc.system);
+  check_irq_wakes(r, sc);
   if (sc.system.rt_runtime > sc.system.rt_period)
     r.fail(*system, "rt_runtime cannot exceed rt_period");
   return sc;

@@ -40,6 +40,10 @@ const char* step_kind_name(StepKind k) {
     case StepKind::Barrier: return "barrier";
     case StepKind::Suspend: return "suspend";
     case StepKind::Resume: return "resume";
+    case StepKind::WaitEvent: return "wait_event";
+    case StepKind::WakeUp: return "wake_up";
+    case StepKind::WaitForCompletion: return "wait_for_completion";
+    case StepKind::Complete: return "complete";
   }
   return "?";
 }
@@ -50,6 +54,8 @@ const char* sync_kind_name(SyncKind k) {
     case SyncKind::Semaphore: return "semaphore";
     case SyncKind::Barrier: return "barrier";
     case SyncKind::Event: return "event";
+    case SyncKind::WaitQueue: return "wait queue";
+    case SyncKind::Completion: return "completion";
   }
   return "?";
 }

@@ -53,11 +53,17 @@ enum class StepKind : std::uint8_t {
   Barrier,        // barrier: B        pthread_barrier_wait (barriers: {B: {count: N}})
   Suspend,        // suspend: X        wait for a resume of X (rt-app); a resume before it is kept
   Resume,         // resume: X
+  // device waits and their wakers (kernel steps; `read:`/`poll:`/`recv:` wrap WaitEvent in a syscall)
+  WaitEvent,         // wait_event: Q      wait_event_interruptible() on wait queue Q (returns at Q's next event)
+  WakeUp,            // wake_up: Q         a new event on Q, every waiter woken
+  WaitForCompletion, // wait_for_completion: C  or {wait_for_completion: {completion: C, timeout: D}}
+  Complete,          // complete: C        done++ and the first waiter woken
 };
 
 // A user-space synchronisation object named by the programs (all futex based).
-enum class SyncKind : std::uint8_t { Cond, Semaphore, Barrier, Event };
-const char* sync_kind_name(SyncKind k);  // "cond", "semaphore", "barrier", "event"
+enum class SyncKind : std::uint8_t { Cond, Semaphore, Barrier, Event, WaitQueue, Completion };
+// "cond", "semaphore", "barrier", "event", "wait queue", "completion" (the last two are kernel objects)
+const char* sync_kind_name(SyncKind k);
 struct SyncSpec {
   std::string name;
   SyncKind kind = SyncKind::Event;
@@ -151,6 +157,12 @@ struct IrqSpec {
   bool no_thread = false;       // IRQF_NO_THREAD: stays in hard IRQ context when forced threading is on
   bool percpu = false;          // per-CPU interrupt (never threaded)
   bool nmi = false;             // an NMI source: no masking stops it, no softirqs, no preemption on return
+  // What the device path wakes: `wake_up: Q` (a wait queue) or `complete: C`
+  // (a completion), from the hard handler (the irq/N-NAME thread when the
+  // line is threaded) or, with `wake_from: VEC`, when that softirq's work ends.
+  std::string wakes;            // the wait queue or completion ("" = none)
+  bool wakes_completion = false;
+  int wake_softirq = -1;        // index into softirqs (-1: the handler)
   int thread_priority = 50;     // irq/N-NAME SCHED_FIFO priority (as chrt would set it)
   SourceLoc loc;
 };
@@ -173,6 +185,7 @@ struct Step {
   LockKind lock_kind = LockKind::Spin;  // KLock/KUnlock
   LockFlavor lock_flavor = LockFlavor::Plain;
   bool lock_write = false;              // rwlock_t: write_lock/write_unlock (else read_)
+  Time timeout{};                       // WaitForCompletion: wait_for_completion_timeout() (0: none)
   std::vector<Step> body;   // Loop steps; Syscall kernel steps
   SourceLoc loc;            // where the step is written (for errors and explanations)
 };
