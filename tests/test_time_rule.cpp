@@ -80,7 +80,7 @@ tasks:
   EXPECT_GE(t.wakeup_latency.min(), Time());
   EXPECT_LT(t.wakeup_latency.max(), 1_ms);
   EXPECT_EQ(t.marks.count("first"), 1u);
-  EXPECT_EQ(t.marks.count("woke"), 0u) << "woke at " << format_time(t.marks.at("woke")[0]);
+  EXPECT_EQ(t.marks.count("woke"), 0u) << "woke at " << format_time(t.marks.at("woke").first);
   EXPECT_FALSE(t.exit.has_value());
 }
 

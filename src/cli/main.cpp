@@ -136,8 +136,14 @@ int cmd_run(const std::string& file, const std::string& models, const std::strin
   if (!json_out.empty()) plan("--json", json_out);
   if (!topt.trace.empty())
     for (const std::string& m : sc.system.models) plan("--trace", preemptsim::model_file(topt.trace, m, nmodels));
-  // Streamed while the models run, so written by their own writers; checked here all the same.
-  if (!topt.perfetto.empty()) check_output("--perfetto", topt.perfetto);
+  // --perfetto is streamed into a staging file as the models run (bounded
+  // memory), then moved into place with the other outputs.
+  std::size_t perfetto_slot = 0;
+  if (!topt.perfetto.empty()) {
+    plan("--perfetto", topt.perfetto);
+    perfetto_slot = outputs.size() - 1;
+  }
+  // Streamed by their own writers as the runs go (one file per model); checked here all the same.
   if (!topt.marks.empty())
     for (const std::string& m : sc.system.models) check_output("--marks", preemptsim::model_file(topt.marks, m, nmodels));
   // Observers per model (slot = the model's position), alive until the
@@ -150,8 +156,13 @@ int cmd_run(const std::string& file, const std::string& models, const std::strin
   // --perfetto is streamed into its file as the models run (bounded memory)
   std::unique_ptr<PerfettoTrace> perfetto;
   if (!topt.perfetto.empty()) {
-    perfetto = std::make_unique<PerfettoTrace>(topt.perfetto, from, to);
-    perfetto->on_large = [](const std::string& path) {
+    try {
+      perfetto = std::make_unique<PerfettoTrace>(preemptsim::stage_stream(outputs[perfetto_slot].first), from, to);
+    } catch (const std::runtime_error& e) {
+      preemptsim::drop_streams(outputs);
+      throw preemptsim::OutputError(fmt::format("cannot write {}: {}; no output was written", outputs[perfetto_slot].first.what, e.what()));
+    }
+    perfetto->on_large = [path = topt.perfetto](const std::string&) {
       fmt::print(stderr, "preemptsim: warning: the Perfetto trace {} has passed {} MB and is still growing; --window START,END keeps a part\n",
                  path, PerfettoTrace::kLargeBytes >> 20);
     };
@@ -185,7 +196,14 @@ int cmd_run(const std::string& file, const std::string& models, const std::strin
   const RunResult result = simulate(sc, options);
   for (const auto& ms : mark_streams)
     if (ms) ms->close();
-  if (perfetto) perfetto->finish();
+  if (perfetto) {
+    try {
+      perfetto->finish();
+    } catch (const std::runtime_error& e) {
+      preemptsim::drop_streams(outputs);
+      throw preemptsim::OutputError(fmt::format("cannot write {}: {}; no output was written", outputs[perfetto_slot].first.what, e.what()));
+    }
+  }
   for (const ModelResult& m : result.results)
     for (const BugReport& b : m.bugs) std::cerr << fmt::format("[{}] {} {}\n", m.model, format_time(b.time), b.text);
   // The contents, in the order the outputs were planned; then all written

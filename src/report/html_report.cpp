@@ -304,7 +304,9 @@ std::string lock_table(const RunResult& r) {
     }
   if (by_name.empty()) return "<p>No locks in this workload.</p>";
   std::string s = "<table>" + header_row(r, "lock");
-  for (const auto& [name, ls] : by_name) {
+  for (const auto& entry : by_name) {
+    const std::string& name = entry.first;
+    const std::vector<const LockResult*>& ls = entry.second;  // (clang 14 cannot capture a structured binding)
     std::string kind;
     for (const LockResult* l : ls)
       if (l) kind = l->kind;

@@ -8,6 +8,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
+#include <tuple>
+#include <utility>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -74,13 +77,11 @@ struct Staged {
   std::string tmp;
 };
 
-// Writes `contents` to a new temporary file next to `target`; returns its name.
-std::string stage(const OutputTarget& o, const std::string& contents) {
-  const std::size_t slash = o.target.rfind('/');
-  const std::string dir = slash == std::string::npos ? std::string() : o.target.substr(0, slash + 1);
-  const std::string base = slash == std::string::npos ? o.target : o.target.substr(slash + 1);
-  // A hidden name next to the target, so the rename stays within one file
-  // system. O_EXCL guarantees we never reuse someone else's file; the mode
+// Creates a new, empty temporary file in `dir` named after `base` and
+// registers it for the signal cleanup; returns its name and descriptor.
+std::pair<std::string, int> make_temp(const std::string& dir, const std::string& base) {
+  // A hidden name (next to the target, so the rename stays within one file
+  // system). O_EXCL guarantees we never reuse someone else's file; the mode
   // 0666 is filtered by the umask as for any ordinary output file.
   static std::atomic<unsigned> counter{0};
   std::string tmp;
@@ -92,6 +93,18 @@ std::string stage(const OutputTarget& o, const std::string& contents) {
   }
   if (fd < 0) throw OutputError("creating a temporary file: no free name");
   remember_temp(tmp);
+  return {tmp, fd};
+}
+
+std::pair<std::string, std::string> dir_and_base(const std::string& target) {
+  const std::size_t slash = target.rfind('/');
+  return {slash == std::string::npos ? std::string() : target.substr(0, slash + 1), slash == std::string::npos ? target : target.substr(slash + 1)};
+}
+
+// Writes `contents` to a new temporary file next to `target`; returns its name.
+std::string stage(const OutputTarget& o, const std::string& contents) {
+  const auto [dir, base] = dir_and_base(o.target);
+  auto [tmp, fd] = make_temp(dir, base);
   const auto abandon = [&](const char* what) {
     const int err = errno;
     if (fd >= 0) ::close(fd);
@@ -106,6 +119,30 @@ std::string stage(const OutputTarget& o, const std::string& contents) {
   return tmp;
 }
 
+// Copies a staged file through to `fd` in bounded pieces.
+bool copy_through(const std::string& staged, int fd) {
+  const int in = ::open(staged.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) return false;
+  std::string buf(1 << 20, '\0');
+  bool ok = true;
+  for (;;) {
+    const ssize_t n = ::read(in, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ok = n == 0;
+      break;
+    }
+    if (!write_all(fd, std::string(buf.data(), static_cast<std::size_t>(n)))) {
+      ok = false;
+      break;
+    }
+  }
+  const int err = errno;
+  ::close(in);
+  errno = err;
+  return ok;
+}
+
 std::string list(const std::vector<std::string>& names) {
   if (names.empty()) return "none";
   std::string s;
@@ -117,7 +154,7 @@ std::string list(const std::vector<std::string>& names) {
 
 OutputTarget check_output(const std::string& option, const std::string& path) {
   const SourceLoc at{fmt::format("command line ({})", option), 0, 0};
-  OutputTarget o{fmt::format("{} {}", option, path), path, path, OutputTarget::How::Replace};
+  OutputTarget o{fmt::format("{} {}", option, path), path, path, OutputTarget::How::Replace, {}};
   const auto fail = [&](const std::string& why) {
     throw_workload_error(at, fmt::format("cannot write '{}': {}", path, why));
   };
@@ -159,7 +196,28 @@ OutputTarget check_output(const std::string& option, const std::string& path) {
 }
 
 OutputTarget stdout_target(const std::string& what) {
-  return OutputTarget{what, "/dev/stdout", "/dev/stdout", OutputTarget::How::Stdout};
+  return OutputTarget{what, "/dev/stdout", "/dev/stdout", OutputTarget::How::Stdout, {}};
+}
+
+std::string stage_stream(OutputTarget& o) {
+  std::string dir, base;
+  if (o.how == OutputTarget::How::Replace) {
+    std::tie(dir, base) = dir_and_base(o.target);
+  } else {  // a device or standard output: staged in the temporary directory, copied through at the end
+    const char* t = std::getenv("TMPDIR");
+    dir = std::string(t && *t ? t : "/tmp") + "/";
+    base = "preemptsim-stream";
+  }
+  auto [tmp, fd] = make_temp(dir, base);
+  ::close(fd);
+  o.staged = tmp;
+  return tmp;
+}
+
+void drop_streams(const std::vector<std::pair<OutputTarget, std::string>>& outputs) {
+  for (const auto& item : outputs)
+    if (!item.first.staged.empty()) ::unlink(item.first.staged.c_str());
+  forget_temps();
 }
 
 void write_outputs(const std::vector<std::pair<OutputTarget, std::string>>& outputs) {
@@ -172,13 +230,13 @@ void write_outputs(const std::vector<std::pair<OutputTarget, std::string>>& outp
   };
   const auto remove_staged = [&] {
     for (const Staged& s : staged) ::unlink(s.tmp.c_str());
-    forget_temps();
+    drop_streams(outputs);
   };
   // 1. Stage every replaced file; a failure leaves every target as it was.
   for (const auto& [o, contents] : outputs) {
     if (o.how != OutputTarget::How::Replace) continue;
     try {
-      staged.push_back(Staged{&o, stage(o, contents)});
+      staged.push_back(Staged{&o, o.staged.empty() ? stage(o, contents) : o.staged});
     } catch (const OutputError& e) {
       remove_staged();
       throw OutputError(fmt::format("cannot write {}: {}; no output was written", o.what, e.what()));
@@ -213,11 +271,25 @@ void write_outputs(const std::vector<std::pair<OutputTarget, std::string>>& outp
     };
     if (o.how == OutputTarget::How::Stdout) {
       std::fflush(stdout);
-      if (!write_all(STDOUT_FILENO, contents)) fail("writing");
+      const bool ok = o.staged.empty() ? write_all(STDOUT_FILENO, contents) : copy_through(o.staged, STDOUT_FILENO);
+      if (!o.staged.empty()) {
+        const int e = errno;
+        ::unlink(o.staged.c_str());
+        errno = e;
+      }
+      if (!ok) fail("writing");
     } else {
       const int fd = ::open(o.path.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
-      if (fd < 0) fail("opening");
-      const bool ok = write_all(fd, contents);
+      if (fd < 0) {
+        if (!o.staged.empty()) ::unlink(o.staged.c_str());
+        fail("opening");
+      }
+      const bool ok = o.staged.empty() ? write_all(fd, contents) : copy_through(o.staged, fd);
+      if (!o.staged.empty()) {
+        const int e = errno;
+        ::unlink(o.staged.c_str());
+        errno = e;
+      }
       const int err = errno;
       if (::close(fd) != 0 && ok && errno != EINTR) fail("closing");
       errno = err;

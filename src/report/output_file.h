@@ -19,6 +19,7 @@ struct OutputTarget {
   std::string path;    // as given
   std::string target;  // what is replaced (a symbolic link to a regular file: the file it names)
   How how = How::Replace;
+  std::string staged;  // a streamed output's staging file (stage_stream()), filled by its writer during the run
 };
 
 // An output that could not be written, after the simulation (exit code 4).
@@ -32,6 +33,17 @@ class OutputError : public std::runtime_error {
 // is a WorkloadError at "command line (OPTION)" (exit 2). `option` is the
 // option's name ("--json").
 OutputTarget check_output(const std::string& option, const std::string& path);
+
+// A streamed output (--perfetto): creates its staging file now, before the
+// run, and registers it for the signal cleanup: next to the target for a
+// replaced file, in the temporary directory for a device written through.
+// Sets o.staged and returns it. The writer fills that file during the run;
+// write_outputs() then renames it into place (or copies it through to the
+// device) together with the other outputs. Throws OutputError.
+std::string stage_stream(OutputTarget& o);
+
+// Removes the staging files of streamed outputs (after their writer failed).
+void drop_streams(const std::vector<std::pair<OutputTarget, std::string>>& outputs);
 
 // Standard output, for the table.
 OutputTarget stdout_target(const std::string& what);

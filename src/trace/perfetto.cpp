@@ -36,20 +36,16 @@ constexpr const char* kTail = "\n]}\n";
 
 PerfettoTrace::PerfettoTrace(const std::string& path, Time window_start, Time window_end)
     : from_(window_start), to_(window_end), path_(path) {
-  const std::size_t slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
-  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  tmp_ = fmt::format("{}.{}.tmp.{}", dir, base, static_cast<long>(::getpid()));
-  out_ = std::fopen(tmp_.c_str(), "wx");
-  if (!out_) throw std::runtime_error(fmt::format("cannot write output file '{}': creating temporary file: {}", path, std::strerror(errno)));
+  out_ = std::fopen(path.c_str(), "w");
+  if (!out_) throw std::runtime_error(fmt::format("opening: {}", std::strerror(errno)));
   std::fputs(kHead, out_);
   bytes_ = std::strlen(kHead);
 }
 
 PerfettoTrace::~PerfettoTrace() {
-  if (out_) {
+  if (out_) {  // unfinished: the file is incomplete
     std::fclose(out_);
-    std::remove(tmp_.c_str());
+    std::remove(path_.c_str());
   }
 }
 
@@ -74,15 +70,11 @@ void PerfettoTrace::finish() {
   if (!out_) return;
   std::fputs(kTail, out_);
   bytes_ += std::strlen(kTail);
-  const bool failed = std::ferror(out_) != 0;
+  const bool failed = std::fflush(out_) != 0 || std::ferror(out_) != 0;
   const int err = errno;
   const bool closed = std::fclose(out_) == 0;
   out_ = nullptr;
-  if (failed || !closed || std::rename(tmp_.c_str(), path_.c_str()) != 0) {
-    const int e = failed ? err : errno;
-    std::remove(tmp_.c_str());
-    throw std::runtime_error(fmt::format("cannot write output file '{}': {}", path_, std::strerror(e)));
-  }
+  if (failed || !closed) throw std::runtime_error(fmt::format("writing: {}", std::strerror(failed ? err : errno)));
 }
 
 std::string PerfettoTrace::json() const {

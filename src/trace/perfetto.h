@@ -24,9 +24,9 @@ class PerfettoTrace {
  public:
   // Kept in memory; json() returns the document.
   explicit PerfettoTrace(Time window_start = Time(), Time window_end = Time::max()) : from_(window_start), to_(window_end) {}
-  // Streamed into a temporary file next to `path`, renamed over it by
-  // finish(): memory stays bounded whatever the length of the run. Throws
-  // std::runtime_error when the file cannot be created.
+  // Streamed into the file `path` (a staging file that the caller moves into
+  // place, see stage_stream()): memory stays bounded whatever the length of
+  // the run. Throws std::runtime_error when the file cannot be opened.
   PerfettoTrace(const std::string& path, Time window_start, Time window_end);
   ~PerfettoTrace();  // an unfinished temporary file is removed
   PerfettoTrace(const PerfettoTrace&) = delete;
@@ -34,7 +34,8 @@ class PerfettoTrace {
 
   // The whole JSON document (in-memory traces only).
   std::string json() const;
-  // Streamed traces: closes the document and renames the file into place.
+  // Streamed traces: closes the document; throws std::runtime_error when a
+  // write failed (an unfinished file is removed by the destructor).
   void finish();
   std::uint64_t bytes() const { return bytes_; }
   // Called once when a streamed trace passes kLargeBytes, with its path.
@@ -47,7 +48,7 @@ class PerfettoTrace {
   Time from_, to_;
   std::vector<std::string> events_;  // in-memory mode
   std::FILE* out_ = nullptr;         // streaming mode
-  std::string path_, tmp_;
+  std::string path_;
   std::uint64_t bytes_ = 0;
   bool warned_ = false;
   std::uint64_t next_flow_ = 1;
