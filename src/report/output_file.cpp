@@ -103,8 +103,10 @@ std::pair<std::string, std::string> dir_and_base(const std::string& target) {
 
 // Writes `contents` to a new temporary file next to `target`; returns its name.
 std::string stage(const OutputTarget& o, const std::string& contents) {
-  const auto [dir, base] = dir_and_base(o.target);
-  auto [tmp, fd] = make_temp(dir, base);
+  const auto where = dir_and_base(o.target);
+  const auto made = make_temp(where.first, where.second);
+  const std::string tmp = made.first;  // (not structured bindings: the lambda below captures them)
+  int fd = made.second;
   const auto abandon = [&](const char* what) {
     const int err = errno;
     if (fd >= 0) ::close(fd);
@@ -208,10 +210,10 @@ std::string stage_stream(OutputTarget& o) {
     dir = std::string(t && *t ? t : "/tmp") + "/";
     base = "preemptsim-stream";
   }
-  auto [tmp, fd] = make_temp(dir, base);
-  ::close(fd);
-  o.staged = tmp;
-  return tmp;
+  const auto made = make_temp(dir, base);
+  ::close(made.second);
+  o.staged = made.first;
+  return made.first;
 }
 
 void drop_streams(const std::vector<std::pair<OutputTarget, std::string>>& outputs) {
