@@ -99,7 +99,7 @@ TEST(Distributions, CostStreamsAreIndependent) {
   EXPECT_EQ(k1.cost(CostId::IrqEntry), alone.system.costs.irq_entry) << "a constant cost draws nothing";
 }
 
-// A run: step drawn from its stream "task/NAME/work/OP": each interval
+// A run: step drawn from its stream "task/NAME/op/OP": each interval
 // between the marks is exactly the matching draw.
 TEST(Distributions, RunStepDrawsEachExecution) {
   const Scenario sc = parse(std::string("system:\n  models: [full]\n  duration: 1s\n  seed: 5\n") + kQuiet +
@@ -107,13 +107,13 @@ TEST(Distributions, RunStepDrawsEachExecution) {
   MarkLog mark;
   run_model(sc, "full", mark);
   // Program ops: 0 loop, 1 mark a, 2 run, 3 mark b, 4 loop end.
-  Rng rng(5, "task/t/work/2");
+  Rng rng(5, "task/t/op/2");
   const Distribution& d = *sc.tasks[0].program[0].body[1].work;
   Time lo = Time::max(), hi;
   for (std::size_t i = 0; i < 20; ++i) {
     const Time expected = d.sample(rng);
     const Time actual = mark("t", "b", i) - mark("t", "a", i);
-    if (i < 3) std::cout << explain("run " + std::to_string(i), "draw " + std::to_string(i) + " of task/t/work/2", expected, actual) << "\n";
+    if (i < 3) std::cout << explain("run " + std::to_string(i), "draw " + std::to_string(i) + " of task/t/op/2", expected, actual) << "\n";
     ASSERT_EQ(actual, expected) << i;
     lo = std::min(lo, actual);
     hi = std::max(hi, actual);
@@ -130,7 +130,7 @@ TEST(Distributions, BusyInKthreadAndSameSeedSameRun) {
   const Scenario sc = parse(text);
   MarkLog mark;
   run_model(sc, "rt", mark);
-  Rng rng(9, "task/k/work/2");
+  Rng rng(9, "task/k/op/2");
   const Distribution& d = *sc.tasks[0].program[0].body[1].work;
   for (std::size_t i = 0; i < 10; ++i) ASSERT_EQ(mark("k", "b", i) - mark("k", "a", i), d.sample(rng)) << i;
   MarkLog again;

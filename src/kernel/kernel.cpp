@@ -61,7 +61,7 @@ Kernel::Kernel(const Scenario& scenario, const PreemptModel& model)
       Op& op = t->prog.ops[i];
       if (op.step == nullptr || !op.step->work || (op.code != OpCode::Run && op.code != OpCode::Busy)) continue;
       op.work_rng = static_cast<int>(t->work_rngs.size());
-      t->work_rngs.emplace_back(scenario.system.seed, fmt::format("task/{}/work/{}", spec.name, i));
+      t->work_rngs.emplace_back(scenario.system.seed, fmt::format("task/{}/op/{}", spec.name, i));
     }
     t->slots.assign(static_cast<std::size_t>(t->prog.slots), -1);
     t->user_mode = !spec.kthread;

@@ -118,7 +118,7 @@ class Task {
   Time remaining = Time::ns(-1); // busy/run time left in the current op; -1 = not started
   bool user_mode = true;         // executing user space (false inside a syscall, always false for kthreads)
   std::vector<std::int64_t> slots;
-  std::vector<Rng> work_rngs;    // run/busy distributions: stream "task/NAME/work/OP" per op (Op::work_rng)
+  std::vector<Rng> work_rngs;    // run/busy distributions: stream "task/NAME/op/OP" per op (Op::work_rng)
   bool latency_pending = false;  // a timed sleep's expiry awaits the switch-in
   Time latency_expiry;
   Time job_deadline = Time::ns(-1); // the open periodic job's absolute deadline (-1: none)

@@ -170,7 +170,7 @@ struct IrqSpec {
 struct Step {
   StepKind kind = StepKind::Run;
   Time duration;            // Run, Sleep, Busy, Msleep (Run, Busy with `work`: its expected value)
-  std::optional<Distribution> work;  // Run, Busy: drawn on every execution (stream "task/NAME/work/OP")
+  std::optional<Distribution> work;  // Run, Busy: drawn on every execution (stream "task/NAME/op/OP")
   Time at;                  // SleepUntil: absolute time
   Time period;              // Periodic
   Time phase;               // Periodic: grid is phase + k*period
