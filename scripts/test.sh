@@ -21,7 +21,10 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktra
 mkdir -p build-asan/examples
 for f in examples/*.yaml examples/*.json; do
   echo "example under ASan + UBSan: $f"
-  build-asan/preemptsim run "$f" --json "build-asan/examples/$(basename "$f").out.json" >/dev/null
+  case "$(basename "$f")" in
+    sweep-*) build-asan/preemptsim sweep "$f" --output "build-asan/examples/$(basename "$f" .yaml)" >/dev/null ;;  # a sweep spec
+    *) build-asan/preemptsim run "$f" --json "build-asan/examples/$(basename "$f").out.json" >/dev/null ;;
+  esac
 done
 
 echo "== fuzzing, ${PREEMPTSIM_FUZZ_SECONDS:-30} s per target"
