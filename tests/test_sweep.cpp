@@ -114,6 +114,13 @@ TEST_F(Sweep, BadPathsAndValuesPointAtTheSpec) {
     EXPECT_NE(std::string(e.what()).find("grid point tasks.cyclic.priority=500"), std::string::npos) << e.what();
   }
   EXPECT_THROW(load_sweep_spec(write("bad.yaml", "workload: x.yaml\ngrid: {a: [1]}\nfrobnicate: 1\n").string()), WorkloadError);
+  try {  // seeds go through the one seed parser the command line uses
+    load_sweep_spec(write("seeds.yaml", "workload: storm.yaml\nseeds: [1, -3]\ngrid: {a: [1]}\n").string());
+    ADD_FAILURE() << "no error";
+  } catch (const WorkloadError& e) {
+    EXPECT_EQ(e.loc().line, 2) << e.what();
+    EXPECT_NE(std::string(e.what()).find("seed: '-3' is not a non-negative integer"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

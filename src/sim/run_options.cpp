@@ -22,7 +22,7 @@ std::vector<std::string> parse_model_list(const std::string& text, const SourceL
   return out;
 }
 
-std::uint64_t parse_seed(const std::string& text, const SourceLoc& where) {
+std::uint64_t parse_seed(const std::string& text, const SourceLoc& where, const char* what) {
   std::size_t used = 0;
   unsigned long long v = 0;
   try {
@@ -31,7 +31,7 @@ std::uint64_t parse_seed(const std::string& text, const SourceLoc& where) {
     used = 0;
   }
   if (text.empty() || used != text.size() || text[0] == '-')
-    throw_workload_error(where, fmt::format("--seed: '{}' is not a non-negative integer", text));
+    throw_workload_error(where, fmt::format("{}: '{}' is not a non-negative integer", what, text));
   return v;
 }
 

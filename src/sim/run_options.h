@@ -15,7 +15,7 @@ namespace preemptsim {
 // "full,none" -> {"full", "none"}, each checked against the model table.
 std::vector<std::string> parse_model_list(const std::string& text, const SourceLoc& where);
 // A non-negative integer seed.
-std::uint64_t parse_seed(const std::string& text, const SourceLoc& where);
+std::uint64_t parse_seed(const std::string& text, const SourceLoc& where, const char* what = "--seed");
 // An output file for one of several models: trace.txt -> trace.full.txt (a
 // name without an extension, or a dotfile, gets ".full" appended); with one
 // model, the name itself.

@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "kernel/preempt_model.h"
+#include "sim/run_options.h"
 #include "sweep/sweep.h"
 
 namespace preemptsim {
@@ -35,16 +36,7 @@ std::string scalar(const std::string& file, const YAML::Node& n, const char* wha
 }
 
 std::uint64_t seed_of(const std::string& file, const YAML::Node& n) {
-  const std::string s = scalar(file, n, "a seed");
-  std::size_t used = 0;
-  unsigned long long v = 0;
-  try {
-    v = std::stoull(s, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (s.empty() || used != s.size() || s[0] == '-') throw_workload_error(loc_of(file, n), fmt::format("seed '{}' is not a non-negative integer", s));
-  return v;
+  return parse_seed(scalar(file, n, "a seed"), loc_of(file, n), "seed");
 }
 
 }  // namespace
