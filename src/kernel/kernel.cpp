@@ -133,6 +133,7 @@ Kernel::Kernel(const Scenario& scenario, const PreemptModel& model)
     if (t->policy == Policy::Rr) t->rt.time_slice = sched_rr_timeslice_ticks(*this);
     t->normal_prio = t->prio;
   }
+  init_deferred();  // kworkers and irq_work/N: their programs name locks and syncs too
   init_locks();
   init_syncs();
   init_waitqueues();

@@ -37,12 +37,13 @@ struct CfsRq {
 };
 
 // Interrupt vectors, delivered highest-first when several are pending
-// (x86: RESCHEDULE_VECTOR 0xfd above LOCAL_TIMER_VECTOR 0xec).
-// Device lines come after the system vectors, lowest line first.
-enum Vector : std::uint8_t { RESCHEDULE_VECTOR = 0, LOCAL_TIMER_VECTOR = 1, DEVICE_VECTOR = 2, NR_VECTORS };
+// (x86: RESCHEDULE_VECTOR 0xfd above IRQ_WORK_VECTOR 0xf6 above
+// LOCAL_TIMER_VECTOR 0xec). Device lines come after the system vectors,
+// lowest line first.
+enum Vector : std::uint8_t { RESCHEDULE_VECTOR = 0, IRQ_WORK_VECTOR = 1, LOCAL_TIMER_VECTOR = 2, DEVICE_VECTOR = 3, NR_VECTORS };
 const char* vector_name(Vector v);
 
-enum class HrTimerKind : std::uint8_t { Tick, SleepWakeup, WheelTimeout, RtPeriod, FairServerPeriod, FairServerDefer };
+enum class HrTimerKind : std::uint8_t { Tick, SleepWakeup, WheelTimeout, RtPeriod, FairServerPeriod, FairServerDefer, DelayedWork };
 struct HrTimer {
   Time expires;
   std::uint64_t seq = 0;
