@@ -4,7 +4,9 @@
 // deadline task above SCHED_FIFO 99, and the fair server among deadline tasks.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <iostream>
+#include <iterator>
 
 #include "scenario_util.h"
 #include "workload/parse_yaml.h"
@@ -176,6 +178,39 @@ TEST(Deadline, AdmissionRefusesWithEbusyPastTheRootDomainLimit) {
   EXPECT_NO_THROW(inline_workload(three(40, ", rt_runtime: -1")));
   // Two CPUs: twice the limit.
   EXPECT_NO_THROW(inline_workload(three(31, "", 2)));
+}
+
+// examples/deadline-admission.yaml: 30 % + 30 % + 29 % (+ the fair
+// server's 5 %) is admitted and EDF meets every deadline; c at 31 % is refused.
+TEST(Deadline, AdmissionExampleJustUnderAndJustOver) {
+  const Scenario sc = load_example("deadline-admission.yaml");
+  for (const char* model : {"none", "full", "rt"}) {
+    const ModelResult r = run_model(sc, model);
+    for (const auto& [name, period] : {std::pair{"a", ms(10)}, std::pair{"b", ms(20)}, std::pair{"c", ms(50)}}) {
+      const TaskResult& t = task(r, name);
+ // activations at 0, P, 2P, ... up to the loop's end at 490 ms (the last one ends at the exit)
+      const auto jobs = static_cast<std::uint64_t>(ms(490) / period + 1);
+      std::cout << model << " " << name << ": jobs " << t.response.count() << " (expected floor(490ms / " << format_time(period)
+                << ") + 1 = " << jobs << "), misses " << t.response_misses << ", throttled " << t.dl_throttled << "\n";
+      EXPECT_EQ(t.response.count(), jobs);
+      EXPECT_EQ(t.response_misses, 0u);
+      EXPECT_EQ(t.dl_throttled, 0u);
+    }
+  }
+  std::ifstream in(source_path("examples/deadline-admission.yaml"));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto at = text.find("runtime: 14500us");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 16, "runtime: 15500us");
+  try {
+    parse_workload(text, "over.yaml");
+    ADD_FAILURE() << "96 % admitted";
+  } catch (const WorkloadError& e) {
+    std::cout << e.what() << "\n";
+    EXPECT_EQ(e.loc().line, 33);
+    EXPECT_NE(e.message().find("task 'c': sched_setattr would fail with -EBUSY"), std::string::npos);
+    EXPECT_NE(e.message().find("= 31.000% on top of 65.000%"), std::string::npos) << "30 % + 30 % + the server's 5 %";
+  }
 }
 
 TEST(Deadline, ParametersFollowCheckparamDl) {
