@@ -55,7 +55,8 @@ ModelResult run_logged(const Scenario& sc, const std::string& model, DlLog& log)
   return simulate_model(sc, *find_preempt_model(model), [&log](Kernel& k, const PreemptModel&) { k.add_observer(&log); });
 }
 
-const char* kNoCosts = "costs: {irq_entry: 0ns, irq_exit: 0ns, tick: 0ns, hrtimer_wakeup: 0ns, context_switch: 0ns}";
+const char* kNoCosts =
+    "costs: {irq_entry: 0ns, irq_exit: 0ns, tick: 0ns, hrtimer_wakeup: 0ns, context_switch: 0ns, ipi_latency: 0ns, ipi_handler: 0ns}";
 
 // Three deadline tasks released together on one CPU run in the order of
 // their absolute deadlines, whatever their order in the file.
@@ -269,6 +270,51 @@ tasks:
     EXPECT_EQ(task(r, "c").migrations + task(r, "b").migrations + task(r, "a").migrations, 1u)
         << "one push from CPU 0 (all start there) to CPU 1";
   }
+}
+
+// pull_dl_task(): when the deadline task of CPU 1 blocks, CPU 1 pulls the
+// earliest deadline task waiting on CPU 0 (which could not be pushed while
+// CPU 1 ran an earlier deadline).
+TEST(Deadline, PullTakesAWaitingTaskWhenACpuGetsFree) {
+  const Scenario sc = inline_workload(std::string("system: {cpus: 2, hz: 1000, duration: 30ms, ") + kNoCosts + R"(}
+tasks:
+  x: {policy: deadline, runtime: 6ms, deadline: 10ms, period: 40ms, program: [{run: 5ms}]}
+  z: {policy: deadline, runtime: 6ms, deadline: 12ms, period: 40ms, program: [{run: 1ms}, {sleep: 20ms}]}
+  y: {policy: deadline, runtime: 6ms, deadline: 15ms, period: 40ms, program: [{mark: start}, {run: 1ms}]}
+)");
+  for (const char* model : {"none", "full", "rt"}) {
+    const ModelResult r = run_model(sc, model);
+    // All start on CPU 0: x (10 ms) runs, z (12 ms) is pushed to the free
+    // CPU 1, y (15 ms) stays (not earlier than CPU 1's 12 ms) until z blocks at 1 ms.
+    const Time y = mark(task(r, "y"), "start");
+    std::cout << explain(std::string(model) + " y starts", "z's 1ms on CPU 1, then pulled (not x's end at 5ms)", ms(1), y) << "\n";
+    EXPECT_EQ(y, ms(1));
+    EXPECT_EQ(task(r, "y").migrations, 1u);
+    EXPECT_EQ(task(r, "z").migrations, 1u);
+    EXPECT_EQ(task(r, "x").migrations, 0u);
+  }
+}
+
+// yield_task_dl(): a yield ends the instance; the task waits for its next
+// period, when it gets a full runtime and a new deadline.
+TEST(Deadline, YieldEndsTheJobUntilTheNextPeriod) {
+  const Scenario sc = inline_workload(std::string("system: {cpus: 1, hz: 1000, duration: 35ms, ") + kNoCosts + R"(}
+tasks:
+  y: {policy: deadline, runtime: 5ms, period: 10ms, program: [{loop: {count: 3, steps: [{run: 1ms}, {mark: done}, yield]}}]}
+  bg: {policy: other, program: [{run: 1s}]}
+)");
+  DlLog log;
+  const ModelResult r = run_logged(sc, "full", log);
+  for (std::size_t k = 0; k < 3; ++k) {
+    const Time expected = ms(10) * static_cast<std::int64_t>(k) + ms(1);
+    const Time got = mark(task(r, "y"), "done", k);
+    std::cout << explain("job " + std::to_string(k) + " done", std::to_string(k) + " periods of 10ms + 1ms", expected, got) << "\n";
+    EXPECT_EQ(got, expected);
+  }
+  ASSERT_GE(log.releases["y"].size(), 3u);
+  EXPECT_EQ(log.releases["y"][1], std::make_pair(ms(10), ms(20))) << "released by the replenishment at 10 ms, due at 20 ms";
+  EXPECT_EQ(task(r, "y").dl_overruns, 0u) << "a yield is not an overrun";
+  EXPECT_EQ(task(r, "y").response_misses, 0u);
 }
 
 // A deadline task preempts SCHED_FIFO 99 at once: its wakeup latency is the
