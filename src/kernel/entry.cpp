@@ -157,6 +157,9 @@ void Kernel::irq_handler_end(Rq& rq, IrqFrame& f) {
           case HrTimerKind::FairServerDefer:
             bandwidth_timer(rq, t);
             break;
+          case HrTimerKind::DlTimer:  // dl_task_timer(): a throttled deadline task's replenishment
+            dl_task_timer(t);
+            break;
         }
         emit(SIG_IRQ, [&](Observer& o) { o.on_hrtimer_expire_exit(now_, rq, t); });
       }
