@@ -27,7 +27,7 @@ void Kernel::send_reschedule(int cpu) {
   Rq& rq = cpu_rq(cpu);
   if (rq.ipi_in_flight) return;
   rq.ipi_in_flight = true;
-  events_.push(now_ + cost(CostId::IpiLatency), Band::Hardware, EV_IPI, cpu, 0);
+  events_.arm(ipi_slot(cpu), now_ + cost(CostId::IpiLatency), Band::Hardware, EV_IPI, cpu, 0);
 }
 
 

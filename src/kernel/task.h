@@ -94,7 +94,8 @@ struct SchedEntity {
 // struct sched_rt_entity
 struct SchedRtEntity {
   int time_slice = 0;             // SCHED_RR: ticks left
-  std::list<class Task*>::iterator run_list;
+  class Task* prev = nullptr;     // run_list: the neighbours in its priority's FIFO
+  class Task* next = nullptr;
   bool on_list = false;
 };
 
