@@ -317,6 +317,55 @@ tasks:
   EXPECT_EQ(task(r, "y").response_misses, 0u);
 }
 
+// Kernels with RT throttling (rt_bandwidth: throttle) account deadline
+// execution in rt_time as well: with a 100 ms/1 s deadline task and a FIFO
+// spinner, the spinner is throttled after 950 ms - 100 ms, and the fair
+// task still gets the last 50 ms of each second.
+TEST(Deadline, ThrottlingCountsDeadlineTimeAsRtTime) {
+  const Scenario sc = inline_workload(R"(system: {cpus: 1, hz: 1000, duration: 2s, rt_bandwidth: throttle}
+tasks:
+  spinner: {policy: fifo, priority: 50, program: [{run: 100s}]}
+  dl: {policy: deadline, runtime: 110ms, period: 1s, program: [{loop: {until: 1990ms, steps: [{run: 100ms}, {periodic: {period: 1s}}]}}]}
+  other: {policy: other, program: [{run: 100s}]}
+)");
+  const ModelResult r = run_model(sc, "full");
+  const std::int64_t periods = sc.system.duration / sc.system.rt_period;
+  const Time share = sc.system.rt_period - sc.system.rt_runtime, tick = ms(1);
+  const Time other = task(r, "other").cpu_time;
+  std::cout << "throttle with a deadline task: other got " << format_time(other) << "; expected about " << periods
+            << " x (rt_period - rt_runtime = " << format_time(share) << "), within a tick and the overheads per period\n";
+  EXPECT_GE(other, (share - tick) * periods);
+  EXPECT_LE(other, (share + tick) * periods);
+  EXPECT_EQ(task(r, "dl").response_misses, 0u);
+}
+
+// task_non_contending(): a task that blocks stays in running_bw until its
+// 0-lag time, deadline - runtime_left x period / runtime.
+TEST(Deadline, ZeroLagTimeKeepsTheBandwidthActive) {
+  const Scenario sc = inline_workload(std::string("system: {cpus: 1, hz: 1000, duration: 30ms, ") + kNoCosts + R"(}
+tasks:
+  dl: {policy: deadline, runtime: 4ms, period: 20ms, program: [{run: 1ms}, {sleep: 10ms}]}
+  probe: {policy: other, program: [{sleep: 2ms}, {mark: a}, {sleep: 5ms}, {mark: b}]}
+)");
+  struct Probe final : Observer {
+    const Kernel* k = nullptr;
+    std::map<std::string, std::uint64_t> bw;
+    void on_mark(Time, const Task&, const std::string& name) override { bw[name] = k->dl_running_bw(k->rqs()[0]); }
+  } probe;
+  simulate_model(sc, *find_preempt_model("full"), [&probe](Kernel& k, const PreemptModel&) {
+    probe.k = &k;
+    k.add_observer(&probe);
+  });
+  // dl blocks at 1 ms with 3 ms left of its instance due at 20 ms: 0-lag at
+  // 20 - 3 x 20 / 4 = 5 ms. The probe marks at 3 ms (after dl's 1 ms and its
+  // own 2 ms sleep) and at 8 ms.
+  const std::uint64_t dl_bw = to_ratio(ms(20), ms(4));
+  std::cout << "running_bw at 3 ms (before the 0-lag time 5 ms): " << probe.bw["a"] << " (dl_bw " << dl_bw << "); at 8 ms: "
+            << probe.bw["b"] << " (0)\n";
+  EXPECT_EQ(probe.bw["a"], dl_bw);
+  EXPECT_EQ(probe.bw["b"], 0u);
+}
+
 // A deadline task preempts SCHED_FIFO 99 at once: its wakeup latency is the
 // timer interrupt and one switch.
 TEST(Deadline, DeadlineTaskPreemptsFifo99) {
