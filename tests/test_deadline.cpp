@@ -8,6 +8,7 @@
 #include <iostream>
 #include <iterator>
 
+#include "analysis/root_cause.h"
 #include "scenario_util.h"
 #include "workload/parse_yaml.h"
 #include "workload/sched_dl_params.h"
@@ -364,6 +365,29 @@ tasks:
             << probe.bw["b"] << " (0)\n";
   EXPECT_EQ(probe.bw["a"], dl_bw);
   EXPECT_EQ(probe.bw["b"], 0u);
+}
+
+// The worst wakeup of a FIFO 99 task behind a deadline task is explained
+// by the deadline class, and lasts the deadline task's remaining run.
+TEST(Deadline, ExplanationNamesTheDeadlineClass) {
+  const Scenario sc = inline_workload(R"(system: {cpus: 1, hz: 1000, duration: 40ms}
+tasks:
+  dl: {policy: deadline, runtime: 3ms, period: 10ms, program: [{loop: {until: 35ms, steps: [{run: 2ms}, {periodic: {period: 10ms}}]}}]}
+  fifo: {policy: fifo, priority: 99, program: [{loop: {until: 35ms, steps: [{periodic: {period: 10ms, phase: 500us}}, {run: 100us}]}}]}
+)");
+  const ModelResult r = run_model(sc, "full");
+  const std::vector<WorstCaseExplanation> all = explain_worst_cases(sc, *find_preempt_model("full"), r);
+  const WorstCaseExplanation* e = nullptr;
+  for (const auto& x : all)
+    if (x.task == "fifo") e = &x;
+  ASSERT_NE(e, nullptr);
+  std::cout << "fifo's worst wakeup " << format_time(e->latency) << ": " << e->why << "\n";
+  EXPECT_NE(e->why.find("dl (SCHED_DEADLINE, deadline 10.000000 ms after each activation) outranks fifo (SCHED_FIFO 99)"),
+            std::string::npos)
+      << e->why;
+  // fifo's timer at 0.5 ms fires while dl runs its 2 ms (from the boot switch): it waits for the rest.
+  EXPECT_GT(e->latency, ms(1));
+  EXPECT_LT(e->latency, ms(2));
 }
 
 // A deadline task preempts SCHED_FIFO 99 at once: its wakeup latency is the
