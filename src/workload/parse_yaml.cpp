@@ -275,7 +275,8 @@ TaskSpec parse_task(const Reader& r, const Field& t, const SystemSpec& sys, Lock
 
   std::optional<Field> priority, nice, program, dl_runtime, dl_deadline, dl_period;
   for (const Field& e : r.map(t, fmt::format("task '{}'", t.key),
-                              {"policy", "priority", "nice", "cpus", "kthread", "program", "runtime", "deadline", "period"})) {
+                              {"policy", "priority", "nice", "cpus", "kthread", "throughput", "program", "runtime", "deadline",
+                               "period"})) {
     if (e.key == "runtime") dl_runtime = e;
     if (e.key == "deadline") dl_deadline = e;
     if (e.key == "period") dl_period = e;
@@ -284,6 +285,7 @@ TaskSpec parse_task(const Reader& r, const Field& t, const SystemSpec& sys, Lock
     if (e.key == "nice") nice = e;
     if (e.key == "cpus") task.cpus = parse_cpus(r, e, sys);
     if (e.key == "kthread") task.kthread = r.boolean(e);
+    if (e.key == "throughput") task.throughput = r.boolean(e);
     if (e.key == "program") program = e;
   }
 

@@ -201,6 +201,7 @@ struct TaskSpec {
   Time dl_runtime, dl_deadline, dl_period;
   std::vector<int> cpus;  // allowed CPUs; empty = all
   bool kthread = false;   // program is kernel steps; never returns to user
+  std::optional<bool> throughput;  // report its work rate (unset: batch tasks and tasks that never block)
   std::vector<Step> program;
   SourceLoc loc;
 };
