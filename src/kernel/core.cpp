@@ -124,6 +124,7 @@ bool Kernel::try_to_wake_up(Task& p, std::uint32_t state_mask) {
     return true;
   }
   if (!(p.state & state_mask)) return false;
+  if (p.worker_sleeping) wq_worker_running(p);  // a kworker blocked in a work counts as running again
   Rq& waker = cpu_rq(this_cpu_);
   if (p.on_rq) {  // ttwu_runnable(): still queued, only the state changes
     emit(SIG_SCHED, [&](Observer& o) { o.on_sched_waking(now_, waker, p, p.cpu); });
@@ -254,6 +255,7 @@ void Kernel::__schedule(Rq& rq, SchedMode mode) {
   if (!preempt && prev.state != TASK_RUNNING) {
     deactivate_task(rq, prev, DEQUEUE_SLEEP);
     switch_count = &prev.nvcsw;
+    if (prev.kthread_kind == Task::Kthread::Kworker) wq_worker_sleeping(prev);  // sched_submit_work()
   }
   // SM_IDLE with nothing queued keeps the idle task without a pick.
   Task* next = (mode == SchedMode::SM_IDLE && rq.nr_running == 0) ? &prev : pick_next_task(rq, prev);

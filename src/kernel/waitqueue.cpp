@@ -190,10 +190,14 @@ bool Kernel::completion_step(Rq& rq, Task& p, const Op& op) {
 bool Kernel::waker_step(Rq& rq, Task& p, const Op& op) {
   ++p.pc;
   KSync& s = syncs_[static_cast<std::size_t>(op.sync)];
+  // A work function queued by a device path carries its event (workqueue.cpp).
+  IrqWake ev = p.work_ev;
+  ev.wake = now_;
+  const IrqWake* e = p.kthread_kind == Task::Kthread::Kworker && ev.irq >= 0 ? &ev : nullptr;
   if (op.code == OpCode::Complete)
-    complete(s, nullptr);
+    complete(s, e);
   else
-    __wake_up(s, nullptr);
+    __wake_up(s, e);
   if (model_.preempt_schedule == Call::Real && should_resched(rq)) preempt_schedule(rq);
   return false;
 }

@@ -21,7 +21,9 @@ struct IrqWakeParts {
   Time arrival;                      // when the interrupt arrived
   Time irq_latency;                  // arrival -> its handler begins (IRQs off, other handlers)
   Time handler;                      // its hard handler (the primary one when threaded)
-  Time deferred;                     // handler end -> wake_up(): the IRQ thread or softirq on its way
+  Time deferred;                     // handler end -> wake_up(): the IRQ thread, softirq, tasklet, kworker or irq_work on its way
+  std::string stage;                 // who ran the deferred stage: "irq/16-uio0", "kworker/0:0", "irq_work/0" ("" in interrupt context)
+  Time deferred_wait;                // handler end -> that stage began running (its wakeup, switch-in or softirq start; 0: not split)
   Time task_wakeup;                  // wake_up() -> the waiter's switch-in
   Time total() const { return irq_latency + handler + deferred + task_wakeup; }
 };

@@ -2,6 +2,7 @@
 #include "workload/parse_yaml.h"
 
 #include "workload/limits.h"
+#include "workload/parse_deferred.h"
 #include "workload/parse_irqs.h"
 #include "workload/parse_rtapp.h"
 
@@ -275,8 +276,7 @@ TaskSpec parse_task(const Reader& r, const Field& t, const SystemSpec& sys, Lock
 
   std::optional<Field> priority, nice, program, dl_runtime, dl_deadline, dl_period;
   for (const Field& e : r.map(t, fmt::format("task '{}'", t.key),
-                              {"policy", "priority", "nice", "cpus", "kthread", "throughput", "program", "runtime", "deadline",
-                               "period"})) {
+                              {"policy", "priority", "nice", "cpus", "kthread", "throughput", "program", "runtime", "deadline", "period"})) {
     if (e.key == "runtime") dl_runtime = e;
     if (e.key == "deadline") dl_deadline = e;
     if (e.key == "period") dl_period = e;
@@ -395,9 +395,14 @@ Scenario parse_document(const Reader& r, const YAML::Node& doc) {
     r.fail(root, fmt::format("expected a map with 'tasks:' (and optionally 'system:') at the top level, got {}",
                              describe(doc)));
 
-  std::optional<Field> system, tasks, irqs, mutexes, conds, semaphores, barriers;
-  for (const Field& e : r.map(root, "the top level", {"system", "tasks", "irqs", "mutexes", "conds", "semaphores", "barriers"}))
-    (e.key == "system"       ? system
+  std::optional<Field> system, tasks, irqs, mutexes, conds, semaphores, barriers, tasklets, irq_works, workqueues, works;
+  for (const Field& e : r.map(root, "the top level", {"system", "tasks", "irqs", "mutexes", "conds", "semaphores", "barriers",
+                                                      "tasklets", "irq_works", "workqueues", "work"}))
+    (e.key == "tasklets"     ? tasklets
+     : e.key == "irq_works"  ? irq_works
+     : e.key == "workqueues" ? workqueues
+     : e.key == "work"       ? works
+     : e.key == "system"     ? system
      : e.key == "tasks"      ? tasks
      : e.key == "irqs"       ? irqs
      : e.key == "mutexes"    ? mutexes
@@ -414,6 +419,7 @@ Scenario parse_document(const Reader& r, const YAML::Node& doc) {
   if (semaphores) parse_syncs(r, *semaphores, SyncKind::Semaphore, syncs);
   if (barriers) parse_syncs(r, *barriers, SyncKind::Barrier, syncs);
   sc.tasks = parse_tasks(r, *tasks, sc.system, locks, syncs);
+  if (works) sc.works = parse_works(r, *works, locks, syncs);  // work functions: kernel steps, like a kthread's
   for (auto& [name, spec] : syncs.specs) {
     if (spec.kind == SyncKind::Barrier) {
       const std::size_t users = syncs.barrier_users[name].size();
@@ -447,6 +453,10 @@ Scenario parse_document(const Reader& r, const YAML::Node& doc) {
   for (const auto& [name, kind] : locks) sc.locks.emplace_back(name, kind.first);
   if (irqs) sc.irqs = parse_irqs(r, *irqs, sc.system);
   check_irq_wakes(r, sc);
+  if (tasklets) sc.tasklets = parse_tasklets(r, *tasklets);
+  if (irq_works) sc.irq_works = parse_irq_works(r, *irq_works);
+  sc.workqueues = parse_workqueues(r, workqueues ? &*workqueues : nullptr);
+  resolve_deferred(r, sc);
   if (sc.system.rt_runtime > sc.system.rt_period)
     r.fail(*system, "rt_runtime cannot exceed rt_period");
   if (auto e = dl_admission_check(sc)) r.fail(sc.tasks[e->task].loc, "tasks", e->message);

@@ -44,6 +44,7 @@ const char* step_kind_name(StepKind k) {
     case StepKind::WakeUp: return "wake_up";
     case StepKind::WaitForCompletion: return "wait_for_completion";
     case StepKind::Complete: return "complete";
+    case StepKind::Defer: return "a deferred-work call";
   }
   return "?";
 }
@@ -135,5 +136,7 @@ Time Costs::*Costs::member(CostId c) {
   }
   return &Costs::context_switch;
 }
+
+const char* defer_call_name(const DeferCall& d) { return d.call.c_str(); }
 
 }  // namespace preemptsim
