@@ -8,6 +8,7 @@
 #include <iostream>
 #include <iterator>
 
+#include "analysis/root_cause.h"
 #include "scenario_util.h"
 #include "workload/parse_yaml.h"
 #include "workload/sched_dl_params.h"
@@ -315,6 +316,78 @@ tasks:
   EXPECT_EQ(log.releases["y"][1], std::make_pair(ms(10), ms(20))) << "released by the replenishment at 10 ms, due at 20 ms";
   EXPECT_EQ(task(r, "y").dl_overruns, 0u) << "a yield is not an overrun";
   EXPECT_EQ(task(r, "y").response_misses, 0u);
+}
+
+// Kernels with RT throttling (rt_bandwidth: throttle) account deadline
+// execution in rt_time as well: with a 100 ms/1 s deadline task and a FIFO
+// spinner, the spinner is throttled after 950 ms - 100 ms, and the fair
+// task still gets the last 50 ms of each second.
+TEST(Deadline, ThrottlingCountsDeadlineTimeAsRtTime) {
+  const Scenario sc = inline_workload(R"(system: {cpus: 1, hz: 1000, duration: 2s, rt_bandwidth: throttle}
+tasks:
+  spinner: {policy: fifo, priority: 50, program: [{run: 100s}]}
+  dl: {policy: deadline, runtime: 110ms, period: 1s, program: [{loop: {until: 1990ms, steps: [{run: 100ms}, {periodic: {period: 1s}}]}}]}
+  other: {policy: other, program: [{run: 100s}]}
+)");
+  const ModelResult r = run_model(sc, "full");
+  const std::int64_t periods = sc.system.duration / sc.system.rt_period;
+  const Time share = sc.system.rt_period - sc.system.rt_runtime, tick = ms(1);
+  const Time other = task(r, "other").cpu_time;
+  std::cout << "throttle with a deadline task: other got " << format_time(other) << "; expected about " << periods
+            << " x (rt_period - rt_runtime = " << format_time(share) << "), within a tick and the overheads per period\n";
+  EXPECT_GE(other, (share - tick) * periods);
+  EXPECT_LE(other, (share + tick) * periods);
+  EXPECT_EQ(task(r, "dl").response_misses, 0u);
+}
+
+// task_non_contending(): a task that blocks stays in running_bw until its
+// 0-lag time, deadline - runtime_left x period / runtime.
+TEST(Deadline, ZeroLagTimeKeepsTheBandwidthActive) {
+  const Scenario sc = inline_workload(std::string("system: {cpus: 1, hz: 1000, duration: 30ms, ") + kNoCosts + R"(}
+tasks:
+  dl: {policy: deadline, runtime: 4ms, period: 20ms, program: [{run: 1ms}, {sleep: 10ms}]}
+  probe: {policy: other, program: [{sleep: 2ms}, {mark: a}, {sleep: 5ms}, {mark: b}]}
+)");
+  struct Probe final : Observer {
+    const Kernel* k = nullptr;
+    std::map<std::string, std::uint64_t> bw;
+    void on_mark(Time, const Task&, const std::string& name) override { bw[name] = k->dl_running_bw(k->rqs()[0]); }
+  } probe;
+  simulate_model(sc, *find_preempt_model("full"), [&probe](Kernel& k, const PreemptModel&) {
+    probe.k = &k;
+    k.add_observer(&probe);
+  });
+  // dl blocks at 1 ms with 3 ms left of its instance due at 20 ms: 0-lag at
+  // 20 - 3 x 20 / 4 = 5 ms. The probe marks at 3 ms (after dl's 1 ms and its
+  // own 2 ms sleep) and at 8 ms.
+  const std::uint64_t dl_bw = to_ratio(ms(20), ms(4));
+  std::cout << "running_bw at 3 ms (before the 0-lag time 5 ms): " << probe.bw["a"] << " (dl_bw " << dl_bw << "); at 8 ms: "
+            << probe.bw["b"] << " (0)\n";
+  EXPECT_EQ(probe.bw["a"], dl_bw);
+  EXPECT_EQ(probe.bw["b"], 0u);
+}
+
+// The worst wakeup of a FIFO 99 task behind a deadline task is explained
+// by the deadline class, and lasts the deadline task's remaining run.
+TEST(Deadline, ExplanationNamesTheDeadlineClass) {
+  const Scenario sc = inline_workload(R"(system: {cpus: 1, hz: 1000, duration: 40ms}
+tasks:
+  dl: {policy: deadline, runtime: 3ms, period: 10ms, program: [{loop: {until: 35ms, steps: [{run: 2ms}, {periodic: {period: 10ms}}]}}]}
+  fifo: {policy: fifo, priority: 99, program: [{loop: {until: 35ms, steps: [{periodic: {period: 10ms, phase: 500us}}, {run: 100us}]}}]}
+)");
+  const ModelResult r = run_model(sc, "full");
+  const std::vector<WorstCaseExplanation> all = explain_worst_cases(sc, *find_preempt_model("full"), r);
+  const WorstCaseExplanation* e = nullptr;
+  for (const auto& x : all)
+    if (x.task == "fifo") e = &x;
+  ASSERT_NE(e, nullptr);
+  std::cout << "fifo's worst wakeup " << format_time(e->latency) << ": " << e->why << "\n";
+  EXPECT_NE(e->why.find("dl (SCHED_DEADLINE, deadline 10.000000 ms after each activation) outranks fifo (SCHED_FIFO 99)"),
+            std::string::npos)
+      << e->why;
+  // fifo's timer at 0.5 ms fires while dl runs its 2 ms (from the boot switch): it waits for the rest.
+  EXPECT_GT(e->latency, ms(1));
+  EXPECT_LT(e->latency, ms(2));
 }
 
 // A deadline task preempts SCHED_FIFO 99 at once: its wakeup latency is the

@@ -39,6 +39,8 @@ std::string lock_call(const Step& s, bool unlock = false) {
 // "SCHED_FIFO 90", "SCHED_OTHER nice 0"; a boosted task says so.
 std::string sched_desc(const Task& t) {
   auto of = [&](int prio) -> std::string {
+    if (prio < 0)  // the deadline class, above every RT priority
+      return fmt::format("SCHED_DEADLINE, deadline {} after each activation", format_time(t.dl.dl_deadline));
     if (prio < MAX_RT_PRIO) return fmt::format("{} {}", t.policy == Policy::Rr ? "SCHED_RR" : "SCHED_FIFO", MAX_RT_PRIO - 1 - prio);
     const char* pol = t.policy == Policy::Batch ? "SCHED_BATCH" : t.policy == Policy::Idle ? "SCHED_IDLE" : "SCHED_OTHER";
     return fmt::format("{} nice {}", pol, t.nice);

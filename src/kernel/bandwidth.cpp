@@ -57,6 +57,15 @@ void Kernel::update_curr_rt(Rq& rq) {
   }
 }
 
+// update_curr_dl() in kernels with RT throttling: deadline execution counts
+// in the CPU's rt_time too, so RT tasks cannot use the share deadline tasks
+// took (sched_rt_bandwidth_account(): while the period timer runs or
+// rt_time is below the runtime). The deadline tasks are not throttled by it.
+void Kernel::account_dl_rt_time(Rq& rq, Time delta) {
+  if (!throttling(scenario_.system)) return;
+  if (rq.rt_period_active || rq.rt_time < scenario_.system.rt_runtime) rq.rt_time += delta;
+}
+
 // dl_server_update(): fair execution consumes the server's runtime, served
 // or not; a served period ends when the runtime is used up (checked where
 // update_curr() runs, the tick among them, as the kernel does without HRTICK).

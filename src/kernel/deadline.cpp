@@ -198,6 +198,7 @@ void Kernel::update_curr_dl(Rq& rq) {
   if (delta > Time()) {
     curr.se.exec_start = now_;
     dl.runtime -= delta.count();
+    account_dl_rt_time(rq, delta);
   }
   if (dl.runtime > 0 && !dl.dl_yielded) return;
   dl.dl_throttled = true;

@@ -165,6 +165,7 @@ class Kernel {
   void update_curr_rt(Rq& rq);
   void fair_server_update(Rq& rq, Time delta);
   void fair_server_stop(Rq& rq);
+  void account_dl_rt_time(Rq& rq, Time delta);
   // deadline.cpp: the SCHED_DEADLINE class's operations (its class table forwards here)
   void enqueue_task_dl(Rq& rq, Task& p, int flags);
   void dequeue_task_dl(Rq& rq, Task& p, int flags);
