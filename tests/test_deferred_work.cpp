@@ -424,3 +424,30 @@ TEST(DeviceWakeupExplanation, NamesEachStageOfThePathWithItsTimes) {
 
 }  // namespace
 }  // namespace preemptsim::testing
+
+namespace preemptsim::testing {
+namespace {
+
+// Every kworker holds every work function: a workload whose work functions
+// would make more kworker steps than the limit is refused, not run.
+TEST(DeferredWork, WorkFunctionsCopiedIntoEveryKworkerAreBounded) {
+  std::string yaml = "system: {cpus: 256}\nwork:\n";
+  for (int i = 0; i < 20; ++i) yaml += fmt::format("  w{}: [{{loop: {{count: 1, steps: [{}]}}}}]\n", i, [] {
+                                        std::string s;
+                                        for (int k = 0; k < 30; ++k) s += k ? ", busy: 1us" : "busy: 1us";
+                                        return s;
+                                      }());
+  yaml += "tasks:\n  t: {kthread: true, program: [schedule_work: w0]}\n";
+  // 20 works x (1 loop + 30 steps + its return) = 640 steps, 16 workers, 514 pools: 5.3 million
+  try {
+    inline_workload(yaml);
+    ADD_FAILURE() << "accepted";
+  } catch (const WorkloadError& e) {
+    std::cout << e.what() << "\n";
+    EXPECT_NE(std::string(e.what()).find("the work functions have 640 steps; copied into every kworker (514 pools x 16 workers)"), std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace preemptsim::testing
