@@ -625,7 +625,7 @@ tasks:
 )",
                         2, 21,
                         "tasks.a: unknown key 'prio' in task 'a' (accepted keys: policy, priority, nice, cpus, kthread, "
-                        "program)");
+                        "throughput, program)");
   EXPECT_WORKLOAD_ERROR(R"(
 tasks:
   a: {policy: fifo, policy: rr, priority: 1, program: [yield]}
