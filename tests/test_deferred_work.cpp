@@ -451,3 +451,32 @@ TEST(DeferredWork, WorkFunctionsCopiedIntoEveryKworkerAreBounded) {
 
 }  // namespace
 }  // namespace preemptsim::testing
+
+namespace preemptsim::testing {
+namespace {
+
+// irq_work_queue() is the one deferral an NMI handler may make: its callback
+// runs from the self-IPI, taken as soon as the NMI returns.
+TEST(IrqWork, QueuedFromAnNmiRunsFromTheSelfIpiAfterIt) {
+  const Scenario sc = inline_workload(R"(
+system: {cpus: 1, models: [full], duration: 3ms}
+irqs:
+  pmu: {nmi: true, arrival: {periodic: {period: 10ms, phase: 1ms}}, handler: 3us, irq_work_queue: x}
+irq_works:
+  x: {run: 10us, complete: done}
+tasks:
+  reader: {policy: fifo, priority: 80, program: [{syscall: read, kernel: [wait_for_completion: done]}, mark: woken]}
+)");
+  const Costs& c = sc.system.costs;
+  DeferLog log;
+  run_logged(sc, "full", log);
+  const Time expected = ms(1) + c.nmi_entry + us(3) + c.irq_entry + us(10) + c.irq_exit + c.context_switch;
+  const Time actual = log.marks("reader", "woken", 0);
+  const std::string why = explain("reader's return", "arrival 1ms + NMI (entry/exit + 3us) + IPI (entry + 10us + exit) + switch", expected, actual);
+  std::cout << why << "\n";
+  EXPECT_EQ(actual, expected) << why;
+  EXPECT_EQ(log.irq_works.at(0).runs, 1u);
+}
+
+}  // namespace
+}  // namespace preemptsim::testing
