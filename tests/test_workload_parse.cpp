@@ -625,7 +625,7 @@ tasks:
 )",
                         2, 21,
                         "tasks.a: unknown key 'prio' in task 'a' (accepted keys: policy, priority, nice, cpus, kthread, "
-                        "throughput, program)");
+                        "throughput, program, runtime, deadline, period)");
   EXPECT_WORKLOAD_ERROR(R"(
 tasks:
   a: {policy: fifo, policy: rr, priority: 1, program: [yield]}
@@ -633,9 +633,14 @@ tasks:
                         2, 21, "duplicate key 'policy' in task 'a' (first at line 2, column 7)");
   EXPECT_WORKLOAD_ERROR(R"(
 tasks:
+  a: {policy: edf, program: [yield]}
+)",
+                        2, 15, "tasks.a.policy: unknown policy 'edf' (policies: fifo, rr, other, batch, idle, deadline)");
+  EXPECT_WORKLOAD_ERROR(R"(
+tasks:
   a: {policy: deadline, program: [yield]}
 )",
-                        2, 15, "tasks.a.policy: unknown policy 'deadline' (policies: fifo, rr, other, batch, idle)");
+                        2, 3, "tasks.a: task 'a' has policy deadline and needs a runtime (and a deadline or a period)");
   EXPECT_WORKLOAD_ERROR(R"(
 tasks:
   a: {policy: FIFO, priority: 1, program: [yield]}

@@ -27,7 +27,7 @@ void Kernel::send_reschedule(int cpu) {
   Rq& rq = cpu_rq(cpu);
   if (rq.ipi_in_flight) return;
   rq.ipi_in_flight = true;
-  events_.push(now_ + cost(CostId::IpiLatency), Band::Hardware, EV_IPI, cpu, 0);
+  events_.arm(ipi_slot(cpu), now_ + cost(CostId::IpiLatency), Band::Hardware, EV_IPI, cpu, 0);
 }
 
 
@@ -156,6 +156,9 @@ void Kernel::irq_handler_end(Rq& rq, IrqFrame& f) {
           case HrTimerKind::FairServerPeriod:
           case HrTimerKind::FairServerDefer:
             bandwidth_timer(rq, t);
+            break;
+          case HrTimerKind::DlTimer:  // dl_task_timer(): a throttled deadline task's replenishment
+            dl_task_timer(t);
             break;
         }
         emit(SIG_IRQ, [&](Observer& o) { o.on_hrtimer_expire_exit(now_, rq, t); });

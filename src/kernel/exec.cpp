@@ -30,7 +30,7 @@ void Kernel::start_segment(Rq& rq, Time* remaining) {
   rq.seg_active = true;
   rq.seg_start = now_;
   rq.seg_remaining = remaining;
-  events_.push(now_ + *remaining, Band::Completion, EV_SEGMENT_END, rq.cpu, ++rq.seg_token);
+  events_.arm(seg_slot(rq.cpu), now_ + *remaining, Band::Completion, EV_SEGMENT_END, rq.cpu, ++rq.seg_token);
   rq.activity_idle = false;
   if (signals_ & SIG_ACTIVITY) emit_activity(rq);
 }
@@ -47,6 +47,7 @@ void Kernel::segment_interrupt(Rq& rq) {
   *rq.seg_remaining -= now_ - rq.seg_start;
   rq.seg_active = false;
   ++rq.seg_token;
+  events_.cancel(seg_slot(rq.cpu));
 }
 
 void Kernel::cpu_run(Rq& rq) {

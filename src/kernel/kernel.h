@@ -165,7 +165,16 @@ class Kernel {
   void update_curr_rt(Rq& rq);
   void fair_server_update(Rq& rq, Time delta);
   void fair_server_stop(Rq& rq);
+  // deadline.cpp: the SCHED_DEADLINE class's operations (its class table forwards here)
+  void enqueue_task_dl(Rq& rq, Task& p, int flags);
+  void dequeue_task_dl(Rq& rq, Task& p, int flags);
+  void yield_task_dl(Rq& rq);
+  void wakeup_preempt_dl(Rq& rq, Task& p);
+  void update_curr_dl(Rq& rq);
+  std::uint64_t dl_running_bw(const Rq& rq) const;  // active utilization (BW_SHIFT fixed point)
   std::uint64_t events_processed() const { return events_processed_; }
+  // Of those, the events that were due (not re-armed or cancelled before).
+  std::uint64_t live_events_processed() const { return live_events_processed_; }
   std::size_t peak_queued_events() const { return events_.peak_size(); }
   const std::vector<KLock>& locks() const { return locks_; }
   // A deadlock stopped this model's run at stopped_at() (reported as a bug).
@@ -213,6 +222,26 @@ class Kernel {
   void move_queued_task(Rq& src, Task& p, int dest_cpu);
   void wake_up_new_task(Task& p);
   void yield_task(Rq& rq);
+
+  // deadline.cpp: the CBS, the replenishment timer, push/pull
+  void replenish_dl_new_period(Task& p);
+  void replenish_dl_entity(Task& p);
+  void update_dl_entity(Task& p);
+  void task_non_contending(Task& p);
+  void task_contending(Task& p);
+  void dl_job_release(Task& p);
+  void dl_job_end(Task& p);
+  void enqueue_dl_entity(Rq& rq, Task& p, int flags);
+  void dequeue_dl_entity(Rq& rq, Task& p);
+  bool start_dl_timer(Rq& rq, Task& p);
+  void dl_task_timer(const HrTimer& t);
+  bool dl_server_first(const Rq& rq) const;
+  int find_later_rq(const Task& p, int exclude) const;
+  int select_task_rq_dl(const Task& p) const;
+  void task_woken_dl(Rq& rq, Task& p);
+  bool push_dl_task(Rq& rq);
+  void push_dl_tasks(Rq& rq);
+  void pull_dl_task(Rq& rq);
 
   // entry.cpp: interrupts, IPIs, return to user
   void raise_vector(Rq& rq, Vector v);
@@ -400,12 +429,21 @@ class Kernel {
   std::vector<Observer*> observers_;
   std::uint32_t signals_ = 0;  // SignalFamily bits some observer wants
   std::function<void(Time, Time)> progress_;
-  EventQueue events_;
+  // One slot per event source, each with at most one event queued: per CPU
+  // its segment end, its clock event and its reschedule IPI; per device line
+  // its next arrival; the end of the run.
+  SlotQueue events_;
+  std::size_t seg_slot(int cpu) const { return static_cast<std::size_t>(cpu); }
+  std::size_t clockevent_slot(int cpu) const { return rqs_.size() + static_cast<std::size_t>(cpu); }
+  std::size_t ipi_slot(int cpu) const { return 2 * rqs_.size() + static_cast<std::size_t>(cpu); }
+  std::size_t irq_slot(std::size_t line) const { return 3 * rqs_.size() + line; }
+  std::size_t end_slot() const { return 3 * rqs_.size() + irqs_.size(); }
   Time now_;
   Time tick_nsec_;
   std::int64_t base_slice_ = 0;
   int this_cpu_ = 0;
   std::uint64_t events_processed_ = 0;
+  std::uint64_t live_events_processed_ = 0;
   Time last_bug_report_ = Time::ns(-1'000'000'000'000);
   std::vector<KLock> locks_;  // in scenario.locks order (by name)
   std::deque<KLock> percpu_locks_;

@@ -84,13 +84,14 @@ void Kernel::push_softirq_frame(Rq& rq, bool in_task) {
   f.in_task = in_task;
   f.end_jiffy = now_ / tick_nsec_ + max_softirq_jiffies(scenario_.system.hz);
   f.max_restart = MAX_SOFTIRQ_RESTART;
+  rq.irq_stack.push_back(std::move(f));
+  IrqFrame& top = rq.irq_stack.back();  // a reused frame: its work vector keeps its capacity
   for (int v = 0; v < NR_SOFTIRQS; ++v) {
     auto& q = rq.softirq_work[static_cast<std::size_t>(v)];
-    f.work.insert(f.work.end(), q.begin(), q.end());
+    top.work.insert(top.work.end(), q.begin(), q.end());
     q.clear();
   }
   rq.softirq_pending = 0;
-  rq.irq_stack.push_back(std::move(f));
   kernel_site(rq, "handle_softirqs");
   preempt_count_add(rq, SOFTIRQ_OFFSET);
   trace(rq, "softirq_entry", rq.curr);

@@ -94,8 +94,31 @@ struct SchedEntity {
 // struct sched_rt_entity
 struct SchedRtEntity {
   int time_slice = 0;             // SCHED_RR: ticks left
-  std::list<class Task*>::iterator run_list;
+  class Task* prev = nullptr;     // run_list: the neighbours in its priority's FIFO
+  class Task* next = nullptr;
   bool on_list = false;
+};
+
+// struct sched_dl_entity (SCHED_DEADLINE, deadline.cpp): the reservation
+// (dl_runtime every dl_period, due dl_deadline after its release), the
+// current instance (runtime left, absolute deadline) and the CBS flags.
+struct SchedDlEntity {
+  Time dl_runtime, dl_deadline, dl_period;
+  std::uint64_t dl_bw = 0;        // to_ratio(dl_period, dl_runtime)
+  std::uint64_t dl_density = 0;   // to_ratio(dl_deadline, dl_runtime)
+  std::int64_t runtime = 0;       // ns left in this instance (negative after an overrun)
+  Time deadline;                  // absolute deadline of this instance
+  bool dl_new = true;             // never activated (setup_new_dl_entity() pending)
+  bool dl_throttled = false;      // runtime exhausted (or yielded): waits for the replenishment timer
+  bool dl_yielded = false;        // sched_yield(): the instance ended early
+  bool dl_non_contending = false; // blocked before its 0-lag time (the inactive timer would be armed)
+  Time inactive_at;               // dl_non_contending: the 0-lag time (the inactive timer's expiry)
+  bool on_dl_rq = false;          // in the dl_rq's tree (curr included, as the kernel keeps it)
+  Time dl_timer_expires = Time::ns(-1);  // the armed replenishment timer (dl_task_timer), -1: none
+  // reported: replenishment timers waited for, runtime overruns (SCHED_FLAG_DL_OVERRUN's SIGXCPU)
+  std::uint64_t nr_throttled = 0;
+  std::uint64_t nr_overruns = 0;
+  Time job_release = Time::ns(-1); // the open CBS job (response time), -1: none
 };
 
 class Task {
@@ -119,6 +142,7 @@ class Task {
   bool tif_need_resched_lazy = false;  // TIF_NEED_RESCHED_LAZY
   SchedEntity se;
   SchedRtEntity rt;
+  SchedDlEntity dl;
 
   // the program
   Program prog;

@@ -30,13 +30,15 @@ IrqWake Kernel::device_event(const IrqFrame& f) const {
 }
 
 // The job a task was running ends where it waits for the next release.
+// A deadline task's jobs are its CBS activations (deadline.cpp: dl_job_release()).
 void Kernel::job_end(Task& p) {
-  if (!p.job_open) return;
+  if (!p.job_open || p.policy == Policy::Deadline) return;
   p.job_open = false;
   for (Observer* o : observers_) o->on_job_end(now_, p);
 }
 
 void Kernel::job_release(Task& p, Time release, Time deadline) {
+  if (p.policy == Policy::Deadline) return;
   p.job_open = true;
   for (Observer* o : observers_) o->on_job_release(now_, p, release, deadline);
 }

@@ -91,6 +91,7 @@ void ResponseTimeObserver::on_job_release(Time t, const Task& p, Time release, T
   PerTask* s = slot(p);
   if (!s) return;
   charge(*s, t);
+  if (s->state == State::Blocked) s->state = State::Runnable;  // released before any wakeup signal (a task's first activation)
   s->job = ResponseShares{};
   s->job_open = true;
   s->release = release;

@@ -117,6 +117,10 @@ struct TaskResult {
     latency_timeline[bin()] = std::max(latency_timeline[bin()], latency);
   }
   std::uint64_t overruns = 0;        // timed sleeps reached after their expiry (no timer fired: the period was missed)
+  // SCHED_DEADLINE: replenishment timers waited for after runtime exhaustion,
+  // and runtime overruns (what SCHED_FLAG_DL_OVERRUN signals with SIGXCPU).
+  std::uint64_t dl_throttled = 0;
+  std::uint64_t dl_overruns = 0;
 };
 
 // Per lock, over the run (kernel locks and user-space mutexes alike).

@@ -39,7 +39,8 @@ const char* hrtimer_function(HrTimerKind k) {
     // dl_task_timer() (kernel/sched/deadline.c, init_dl_task_timer()); for a
     // server it hands over to dl_server_timer().
     case HrTimerKind::FairServerPeriod:
-    case HrTimerKind::FairServerDefer: return "dl_task_timer";
+    case HrTimerKind::FairServerDefer:
+    case HrTimerKind::DlTimer: return "dl_task_timer";
   }
   return "?";
 }

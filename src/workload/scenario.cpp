@@ -86,6 +86,7 @@ const char* policy_name(Policy p) {
     case Policy::Other: return "other";
     case Policy::Batch: return "batch";
     case Policy::Idle: return "idle";
+    case Policy::Deadline: return "deadline";
   }
   return "?";
 }
@@ -97,6 +98,7 @@ const char* policy_kernel_name(Policy p) {
     case Policy::Other: return "SCHED_OTHER";
     case Policy::Batch: return "SCHED_BATCH";
     case Policy::Idle: return "SCHED_IDLE";
+    case Policy::Deadline: return "SCHED_DEADLINE";
   }
   return "?";
 }

@@ -257,13 +257,15 @@ struct Step {
   SourceLoc loc;            // where the step is written (for errors and explanations)
 };
 
-enum class Policy : std::uint8_t { Fifo, Rr, Other, Batch, Idle };
+enum class Policy : std::uint8_t { Fifo, Rr, Other, Batch, Idle, Deadline };
 
 struct TaskSpec {
   std::string name;
   Policy policy = Policy::Other;
   int priority = 0;       // 1..99 for fifo/rr; 0 otherwise
   int nice = 0;           // -20..19 for other/batch
+  // deadline: sched_attr's sched_runtime, sched_deadline, sched_period (runtime <= deadline <= period)
+  Time dl_runtime, dl_deadline, dl_period;
   std::vector<int> cpus;  // allowed CPUs; empty = all
   bool kthread = false;   // program is kernel steps; never returns to user
   std::optional<bool> throughput;  // report its work rate (unset: batch tasks and tasks that never block)
