@@ -7,6 +7,8 @@
 
 #include <iostream>
 
+#include <fmt/format.h>
+
 #include "scenario_util.h"
 #include "workload/parse_yaml.h"
 
@@ -348,6 +350,132 @@ TEST(DeferredWork, BadInputIsAWorkloadError) {
   EXPECT_NE(error_of("system: {cpus: 1}\ntasks:\n  t: {policy: other, program: [tasklet_schedule: t]}\ntasklets:\n  t: {run: 1us}\n").find("outside a syscall"),
             std::string::npos);
   EXPECT_NE(error_of(base + "busy: 1us]}]}\nirq_works:\n  x: {run: 1us, hard: true, lazy: true}\n").find("not both"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace preemptsim::testing
+
+namespace preemptsim::testing {
+namespace {
+
+// The worst-case explanation of a device wakeup names the interrupt, then
+// each stage of its path with the times the run gives: the hard handler, the
+// IRQ thread, a softirq, a tasklet, a kworker, an irq_work. The expected
+// sentences are composed from the workload's costs and durations.
+const WorstCaseExplanation& explanation(const ModelResult& r, const std::string& task) {
+  for (const WorstCaseExplanation& e : r.explanations)
+    if (e.task == task) return e;
+  ADD_FAILURE() << "no explanation for " << task << " under " << r.model;
+  static WorstCaseExplanation none;
+  return none;
+}
+
+void expect_wording(const std::string& what, const std::string& irq_yaml, const std::string& extra, const std::string& model,
+                    const std::string& expected_path) {
+  Scenario sc = inline_workload(device_path(irq_yaml, extra));
+  sc.system.models = {model};
+  const RunResult run = simulate(sc);  // with the explanations (a second run per model)
+  const WorstCaseExplanation& e = explanation(run.results.at(0), "reader");
+  const std::string head = "when the interrupt arrived the CPU was in: idle (preempt_count 0x0, IRQs on); ";
+  std::cout << what << " (" << model << "): " << e.why << "\n";
+  EXPECT_EQ(e.why.rfind(head + expected_path + "; ", 0), 0u) << what << "\nexpected to start with: " << head << expected_path << "\nactual: " << e.why;
+}
+
+TEST(DeviceWakeupExplanation, NamesEachStageOfThePathWithItsTimes) {
+  const Costs c = inline_workload(device_path("complete: done", "")).system.costs;
+  const Time arrival = ms(1), handler = us(5);
+  const Time entry = arrival + c.irq_entry, handler_end = entry + handler;
+  const std::string hard = fmt::format("the dev interrupt arrived at {}; its hard handler began {} later and ran {}", format_time(arrival),
+                                       format_time(c.irq_entry), format_time(handler));
+  // 1. the hard handler's own complete()
+  expect_wording("hard handler", "complete: done", "", "full", hard + fmt::format(" and its complete() woke reader at {}", format_time(handler_end)));
+  // 2. forced threading: the primary handler wakes irq/16-dev, which runs after irq_exit and a switch
+  {
+    const Time primary_end = entry + c.irq_thread_wake, thread_start = primary_end + c.irq_exit + c.context_switch;
+    expect_wording("IRQ thread", "complete: done", "", "rt",
+                   fmt::format("the dev interrupt arrived at {}; its hard handler began {} later and ran {} (the primary handler, which only "
+                               "wakes the IRQ thread); irq/16-dev began the threaded handler {} after the handler and woke reader {} later, at {}",
+                               format_time(arrival), format_time(c.irq_entry), format_time(c.irq_thread_wake), format_time(thread_start - primary_end),
+                               format_time(handler), format_time(thread_start + handler)));
+  }
+  // 3. NET_RX's work ends with the wake (sk_data_ready()), inline at irq_exit()
+  expect_wording("softirq", "softirqs: {NET_RX: 30us}, complete: done, wake_from: NET_RX", "", "full",
+                 hard + fmt::format("; the NET_RX softirq it raised woke reader {} after the handler, at {}", format_time(us(30)),
+                                    format_time(handler_end + us(30))));
+  // 4. a tasklet scheduled by the handler, run by irq_exit() at once
+  expect_wording("tasklet", "tasklet_schedule: t", "tasklets:\n  t: {run: 20us, complete: done}", "full",
+                 hard + fmt::format("; tasklet t (TASKLET softirq) began {} after the handler and woke reader {} later, at {}", format_time(Time()),
+                                    format_time(us(20)), format_time(handler_end + us(20))));
+  // 5. a work queued by the handler: kworker/0:0 starts after irq_exit() and the switch
+  {
+    const Time start = handler_end + c.irq_exit + c.context_switch;
+    expect_wording("workqueue", "queue_work: {workqueue: events, work: w}", "work:\n  w: [busy: 20us, complete: done]", "full",
+                   hard + fmt::format("; work w on workqueue events, run by kworker/0:0, began {} after the handler and woke reader {} later, at {}",
+                                      format_time(start - handler_end), format_time(us(20)), format_time(start + us(20))));
+  }
+  // 6. an irq_work: its self-IPI is taken after the device's irq_exit()
+  {
+    const Time start = handler_end + c.irq_exit + c.irq_entry;
+    expect_wording("irq_work", "irq_work_queue: x", "irq_works:\n  x: {run: 10us, complete: done}", "full",
+                   hard + fmt::format("; irq_work x (hard IRQ) began {} after the handler and woke reader {} later, at {}", format_time(start - handler_end),
+                                      format_time(us(10)), format_time(start + us(10))));
+  }
+}
+
+}  // namespace
+}  // namespace preemptsim::testing
+
+namespace preemptsim::testing {
+namespace {
+
+// Every kworker holds every work function: a workload whose work functions
+// would make more kworker steps than the limit is refused, not run.
+TEST(DeferredWork, WorkFunctionsCopiedIntoEveryKworkerAreBounded) {
+  std::string yaml = "system: {cpus: 256}\nwork:\n";
+  for (int i = 0; i < 20; ++i) yaml += fmt::format("  w{}: [{{loop: {{count: 1, steps: [{}]}}}}]\n", i, [] {
+                                        std::string s;
+                                        for (int k = 0; k < 30; ++k) s += k ? ", busy: 1us" : "busy: 1us";
+                                        return s;
+                                      }());
+  yaml += "tasks:\n  t: {kthread: true, program: [schedule_work: w0]}\n";
+  // 20 works x (1 loop + 30 steps + its return) = 640 steps, 16 workers, 514 pools: 5.3 million
+  try {
+    inline_workload(yaml);
+    ADD_FAILURE() << "accepted";
+  } catch (const WorkloadError& e) {
+    std::cout << e.what() << "\n";
+    EXPECT_NE(std::string(e.what()).find("the work functions have 640 steps; copied into every kworker (514 pools x 16 workers)"), std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace preemptsim::testing
+
+namespace preemptsim::testing {
+namespace {
+
+// irq_work_queue() is the one deferral an NMI handler may make: its callback
+// runs from the self-IPI, taken as soon as the NMI returns.
+TEST(IrqWork, QueuedFromAnNmiRunsFromTheSelfIpiAfterIt) {
+  const Scenario sc = inline_workload(R"(
+system: {cpus: 1, models: [full], duration: 3ms}
+irqs:
+  pmu: {nmi: true, arrival: {periodic: {period: 10ms, phase: 1ms}}, handler: 3us, irq_work_queue: x}
+irq_works:
+  x: {run: 10us, complete: done}
+tasks:
+  reader: {policy: fifo, priority: 80, program: [{syscall: read, kernel: [wait_for_completion: done]}, mark: woken]}
+)");
+  const Costs& c = sc.system.costs;
+  DeferLog log;
+  run_logged(sc, "full", log);
+  const Time expected = ms(1) + c.nmi_entry + us(3) + c.irq_entry + us(10) + c.irq_exit + c.context_switch;
+  const Time actual = log.marks("reader", "woken", 0);
+  const std::string why = explain("reader's return", "arrival 1ms + NMI (entry/exit + 3us) + IPI (entry + 10us + exit) + switch", expected, actual);
+  std::cout << why << "\n";
+  EXPECT_EQ(actual, expected) << why;
+  EXPECT_EQ(log.irq_works.at(0).runs, 1u);
 }
 
 }  // namespace

@@ -516,7 +516,9 @@ std::vector<WorstCaseExplanation> RootCauseObserver::explanations() const {
     Time irq;
     for (const auto& [what, d] : w.parts)
       if ((what.what == Activity::IrqHandler && what.vec != LOCAL_TIMER_VECTOR) || what.what == Activity::Nmi || what.what == Activity::Softirq) irq += d;
-    if (irq > Time()) e.why += fmt::format("; other interrupts and softirqs took {} of it", format_time(irq));
+    if (irq > Time())
+      e.why += w.device ? fmt::format("; interrupts and softirqs, the device's own included, took {} of it", format_time(irq))
+                        : fmt::format("; other interrupts and softirqs took {} of it", format_time(irq));
     out.push_back(std::move(e));
   }
   return out;

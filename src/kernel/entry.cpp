@@ -257,6 +257,7 @@ bool Kernel::irq_step(Rq& rq) {
       return true;
     }
     const int irq = f.irq;
+    for (const DeferCall& d : irqs_[static_cast<std::size_t>(irq)].spec->defer) defer_call(rq, d, nullptr);  // irq_work_queue(): NMI-safe
     emit(SIG_IRQ, [&](Observer& o) { o.on_nmi_exit(now_, rq, irq); });
     kernel_site(rq, "irqentry_nmi_exit");
     preempt_count_sub(rq, NMI_OFFSET + HARDIRQ_OFFSET);

@@ -10,6 +10,7 @@
 #include "kernel/kernel.h"
 #include "kernel/preempt.h"
 #include "kernel/sched_class.h"
+#include "workload/limits.h"
 
 namespace preemptsim {
 
@@ -36,9 +37,10 @@ void for_each_call(const Scenario& sc, F&& f) {
 }  // namespace
 
 // The objects, and the kernel threads deferred work needs: worker pools with
-// their kworkers (as many workers as work items may be in flight in the pool:
-// the kernel's manage_workers() creates them on demand, here they exist from
-// boot, asleep), and on PREEMPT_RT irq_work/N. Before init_locks()/init_syncs(),
+// their kworkers (as many workers as work items may be in flight in the pool,
+// at most InputLimits::kMaxWorkersPerPool: the kernel's manage_workers()
+// creates them on demand, here they exist from boot, asleep), and on
+// PREEMPT_RT irq_work/N. Before init_locks()/init_syncs(),
 // which resolve the names in every program, the kworkers' included.
 void Kernel::init_deferred() {
   const Scenario& sc = scenario_;
@@ -129,12 +131,13 @@ void Kernel::init_deferred() {
   };
   // Pool ids as the kernel numbers them: per CPU two BH pools and two normal
   // ones (normal, highpri); unbound pools after all of them.
+  auto workers = [](const std::set<int>& w) { return std::min(w.size(), InputLimits::kMaxWorkersPerPool); };
   for (int c = 0; c < ncpus; ++c)
     for (int hi = 0; hi < 2; ++hi)
-      if (!kinds[hi].empty()) add_pool(c, hi == 1, 4 * c + 2 + hi, kinds[hi].size());
+      if (!kinds[hi].empty()) add_pool(c, hi == 1, 4 * c + 2 + hi, workers(kinds[hi]));
   int next_id = 4 * ncpus;
   for (int hi = 0; hi < 2; ++hi)
-    if (!kinds[2 + hi].empty()) add_pool(-1, hi == 1, next_id++, kinds[2 + hi].size());
+    if (!kinds[2 + hi].empty()) add_pool(-1, hi == 1, next_id++, workers(kinds[2 + hi]));
 }
 
 // Any call: the kind decides.

@@ -100,6 +100,8 @@ ordered_json task_json(const TaskResult& t) {
     o["irq_latency_ns"] = w.irq_latency.count();
     o["handler_ns"] = w.handler.count();
     o["deferred_ns"] = w.deferred.count();
+    if (!w.stage.empty()) o["stage"] = w.stage;                  // the thread that ran the deferred stage
+    if (w.deferred_wait > Time()) o["deferred_wait_ns"] = w.deferred_wait.count();  // of deferred_ns: until that stage began
     o["task_wakeup_ns"] = w.task_wakeup.count();
     j["irq_wakeup_worst"] = std::move(o);
   }

@@ -213,6 +213,7 @@ Section task_section(const RunResult& r, const TaskIndex& ix, std::size_t k, boo
     part("  irq latency", [](const IrqWakeParts& w) { return w.irq_latency; });
     part("  hard handler", [](const IrqWakeParts& w) { return w.handler; });
     part("  thread/softirq", [](const IrqWakeParts& w) { return w.deferred; });
+    part("    until it ran", [](const IrqWakeParts& w) { return w.deferred_wait; });  // the deferred stage's wakeup/switch-in
     part("  task wakeup", [](const IrqWakeParts& w) { return w.task_wakeup; });
   }
   if (jobs) {

@@ -1,6 +1,8 @@
 // Bounded reading of input files and the size checks of a parsed scenario.
 #include "workload/limits.h"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -67,6 +69,19 @@ void check_scenario_limits(const Scenario& sc) {
     if (total > InputLimits::kMaxStepsTotal)
       throw_workload_error(t.loc, fmt::format("the tasks have more than {} steps together (the limit), reached at task '{}'",
                                               InputLimits::kMaxStepsTotal, t.name));
+  }
+  // Every kworker holds every work function: at most 2 pools per CPU and 2
+  // unbound ones, each with up to kMaxWorkersPerPool workers.
+  if (!sc.works.empty()) {
+    std::size_t work_steps = 0;
+    for (const WorkSpec& w : sc.works) work_steps += count_steps(w.steps) + 1;
+    const std::size_t workers = std::min(sc.works.size(), InputLimits::kMaxWorkersPerPool);
+    const std::size_t pools = 2 * static_cast<std::size_t>(sc.system.cpus) + 2;
+    if (work_steps > InputLimits::kMaxStepsTotal / (pools * workers))
+      throw_workload_error(sc.works.front().loc,
+                           fmt::format("the work functions have {} steps; copied into every kworker ({} pools x {} workers) that is more "
+                                       "than the limit of {} steps",
+                                       work_steps, pools, workers, InputLimits::kMaxStepsTotal));
   }
 }
 

@@ -19,6 +19,7 @@ struct InputLimits {
   static constexpr std::size_t kMaxTasks = 200'000;                 // tasks, after rt-app instances
   static constexpr std::size_t kMaxStepsPerTask = 100'000;          // steps of one program, loop bodies included
   static constexpr std::size_t kMaxStepsTotal = 2'000'000;          // steps of all programs together
+  static constexpr std::size_t kMaxWorkersPerPool = 16;             // kworkers made per worker pool (workqueue.cpp)
 };
 
 // Reads the whole of `path`, which must be a regular file (or a pipe: not a
