@@ -323,6 +323,16 @@ bool Kernel::task_step(Rq& rq, Task& p) {
       return irq_thread_step(rq, p);
     case OpCode::KtimersMain:
       return ktimers_step(rq, p);
+    case OpCode::Defer:
+      defer_step(rq, p, op);
+      return false;
+    case OpCode::WorkerThread:
+      return worker_thread_step(rq, p);
+    case OpCode::WorkDone:
+      work_done(rq, p);
+      return false;
+    case OpCode::IrqWorkdMain:
+      return irq_workd_step(rq, p);
 
     case OpCode::Msleep:
       if (p.stage == 0) {

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "kernel/sched_class.h"
+#include "workload/sched_dl_params.h"
 
 namespace preemptsim {
 
@@ -46,7 +47,15 @@ Kernel::Kernel(const Scenario& scenario, const PreemptModel& model)
     if (spec.cpus.empty())
       for (int c = 0; c < ncpus; ++c) t->cpus_allowed.set(static_cast<std::size_t>(c));
     for (int c : spec.cpus) t->cpus_allowed.set(static_cast<std::size_t>(c));
-    if (spec.policy == Policy::Fifo || spec.policy == Policy::Rr) {
+    if (spec.policy == Policy::Deadline) {  // __setparam_dl(): prio -1 (MAX_DL_PRIO - 1)
+      t->prio = -1;
+      t->sched_class = &dl_sched_class;
+      t->dl.dl_runtime = spec.dl_runtime;
+      t->dl.dl_deadline = spec.dl_deadline;
+      t->dl.dl_period = spec.dl_period;
+      t->dl.dl_bw = to_ratio(spec.dl_period, spec.dl_runtime);
+      t->dl.dl_density = to_ratio(spec.dl_deadline, spec.dl_runtime);
+    } else if (spec.policy == Policy::Fifo || spec.policy == Policy::Rr) {
       t->rt_priority = spec.priority;
       t->prio = MAX_RT_PRIO - 1 - spec.priority;
       t->sched_class = &rt_sched_class;
@@ -133,6 +142,7 @@ Kernel::Kernel(const Scenario& scenario, const PreemptModel& model)
     if (t->policy == Policy::Rr) t->rt.time_slice = sched_rr_timeslice_ticks(*this);
     t->normal_prio = t->prio;
   }
+  init_deferred();  // kworkers and irq_work/N: their programs name locks and syncs too
   events_.resize(end_slot() + 1);
   init_locks();
   init_syncs();

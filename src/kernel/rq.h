@@ -100,13 +100,25 @@ struct CfsRq {
   std::int64_t zero_vruntime = 0;       // avg_vruntime() when nothing is queued
 };
 
+// struct dl_rq: deadline entities by absolute deadline (the rbtree, curr
+// kept in it), and the active utilization the CBS tracks (running_bw).
+struct DlRq {
+  struct ByDeadline {
+    bool operator()(const Task* a, const Task* b) const;
+  };
+  std::set<Task*, ByDeadline> root;
+  unsigned dl_nr_running = 0;
+  std::uint64_t this_bw = 0;     // Σ dl_bw of the tasks on this CPU
+};
+
 // Interrupt vectors, delivered highest-first when several are pending
-// (x86: RESCHEDULE_VECTOR 0xfd above LOCAL_TIMER_VECTOR 0xec).
-// Device lines come after the system vectors, lowest line first.
-enum Vector : std::uint8_t { RESCHEDULE_VECTOR = 0, LOCAL_TIMER_VECTOR = 1, DEVICE_VECTOR = 2, NR_VECTORS };
+// (x86: RESCHEDULE_VECTOR 0xfd above IRQ_WORK_VECTOR 0xf6 above
+// LOCAL_TIMER_VECTOR 0xec). Device lines come after the system vectors,
+// lowest line first.
+enum Vector : std::uint8_t { RESCHEDULE_VECTOR = 0, IRQ_WORK_VECTOR = 1, LOCAL_TIMER_VECTOR = 2, DEVICE_VECTOR = 3, NR_VECTORS };
 const char* vector_name(Vector v);
 
-enum class HrTimerKind : std::uint8_t { Tick, SleepWakeup, WheelTimeout, RtPeriod, FairServerPeriod, FairServerDefer };
+enum class HrTimerKind : std::uint8_t { Tick, SleepWakeup, WheelTimeout, RtPeriod, FairServerPeriod, FairServerDefer, DelayedWork, DlTimer };
 struct HrTimer {
   Time expires;
   std::uint64_t seq = 0;
@@ -179,6 +191,7 @@ struct Rq {
   unsigned nr_running = 0;  // queued tasks of all classes but idle, including curr
   RtRq rt;
   CfsRq cfs;
+  DlRq dl;
 
   // CPU execution state
   std::uint32_t preempt_count = 0;  // without PREEMPT_NEED_RESCHED
