@@ -14,24 +14,25 @@ Event EventQueue::pop() {
   return e;
 }
 
-namespace {
-constexpr std::int64_t kEmptyTime = std::numeric_limits<std::int64_t>::max();
-constexpr std::uint64_t kEmptyBandSeq = std::numeric_limits<std::uint64_t>::max();
-}  // namespace
-
 void SlotQueue::resize(std::size_t slots) {
   leaves_ = 1;
   while (leaves_ < slots) leaves_ *= 2;
   ev_.assign(leaves_, Event{});
-  key_.assign(leaves_, Key{kEmptyTime, kEmptyBandSeq});
+  key_.assign(leaves_, kEmpty);
   win_.assign(2 * leaves_, 0);
   for (std::size_t i = 0; i < leaves_; ++i) win_[leaves_ + i] = static_cast<std::uint32_t>(i);
   for (std::size_t i = leaves_ - 1; i >= 1; --i) win_[i] = better(win_[2 * i], win_[2 * i + 1]);
   live_ = 0;
 }
 
+// The slot's key changed: replay its matches up to the root, stopping where
+// a node keeps a winner other than this slot (nothing above it changes).
 void SlotQueue::replay(std::size_t slot) {
-  for (std::size_t i = (leaves_ + slot) / 2; i >= 1; i /= 2) win_[i] = better(win_[2 * i], win_[2 * i + 1]);
+  for (std::size_t i = (leaves_ + slot) / 2; i >= 1; i /= 2) {
+    const std::uint32_t old = win_[i];
+    win_[i] = better(win_[2 * i], win_[2 * i + 1]);
+    if (win_[i] == old && old != slot) break;
+  }
 }
 
 // The slot's event will never be popped: remember its key, to count it as
@@ -50,7 +51,7 @@ void SlotQueue::drop(std::size_t slot) {
 }
 
 void SlotQueue::arm(std::size_t slot, Time time, Band band, std::uint32_t kind, std::int32_t target, std::uint64_t token) {
-  if (key_[slot].band_seq != kEmptyBandSeq) drop(slot);
+  if (key_[slot] != kEmpty) drop(slot);
   ev_[slot] = Event{time, band, next_seq_++, kind, target, token};
   key_[slot] = key_of(ev_[slot]);
   replay(slot);
@@ -58,16 +59,16 @@ void SlotQueue::arm(std::size_t slot, Time time, Band band, std::uint32_t kind, 
 }
 
 void SlotQueue::cancel(std::size_t slot) {
-  if (key_[slot].band_seq == kEmptyBandSeq) return;
+  if (key_[slot] == kEmpty) return;
   drop(slot);
-  key_[slot] = Key{kEmptyTime, kEmptyBandSeq};
+  key_[slot] = kEmpty;
   replay(slot);
 }
 
 Event SlotQueue::pop() {
   const std::size_t slot = win_[1];
   last_pop_ = key_[slot];
-  key_[slot] = Key{kEmptyTime, kEmptyBandSeq};
+  key_[slot] = kEmpty;
   replay(slot);
   --live_;
   return ev_[slot];

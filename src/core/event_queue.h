@@ -82,24 +82,27 @@ class SlotQueue {
   std::uint64_t dropped_before_last_pop();
 
  private:
-  struct Key {
-    std::int64_t time;
-    std::uint64_t band_seq;  // band in the top 2 bits, then the sequence number
-    bool operator<(const Key& o) const { return time != o.time ? time < o.time : band_seq < o.band_seq; }
-  };
-  static Key key_of(const Event& e) { return Key{e.time.count(), (static_cast<std::uint64_t>(e.band) << 62) | e.seq}; }
+  // The order as one unsigned 128-bit number (one branch-free comparison):
+  // the time with its sign bit flipped, then the band in the top 2 bits of
+  // the low word, then the sequence number. All ones when the slot is empty.
+  using Key = unsigned __int128;
+  static Key key_of(const Event& e) {
+    const auto t = static_cast<std::uint64_t>(e.time.count()) ^ (std::uint64_t{1} << 63);
+    return (static_cast<Key>(t) << 64) | ((static_cast<std::uint64_t>(e.band) << 62) | e.seq);
+  }
+  static constexpr Key kEmpty = ~Key{0};
   std::uint32_t better(std::uint32_t a, std::uint32_t b) const { return key_[b] < key_[a] ? b : a; }
   void replay(std::size_t slot);
   void drop(std::size_t slot);
 
   std::size_t leaves_ = 0;
   std::vector<Event> ev_;          // per slot (meaningful while armed)
-  std::vector<Key> key_;           // per slot; band_seq all ones (after every event) when empty
+  std::vector<Key> key_;           // per slot; kEmpty (after every event) when empty
   std::vector<std::uint32_t> win_; // winner tree: win_[1] is the earliest slot
   std::vector<Key> dropped_;       // dropped events not yet known to be before the last pop
   std::size_t dropped_limit_ = 64;
   std::uint64_t dropped_passed_ = 0;
-  Key last_pop_{std::numeric_limits<std::int64_t>::min(), 0};
+  Key last_pop_ = 0;
   std::uint64_t next_seq_ = 0;
   std::size_t live_ = 0;
   std::size_t peak_ = 0;

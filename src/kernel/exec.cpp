@@ -150,7 +150,7 @@ bool Kernel::task_step(Rq& rq, Task& p) {
   }
   const Op& op = p.op();
   rq.site_loc = op.step ? &op.step->loc : nullptr;  // the site of any section edge this op makes
-  rq.site_fn = op_name(op.code);
+  if (signals_ & SIG_SECTIONS) rq.site_fn = op_name(op.code);  // read only by emit_sections()
   switch (op.code) {
     case OpCode::Run:
     case OpCode::Busy:

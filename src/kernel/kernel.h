@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <functional>
 #include <deque>
@@ -130,6 +131,8 @@ class Kernel {
   void add_observer(Observer* o) {
     observers_.push_back(o);
     signals_ |= o->signal_families();
+    for (std::size_t b = 0; b < family_observers_.size(); ++b)
+      if (o->signal_families() & (1u << b)) family_observers_[b].push_back(o);
   }
   // Called now and then during run() with (now, end) (a front end's progress line).
   void set_progress(std::function<void(Time, Time)> f) { progress_ = std::move(f); }
@@ -398,10 +401,11 @@ class Kernel {
   void dispatch(const Event& e);
 
   // tracing signals (trace_signals.cpp): each family costs one bit test when unused
+  // (family is one SignalFamily bit; only its subscribers are called, in the order they were added)
   template <class F>
   void emit(std::uint32_t family, F&& f) {
     if (signals_ & family)
-      for (Observer* o : observers_) f(*o);
+      for (Observer* o : family_observers_[static_cast<std::size_t>(std::countr_zero(family))]) f(*o);
   }
   // The code running on rq from now on is this kernel function (the site of sections).
   static void kernel_site(Rq& rq, const char* fn) {
@@ -429,6 +433,7 @@ class Kernel {
   std::vector<std::unique_ptr<TaskSpec>> kthread_specs_;  // specs of the kernel's own threads
   std::vector<Observer*> observers_;
   std::uint32_t signals_ = 0;  // SignalFamily bits some observer wants
+  std::array<std::vector<Observer*>, 32> family_observers_;  // per SignalFamily bit: its subscribers
   std::function<void(Time, Time)> progress_;
   // One slot per event source, each with at most one event queued: per CPU
   // its segment end, its clock event and its reschedule IPI; per device line
