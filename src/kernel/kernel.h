@@ -24,7 +24,8 @@
 namespace preemptsim {
 
 // Kinds of events the kernel puts on the queue.
-enum EventKind : std::uint32_t { EV_SEGMENT_END, EV_CLOCKEVENT, EV_IPI, EV_DEVICE_IRQ, EV_END };
+enum EventKind : std::uint32_t { EV_SEGMENT_END, EV_CLOCKEVENT, EV_IPI, EV_DEVICE_IRQ, EV_END,
+                                 EV_POLL_WAKE, EV_SMI, EV_SMI_END, EV_HOUSEKEEPING, EV_RETIME };  // kernel/noise.cpp
 
 // A device line's work over the run: drawn at arrival, done as handlers and
 // softirqs complete (what arrived and is not done is still in flight).
@@ -59,12 +60,15 @@ struct IrqSource {
   DeviceWork work;            // totals for the results
 };
 
+struct MachineState;  // kernel/noise.h
+
 // __schedule() modes (kernel/sched/core.c)
 enum class SchedMode : std::uint8_t { SM_IDLE, SM_NONE, SM_PREEMPT };
 
 class Kernel {
  public:
   Kernel(const Scenario& scenario, const PreemptModel& model);
+  ~Kernel();
   Kernel(const Kernel&) = delete;
   Kernel& operator=(const Kernel&) = delete;
 
@@ -111,6 +115,8 @@ class Kernel {
   Time stopped_at() const { return stopped_at_; }
   int smp_processor_id() const { return this_cpu_; }
   Rq& cpu_rq(int cpu) { return rqs_[static_cast<std::size_t>(cpu)]; }
+  // The machine's noise sources and their figures (null: none configured).
+  const MachineState* machine() const { return machine_.get(); }
 
   // --- scheduler core (core.cpp) ---
   void resched_curr(Rq& rq);
@@ -276,6 +282,23 @@ class Kernel {
 
   void dispatch(const Event& e);
 
+  // idle.cpp: cpuidle_idle_call() and the wakeup of a CPU in an idle state
+  void cpuidle_idle_call(Rq& rq);
+  bool cpuidle_wake_step(Rq& rq);
+  bool set_nr_and_not_polling(Rq& rq);
+  // noise.cpp: SMIs, housekeeping, isolation, memory interference
+  void machine_init();
+  void machine_start();
+  void machine_event(const Event& e, Rq& rq);
+  bool smi_stalled(const Rq& rq) const;
+  void housekeeping_tick(Rq& rq);
+  bool housekeeping_thread_step(Rq& rq, Task& p);
+  bool can_stop_full_tick(const Rq& rq) const;
+  void sched_update_tick_dependency(Rq& rq);
+  void start_work_segment(Rq& rq, Time* remaining);
+  bool work_segment_interrupt(Rq& rq);
+  void memory_heavy_switch(Rq& rq);
+
   // tracing signals (trace_signals.cpp): each family costs one bit test when unused
   template <class F>
   void emit(std::uint32_t family, F&& f) {
@@ -295,6 +318,7 @@ class Kernel {
   void emit_activity(Rq& rq);
 
   const Scenario& scenario_;
+  std::unique_ptr<MachineState> machine_;  // null: the exact machine (no noise source)
   const PreemptModel& model_;
   std::vector<std::unique_ptr<Task>> tasks_;  // workload tasks, then the idle tasks
   std::vector<Rq> rqs_;

@@ -22,6 +22,7 @@ enum class OpCode : std::uint8_t {
   KsoftirqdMain,  // run_ksoftirqd() loop of ksoftirqd/N
   IrqThreadMain,  // irq_thread() loop of irq/N-NAME
   KtimersMain,    // run_ktimerd() loop of ktimers/N
+  HousekeepingMain,  // rcuc/N, rcuop/N, kworker/N:1 (kernel/noise.cpp)
 };
 
 struct Op {

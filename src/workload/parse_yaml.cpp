@@ -18,6 +18,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "kernel/preempt_model.h"
+#include "workload/parse_machine.h"
 #include "workload/parse_profile.h"
 #include "workload/parse_steps.h"
 #include "workload/yaml_reader.h"
@@ -124,13 +125,19 @@ void apply_kernel_version(const Reader& r, SystemSpec& sys, const std::optional<
 SystemSpec parse_system(const Reader& r, const Field& f) {
   SystemSpec sys = default_system();
   std::optional<Field> models, bandwidth;
+  std::vector<Field> machine;
   // A profile first: the workload's own costs: entries override its figures.
   if (f.value.IsMap())
     for (const Field& e : r.map(f, "system", {}))
       if (e.key == "profile") load_profile(r, e, sys);
   for (const Field& e : r.map(f, "system", {"cpus", "hz", "models", "duration", "seed", "costs", "threadirqs",
                                             "rt_bandwidth", "rt_runtime", "rt_period", "fair_server", "softirq_costs",
-                                            "kernel", "profile"})) {
+                                            "kernel", "profile", "cpuidle", "cpu_dma_latency", "idle", "nohz_full",
+                                            "isolcpus", "rcu_nocbs", "noise"})) {
+    if (is_machine_key(e.key)) {
+      machine.push_back(e);  // after the loop: CPU lists need cpus
+      continue;
+    }
     if (e.key == "models") models = e;
     if (e.key == "rt_bandwidth") bandwidth = e;
     if (e.key == "profile") {
@@ -181,6 +188,7 @@ SystemSpec parse_system(const Reader& r, const Field& f) {
     }
   }
   apply_kernel_version(r, sys, models, bandwidth);
+  parse_machine(r, machine, sys, sys.cpus);
   return sys;
 }
 
@@ -239,7 +247,8 @@ TaskSpec parse_task(const Reader& r, const Field& t, const SystemSpec& sys, Lock
 
   std::optional<Field> priority, nice, program;
   for (const Field& e : r.map(t, fmt::format("task '{}'", t.key),
-                              {"policy", "priority", "nice", "cpus", "kthread", "program"})) {
+                              {"policy", "priority", "nice", "cpus", "kthread", "program", "memory_heavy"})) {
+    if (e.key == "memory_heavy") task.memory_heavy = r.boolean(e);
     if (e.key == "policy") task.policy = parse_policy(r, e);
     if (e.key == "priority") priority = e;
     if (e.key == "nice") nice = e;
@@ -404,6 +413,7 @@ Scenario parse_document(const Reader& r, const YAML::Node& doc) {
   }
   for (const auto& [name, kind] : locks) sc.locks.emplace_back(name, kind.first);
   if (irqs) sc.irqs = parse_irqs(r, *irqs, sc.system);
+  add_machine_irqs(sc);
   check_irq_wakes(r, sc);
   if (sc.system.rt_runtime > sc.system.rt_period)
     r.fail(*system, "rt_runtime cannot exceed rt_period");
