@@ -6,6 +6,7 @@
 
 #include <iostream>
 
+#include "machine/machine_spec.h"
 #include "scenario_util.h"
 
 namespace preemptsim::testing {
@@ -199,6 +200,39 @@ TEST(MachineNoise, ErrorsPointAtTheField) {
   EXPECT_NE(error("system: {cpus: 2, nohz_full: [2]}\n").find("CPU 2 does not exist"), std::string::npos);
   EXPECT_NE(error("system: {cpuidle: {states: [{name: C6, exit_latency: 133us, target_residency: 600us}, {name: C1, exit_latency: 2us, target_residency: 2us}]}}\n")
                 .find("shallowest"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace preemptsim::testing
+
+namespace preemptsim::testing {
+namespace {
+
+// Every shipped profile loads; those with idle states make an idle CPU's
+// wakeup pay the deepest state the governor picks: a 10 ms period on the
+// Cortex-A53 board predicts ~10 ms of idle, past cpu-sleep-wait's 2.7 ms
+// residency, so each wakeup pays its 1.5 ms exit latency (plus drawn costs).
+TEST(MachineProfiles, ShippedProfilesCarryTheirIdleStates) {
+  const std::string cyclic =
+      "tasks:\n  rt: {policy: fifo, priority: 80, program: [{loop: {until: 200ms, steps: [{periodic: {period: 10ms, phase: 10ms}}, {run: 20us}]}}]}\n";
+  struct Case {
+    const char* profile;
+    std::size_t states;
+    Time deepest_exit;  // the state a 10 ms idle period selects
+  };
+  for (const Case& c : {Case{"x86-server", 4, 133_us}, Case{"x86-desktop", 9, 890_us}, Case{"cortex-a72", 3, 900_us}, Case{"cortex-a53", 2, 1500_us}}) {
+    const Scenario sc = parse_workload(std::string("system: {models: [full], duration: 200ms, profile: ") + c.profile + "}\n" + cyclic, "p.yaml");
+    ASSERT_TRUE(sc.system.machine) << c.profile;
+    EXPECT_EQ(sc.system.machine->cpuidle.states.size(), c.states) << c.profile;
+    const ModelResult r = run_model(sc, "full");
+    const TaskResult& t = task(r, "rt");
+    std::cout << c.profile << ": wakeup latency min " << format_time(t.wakeup_latency.min()) << " (the selected state's exit latency "
+              << format_time(c.deepest_exit) << " + drawn costs)\n";
+    EXPECT_GT(t.wakeup_latency.min(), c.deepest_exit) << c.profile;
+    EXPECT_LT(t.wakeup_latency.max(), c.deepest_exit + 200_us) << c.profile;
+  }
+  const Scenario ideal = parse_workload("system: {profile: ideal}\n" + cyclic, "p.yaml");
+  EXPECT_FALSE(ideal.system.machine) << "the ideal profile has no noise source";
 }
 
 }  // namespace
