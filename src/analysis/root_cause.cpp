@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include "kernel/kernel.h"
+#include "kernel/locking.h"
+#include "kernel/preempt.h"
 #include "kernel/program.h"
 
 namespace preemptsim {
@@ -32,6 +34,20 @@ std::string lock_call(const Step& s, bool unlock = false) {
   }
   const char* flavor = s.lock_flavor == LockFlavor::Irq ? "_irq" : s.lock_flavor == LockFlavor::IrqSave ? "_irqsave" : s.lock_flavor == LockFlavor::Bh ? "_bh" : "";
   return fmt::format("{}{} {}", base, flavor, s.lock);
+}
+
+// "SCHED_FIFO 90", "SCHED_OTHER nice 0"; a boosted task says so.
+std::string sched_desc(const Task& t) {
+  auto of = [&](int prio) -> std::string {
+    if (prio < MAX_RT_PRIO) return fmt::format("{} {}", t.policy == Policy::Rr ? "SCHED_RR" : "SCHED_FIFO", MAX_RT_PRIO - 1 - prio);
+    const char* pol = t.policy == Policy::Batch ? "SCHED_BATCH" : t.policy == Policy::Idle ? "SCHED_IDLE" : "SCHED_OTHER";
+    return fmt::format("{} nice {}", pol, t.nice);
+  };
+  if (t.prio == t.normal_prio) return of(t.prio);
+  const std::string boosted = t.prio < MAX_RT_PRIO ? fmt::format("prio {}", MAX_RT_PRIO - 1 - t.prio) : std::string("a fair prio");
+  return fmt::format("{} by priority inheritance, normally {}", boosted, t.policy == Policy::Fifo || t.policy == Policy::Rr
+                                                                              ? fmt::format("SCHED_{} {}", t.policy == Policy::Rr ? "RR" : "FIFO", t.rt_priority)
+                                                                              : of(t.normal_prio));
 }
 }  // namespace
 
@@ -112,8 +128,9 @@ void RootCauseObserver::advance(int cpu, Time now) {
       // what the CPU was doing when the timer fired, as rtla's analysis says it
       w.expiry_seen = true;
       w.at_expiry = cs.label;
-      w.at_expiry_count = cs.preempt_count;
-      w.at_expiry_irqs_off = cs.irqs_disabled;
+      w.at_expiry_count = cs.now_count;
+      w.at_expiry_irqs_off = cs.now_irqs_off;
+      w.at_expiry_bh = cs.now_bh;
       // Not asleep at its expiry: the task was still running (or waiting to
       // run) its previous job, so no timer will wake it: an overrun.
       for (const auto& t : k_.tasks())  // once per window
@@ -134,6 +151,9 @@ void RootCauseObserver::on_cpu_activity(Time t, const Rq& rq, const CpuActivity&
   if (live_[c] == 0) return;  // no window of this CPU can still be explained
   advance(rq.cpu, t);
   CpuState& cs = cpus_[c];
+  cs.now_count = a.preempt_count;
+  cs.now_irqs_off = a.irqs_disabled;
+  cs.now_bh = a.task ? a.task->softirq_disable_cnt : 0;
   // Out of interrupt context after the wakeup: judge with the interrupted
   // context's state (the interrupt's own sections have closed by now).
   const bool task_context = a.what == Activity::TaskStep || a.what == Activity::Idle || a.what == Activity::Switch;
@@ -142,9 +162,36 @@ void RootCauseObserver::on_cpu_activity(Time t, const Rq& rq, const CpuActivity&
       Window& w = *wp;
       if (w.woken && !w.judged && !w.done) {
         w.judged = true;
-        w.why = a.what == Activity::Switch && a.task == w.task
-                    ? fmt::format("{} was woken at {} and switched in at the first chance", w.task->comm, format_time(w.woken_at))
-                    : why_at_wakeup(cs, *w.task, w.woken_at);
+        const bool rt = w.task->prio < MAX_RT_PRIO;
+        const SystemSpec& sys = k_.system();
+        if (a.what == Activity::Switch && a.task == w.task) {
+          w.why = fmt::format("{} was woken at {} and switched in at the first chance", w.task->comm, format_time(w.woken_at));
+        } else if (rt && cs.fs_serving) {
+          // 6.12+ dl_server: a deadline entity, above every RT task, runs the fair class
+          w.fair_server = true;
+          w.why = fmt::format(
+              "the fair server of CPU {} (dl_server, {} of runtime every {}) was running SCHED_OTHER tasks ahead of every RT task when {} ({}) "
+              "was woken at {}: the fair tasks had had {} of CPU in the period that ends at {}, so at {}, the last moment that still "
+              "leaves the rest of the runtime before the period's end, the server started running them as a deadline entity",
+              rq.cpu, format_time(sys.fair_server_runtime), format_time(sys.fair_server_period), w.task->comm, sched_desc(*w.task),
+              format_time(w.woken_at), format_time(cs.fs_used), format_time(cs.fs_end), format_time(cs.fs_since));
+        } else if (rt && cs.rt_throttled) {
+          w.throttled = true;
+          w.why = fmt::format(
+              "RT throttling (sched_rt_runtime_us: {} of every {}): the RT tasks of CPU {} had used their runtime by {}, so {} ({}) was "
+              "not picked, whatever its priority, until the period timer gave the runtime back",
+              format_time(sys.rt_runtime), format_time(sys.rt_period), rq.cpu, format_time(cs.throttled_since), w.task->comm,
+              sched_desc(*w.task));
+        } else {
+          w.why = why_at_wakeup(cs, *w.task, w.woken_at);
+          const Task* curr = cs.curr;
+          if (w.why.rfind("PREEMPT_LAZY", 0) != 0 && curr && !curr->is_idle() && curr != w.task && !rt && curr->prio >= MAX_RT_PRIO &&
+              !w.resched_at_wakeup && w.why.find("was preempted at the first point") != std::string::npos)
+            w.why = fmt::format(
+                "EEVDF kept {} ({}) on the CPU at the wakeup of {} ({}) at {}: wakeup_preempt_fair() set no TIF_NEED_RESCHED ({} was "
+                "not picked over it: its virtual deadline was not earlier, or RUN_TO_PARITY protected the running slice)",
+                curr->comm, sched_desc(*curr), w.task->comm, sched_desc(*w.task), format_time(w.woken_at), w.task->comm);
+        }
         if (w.why.rfind("PREEMPT_LAZY", 0) == 0) {
           w.lazy = true;
           w.lazy_curr = cs.curr;
@@ -188,9 +235,8 @@ std::string RootCauseObserver::why_at_wakeup(const CpuState& cs, const Task& p, 
   const Task* curr = cs.curr;
   if (!curr || curr->is_idle()) return fmt::format("CPU was idle when {} was woken at {}: only the wakeup path and the switch", p.comm, format_time(t));
   if (curr == &p) return fmt::format("{} was still on its CPU when woken at {}", p.comm, format_time(t));
-  if (curr->prio < p.prio)
-    return fmt::format("{} (prio {}) outranks {} (prio {}) and ran first", curr->comm, MAX_RT_PRIO - 1 - curr->prio, p.comm,
-                       MAX_RT_PRIO - 1 - p.prio);
+  if (curr->prio < p.prio && curr->prio < MAX_RT_PRIO)
+    return fmt::format("{} ({}) outranks {} ({}) and ran first", curr->comm, sched_desc(*curr), p.comm, sched_desc(p));
   if (curr->prio == p.prio && p.prio < MAX_RT_PRIO)
     return fmt::format("{} has the same RT priority: SCHED_FIFO does not preempt it, {} waits until it blocks or yields", curr->comm, p.comm);
   if (cs.irqs_off.on) return fmt::format("hard IRQs were disabled since {} at {}", format_time(cs.irqs_off.since), section_site(cs.irqs_off));
@@ -204,6 +250,31 @@ std::string RootCauseObserver::why_at_wakeup(const CpuState& cs, const Task& p, 
     return fmt::format("PREEMPT_LAZY: the fair wakeup of {} at {} left {} running (it sets at most TIF_NEED_RESCHED_LAZY, which nothing in the kernel honours)",
                        p.comm, format_time(t), curr->comm);
   return fmt::format("{} was preempted at the first point after {} was woken at {}", curr->comm, p.comm, format_time(t));
+}
+
+// The CPU's context as preempt_count says it (and, on PREEMPT_RT, the task's
+// softirq_disable_cnt, which holds the BH count there): what the trace's
+// flags column shows at that instant.
+std::string RootCauseObserver::cpu_state(const Label& l, std::uint32_t count, bool irqs_off, int bh) const {
+  std::vector<std::string> in;
+  if (in_nmi(count)) in.emplace_back("in an NMI");
+  if (in_hardirq(count)) in.emplace_back("in a hard IRQ");
+  if (in_serving_softirq(count)) in.emplace_back("serving a softirq");
+  if ((count & SOFTIRQ_MASK) >> (SOFTIRQ_SHIFT + 1)) in.emplace_back("BH disabled");
+  // PREEMPT_RT: a softirq served in task context (an IRQ thread, ksoftirqd,
+  // local_bh_enable()) counts in the task's softirq_disable_cnt, not in
+  // preempt_count, and stays preemptible.
+  if (l.what == Activity::Softirq && !in_serving_softirq(count))
+    in.emplace_back("PREEMPT_RT: serving it in task context, preemptible, with BH disabled in the task's softirq_disable_cnt");
+  else if (bh > 0)
+    in.emplace_back(fmt::format("PREEMPT_RT: BH disabled in the task (softirq_disable_cnt {})", bh));
+  std::string out = fmt::format("preempt_count {:#x}", count);
+  if (!in.empty()) {
+    out += " (";
+    for (std::size_t i = 0; i < in.size(); ++i) out += (i ? ", " : "") + in[i];
+    out += ")";
+  }
+  return out + fmt::format(", IRQs {}", irqs_off ? "off" : "on");
 }
 
 void RootCauseObserver::on_hrtimer_expire_entry(Time, const Rq& rq, const HrTimer& timer) {
@@ -245,6 +316,41 @@ void RootCauseObserver::on_sched_waking(Time t, const Rq&, const Task& p, int ta
     }
 }
 
+void RootCauseObserver::on_sched_wakeup(Time, const Rq&, const Task& p, int target_cpu) {
+  if (live_[static_cast<std::size_t>(target_cpu)] == 0) return;
+  const Task* curr = k_.rqs()[static_cast<std::size_t>(target_cpu)].curr;
+  for (Window* w : by_cpu_[static_cast<std::size_t>(target_cpu)])
+    if (!w->done && w->woken && !w->judged && w->w.pid == p.pid) {
+      w->resched_at_wakeup = curr->tif_need_resched;
+    }
+}
+
+void RootCauseObserver::on_bandwidth(Time t, const Rq& rq, BandwidthEvent ev) {
+  const std::size_t c = static_cast<std::size_t>(rq.cpu);
+  if (live_[c] == 0) return;
+  CpuState& cs = cpus_[c];
+  switch (ev) {
+    case BandwidthEvent::FairServerStart:
+      cs.fs_serving = true;
+      cs.fs_since = t;
+      cs.fs_used = rq.fs_fair_time;
+      cs.fs_end = rq.fs_window_end;
+      break;
+    case BandwidthEvent::RtThrottle:
+      cs.rt_throttled = true;
+      cs.throttled_since = t;
+      break;
+    case BandwidthEvent::FairServerStop:
+    case BandwidthEvent::RtUnthrottle: {
+      const bool fs = ev == BandwidthEvent::FairServerStop;
+      (fs ? cs.fs_serving : cs.rt_throttled) = false;
+      for (Window* w : by_cpu_[c])
+        if (!w->done && (fs ? w->fair_server : w->throttled) && w->bandwidth_end < Time()) w->bandwidth_end = t;
+      break;
+    }
+  }
+}
+
 void RootCauseObserver::on_sched_switch(Time t, const Rq& rq, const Task& prev, std::uint32_t prev_state, bool, const Task& next) {
   if (live_[static_cast<std::size_t>(rq.cpu)] == 0) return;
   cpus_[static_cast<std::size_t>(rq.cpu)].lazy_set_by_tick = Time::ns(-1);  // the switch clears the bits
@@ -258,15 +364,26 @@ void RootCauseObserver::on_sched_switch(Time t, const Rq& rq, const Task& prev, 
     if (!prev.is_idle() && prev.remaining > Time()) at = &prev.op();
     else if (!prev.is_idle() && prev.pc > 0) at = &prev.prog.ops[static_cast<std::size_t>(prev.pc - 1)];
     std::string site = "a point the simulator does not name";
-    if (at) {
+    if (prev.in_softirq_work && prev.softirq_next < prev.softirq_work.size())
+      site = fmt::format("softirq {} work it ran in task context", softirq_name(prev.softirq_work[prev.softirq_next].vec));
+    else if (prev.kthread_kind == Task::Kthread::IrqThread)
+      site = prev_state == TASK_RUNNING ? "its threaded handler (irq_thread_fn())" : "irq_thread(), with no interrupt left to handle";
+    else if (prev.kthread_kind == Task::Kthread::Ksoftirqd)
+      site = "run_ksoftirqd()";
+    else if (prev.kthread_kind == Task::Kthread::Ktimers)
+      site = "run_timersd()";
+    else if (at) {
       if (at->code == OpCode::SyscallExit && at->step) site = fmt::format("the return to user from {}()", at->step->name);
       else if ((at->code == OpCode::KLock || at->code == OpCode::KUnlock) && at->step) site = lock_call(*at->step, at->code == OpCode::KUnlock);
       else site = op_name(at->code);
       if (at->step) site += fmt::format(" ({})", at->step->loc.str());
       if (prev.remaining > Time()) site = "the interrupt return, in " + site;
     }
+    std::string verb = prev_state == TASK_RUNNING ? "was preempted" : (prev_state & TASK_DEAD) ? "exited" : "blocked";
+    if (prev_state & TASK_DEAD) site = "the end of its program, after " + site;
+    if (prev_state & TASK_RTLOCK_WAIT) verb = prev.blocked_on ? fmt::format("blocked on the sleeping lock {}", prev.blocked_on->name) : "blocked on a sleeping lock";
     w.decision = prev.is_idle() ? fmt::format("the idle loop switched to it at {}", format_time(t))
-                                : fmt::format("{} {} at {}, at {}", prev.comm, prev_state == TASK_RUNNING ? "was preempted" : "blocked", format_time(t), site);
+                                : fmt::format("{} {} at {}, at {}", prev.comm, verb, format_time(t), site);
   }
 }
 
@@ -334,10 +451,16 @@ std::vector<WorstCaseExplanation> RootCauseObserver::explanations() const {
                    ? fmt::format("; the tick at {} promoted it to TIF_NEED_RESCHED", format_time(w.promoted_at))
                    : fmt::format("; no tick promoted it before {} ran ({} left the CPU on its own)", w.w.task, curr);
     }
+    if (w.fair_server)
+      e.why += w.bandwidth_end >= Time() ? fmt::format("; the server's runtime was used up at {} and RT tasks ran again", format_time(w.bandwidth_end))
+                                         : std::string("; the server was still serving when the window closed");
+    if (w.throttled)
+      e.why += w.bandwidth_end >= Time() ? fmt::format("; the period timer unthrottled the RT tasks at {}", format_time(w.bandwidth_end))
+                                         : std::string("; the RT tasks were still throttled when the window closed");
     if (!w.decision.empty()) e.why += "; then " + w.decision;
     if (w.expiry_seen && !w.overrun)
-      e.why = fmt::format("when the timer fired the CPU was in: {} (preempt_count {:#x}, IRQs {}); ", describe(w.at_expiry), w.at_expiry_count,
-                          w.at_expiry_irqs_off ? "off" : "on") +
+      e.why = fmt::format("when the timer fired the CPU was in: {} ({}); ", describe(w.at_expiry),
+                          cpu_state(w.at_expiry, w.at_expiry_count, w.at_expiry_irqs_off, w.at_expiry_bh)) +
               e.why;
     // Interference: other interrupts and softirq work inside the window.
     Time irq;

@@ -31,6 +31,8 @@ class RootCauseObserver final : public Observer {
   void on_cpu_activity(Time t, const Rq& rq, const CpuActivity& a) override;
   void on_section(Time t, const Rq& rq, Section kind, bool off, const Site& site) override;
   void on_sched_waking(Time t, const Rq& rq, const Task& p, int target_cpu) override;
+  void on_sched_wakeup(Time t, const Rq& rq, const Task& p, int target_cpu) override;
+  void on_bandwidth(Time t, const Rq& rq, BandwidthEvent ev) override;
   void on_sched_switch(Time t, const Rq& rq, const Task& prev, std::uint32_t prev_state, bool preempt, const Task& next) override;
   void on_wakeup_latency(Time t, const Task& p, Time expiry, Time irq_at) override;
   // The tick (PREEMPT_LAZY): which tick set TIF_NEED_RESCHED_LAZY and which promoted it.
@@ -67,6 +69,13 @@ class RootCauseObserver final : public Observer {
     const Op* op = nullptr;
     std::uint32_t preempt_count = 0;  // of the task context, at its last step
     bool irqs_disabled = false;
+    std::uint32_t now_count = 0;      // the CPU's real state at its last activity, any context
+    bool now_irqs_off = false;
+    int now_bh = 0;                   // PREEMPT_RT: the task's softirq_disable_cnt then
+    bool fs_serving = false;          // the fair server runs fair tasks ahead of RT
+    Time fs_since, fs_used, fs_end;   // since when, its runtime used by then, its period's end
+    bool rt_throttled = false;        // classic RT throttling holds the rt_rq back
+    Time throttled_since;
     OpenSection preempt_off, irqs_off;
     bool tick_lazy = false, tick_resched = false;  // curr's bits when the running tick began
     Time lazy_set_by_tick = Time::ns(-1);          // the last tick that set curr's TIF_NEED_RESCHED_LAZY
@@ -82,6 +91,10 @@ class RootCauseObserver final : public Observer {
     std::string why, decision;                  // formatted once per window, when decided
     bool overrun = false;                       // the task was not asleep at its expiry
     bool lazy = false;                          // judged: held back by TIF_NEED_RESCHED_LAZY alone
+    bool resched_at_wakeup = false;             // the wakeup set TIF_NEED_RESCHED on the target's task
+    bool fair_server = false;                   // judged: the fair server was serving
+    bool throttled = false;                     // judged: RT throttling held the task back
+    Time bandwidth_end = Time::ns(-1);          // when that ended (server stopped, unthrottled)
     const Task* lazy_curr = nullptr;            // the task that had the lazy bit
     bool lazy_preset = false;                   // the bit was set before the wakeup
     bool lazy_by_wakeup = false;                // the wakeup set it
@@ -92,12 +105,14 @@ class RootCauseObserver final : public Observer {
     Label at_expiry;
     std::uint32_t at_expiry_count = 0;
     bool at_expiry_irqs_off = false;
+    int at_expiry_bh = 0;
   };
   void advance(int cpu, Time now);
   static void add(Window& w, const Label& label, Time d);
   std::string describe(const Label& a) const;
   static std::string section_site(const OpenSection& s);
   std::string why_at_wakeup(const CpuState& cs, const Task& p, Time t) const;
+  std::string cpu_state(const Label& l, std::uint32_t count, bool irqs_off, int bh) const;
 
   const Kernel& k_;
   const PreemptModel& model_;

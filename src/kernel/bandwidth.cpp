@@ -52,6 +52,7 @@ void Kernel::update_curr_rt(Rq& rq) {
   if (!rq.rt_throttled && rq.rt_time > scenario_.system.rt_runtime) {
     rq.rt_throttled = true;
     trace(rq, "sched: RT throttling activated", &curr);
+    emit(SIG_SCHED, [&](Observer& o) { o.on_bandwidth(now_, rq, BandwidthEvent::RtThrottle); });
     resched_curr(rq);
   }
 }
@@ -65,6 +66,7 @@ void Kernel::fair_server_update(Rq& rq, Time delta) {
   if (rq.fs_active && rq.fs_fair_time >= scenario_.system.fair_server_runtime) {
     rq.fs_active = false;
     trace(rq, "fair_server: runtime used up", rq.curr);
+    emit(SIG_SCHED, [&](Observer& o) { o.on_bandwidth(now_, rq, BandwidthEvent::FairServerStop); });
     if (rq.rt.rt_nr_running) resched_curr(rq);
   }
 }
@@ -74,6 +76,7 @@ void Kernel::fair_server_stop(Rq& rq) {
   if (!rq.fs_active) return;
   rq.fs_active = false;
   trace(rq, "fair_server: stopped", rq.curr);
+  emit(SIG_SCHED, [&](Observer& o) { o.on_bandwidth(now_, rq, BandwidthEvent::FairServerStop); });
 }
 
 void Kernel::bandwidth_timer(Rq& rq, const HrTimer& t) {
@@ -85,6 +88,7 @@ void Kernel::bandwidth_timer(Rq& rq, const HrTimer& t) {
       if (rq.rt_throttled && rq.rt_time < runtime) {
         rq.rt_throttled = false;
         trace(rq, "rt_unthrottle", rq.curr);
+        emit(SIG_SCHED, [&](Observer& o) { o.on_bandwidth(now_, rq, BandwidthEvent::RtUnthrottle); });
         if (rq.rt.rt_nr_running) resched_curr(rq);
       }
       // the timer goes idle once there is nothing left to account
@@ -98,6 +102,7 @@ void Kernel::bandwidth_timer(Rq& rq, const HrTimer& t) {
       rq.fs_fair_time = Time();
       if (rq.fs_active) {
         rq.fs_active = false;
+        emit(SIG_SCHED, [&](Observer& o) { o.on_bandwidth(now_, rq, BandwidthEvent::FairServerStop); });
         if (rq.rt.rt_nr_running) resched_curr(rq);
       }
       if (rq.cfs.nr_queued) {
@@ -122,6 +127,7 @@ void Kernel::bandwidth_timer(Rq& rq, const HrTimer& t) {
       if (rq.cfs.nr_queued) {
         rq.fs_active = true;
         trace(rq, "fair_server: serving", rq.curr);
+        emit(SIG_SCHED, [&](Observer& o) { o.on_bandwidth(now_, rq, BandwidthEvent::FairServerStart); });
         resched_curr(rq);
       }
       break;

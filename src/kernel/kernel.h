@@ -84,6 +84,7 @@ class Kernel {
   Time now() const { return now_; }
   const PreemptModel& model() const { return model_; }
   const Costs& costs() const { return scenario_.system.costs; }
+  const SystemSpec& system() const { return scenario_.system; }
   // One occurrence of a cost: the constant, or a draw from its stream "cost/NAME".
   Time cost(CostId c) {
     const auto i = static_cast<std::size_t>(c);

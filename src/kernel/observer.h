@@ -49,6 +49,11 @@ struct CpuActivity {
   bool irqs_disabled = false;
 };
 
+// What the CPU bandwidth controls did on a run queue (on_bandwidth): the
+// 6.12+ fair server (dl_server) began or ended serving fair tasks ahead of
+// RT, or classic RT throttling (sched_rt_runtime_us) began or ended.
+enum class BandwidthEvent : std::uint8_t { FairServerStart, FairServerStop, RtThrottle, RtUnthrottle };
+
 // The kind of a disabled section (the latency tracers' view).
 enum class Section : std::uint8_t { PreemptOff, IrqsOff };
 
@@ -97,6 +102,8 @@ class Observer {
   // sched_wakeup: p is queued on target_cpu. Both on the waker's CPU.
   virtual void on_sched_waking(Time, const Rq& /*rq*/, const Task& /*p*/, int /*target_cpu*/) {}
   virtual void on_sched_wakeup(Time, const Rq& /*rq*/, const Task& /*p*/, int /*target_cpu*/) {}
+  // SIG_SCHED: the fair server or RT throttling changed what this run queue may pick.
+  virtual void on_bandwidth(Time, const Rq& /*rq*/, BandwidthEvent) {}
   // sched_switch at the decision in __schedule() (before the switch's cost);
   // prev_state is prev's __state then, preempt says the switch is a preemption.
   virtual void on_sched_switch(Time, const Rq& /*rq*/, const Task& /*prev*/, std::uint32_t /*prev_state*/, bool /*preempt*/,
