@@ -181,7 +181,10 @@ Calibration calibrate(const CalibrateOptions& o) {
   c.timer_latency.how = fmt::format("clock_nanosleep(TIMER_ABSTIME) every {} us on CPU {} for {:.1f} s, {}", o.interval_us, o.cpu,
                                     o.seconds, c.root ? "SCHED_FIFO 80" : "SCHED_OTHER (no permission for SCHED_FIFO)");
   if (!c.root)
-    c.notes.push_back("SCHED_FIFO was refused (run as root for it): the timer latency was measured as SCHED_OTHER, so it includes fair-class wakeup delays");
+    c.notes.push_back(
+        "SCHED_FIFO 80 was refused: it needs CAP_SYS_NICE (root) or an RLIMIT_RTPRIO of at least 80. The timer latency was "
+        "measured as SCHED_OTHER instead, so it includes fair-class wakeup delays (expect a longer tail than cyclictest -p80 "
+        "shows); the syscall, switch and cross-CPU wakeup figures and the cpuidle states need no privilege and were measured as usual");
 
   // 5. cpuidle states from sysfs.
   const std::filesystem::path dir = fmt::format("/sys/devices/system/cpu/cpu{}/cpuidle", o.cpu);
@@ -200,7 +203,7 @@ Calibration calibrate(const CalibrateOptions& o) {
 }
 
 std::string calibration_report(const Calibration& c) {
-  std::string s = fmt::format("preemptsim calibrate on {} ({})\n", c.host, c.root ? "SCHED_FIFO granted" : "no SCHED_FIFO");
+  std::string s = fmt::format("preemptsim calibrate on {} ({})\n", c.host, c.root ? "SCHED_FIFO granted" : "no SCHED_FIFO: unprivileged, timer latency measured as SCHED_OTHER");
   for (const Figure* f : {&c.syscall, &c.local_switch, &c.cross_wakeup, &c.timer_latency}) s += spread(*f) + "\n";
   if (!c.cpuidle.empty()) {
     s += "cpuidle states:\n";
