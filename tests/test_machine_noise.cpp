@@ -237,3 +237,51 @@ TEST(MachineProfiles, ShippedProfilesCarryTheirIdleStates) {
 
 }  // namespace
 }  // namespace preemptsim::testing
+
+namespace preemptsim::testing {
+namespace {
+
+// isolcpus: a task without `cpus:` never lands on the isolated CPU, and
+// vmstat_update runs only on the housekeeping CPU (kworker/0:1, one 10 us batch
+// a second, the first at 1 s); TLB-shootdown IPIs reach both CPUs as interrupts.
+TEST(MachineNoise, IsolcpusKeepsTasksAndVmstatAway) {
+  const std::string text =
+      "system: {models: [full], cpus: 2, duration: 3500ms, isolcpus: [1],\n"
+      "  noise: {housekeeping: {vmstat: {period: 1s, duration: 10us}, tlb_shootdown: {rate: 100, duration: 3us}}}}\n"
+      "tasks:\n  a: {policy: other, program: [{loop: {until: 3500ms, steps: [{run: 1ms}, {sleep: 1ms}]}}]}\n";
+  const ModelResult r = run(text);
+  EXPECT_EQ(cpu(r, 1).user, Time()) << "a never runs on the isolated CPU";
+  EXPECT_GT(cpu(r, 0).user, Time());
+  const Time vmstat = 10_us * 3;  // due at 1, 2 and 3 s
+  std::cout << explain("kworker/0:1's vmstat work on CPU 0", "3 batches x 10us", vmstat, cpu(r, 0).kernel) << "\n";
+  EXPECT_EQ(cpu(r, 0).kernel, vmstat);
+  EXPECT_EQ(cpu(r, 1).kernel, Time()) << "no kworker on the isolated CPU";
+  const auto& irqs = r.irq_counts;
+  ASSERT_TRUE(irqs.count("tlb_shootdown/0") && irqs.count("tlb_shootdown/1"));
+  EXPECT_GT(irqs.at("tlb_shootdown/1"), 200u) << "~350 expected at 100/s over 3.5 s";
+  EXPECT_LT(irqs.at("tlb_shootdown/1"), 500u);
+}
+
+// An SMI limited to CPU 1 leaves CPU 0's task exact.
+TEST(MachineNoise, SmiOnOneCpuOnly) {
+  const std::string text = "system: {models: [full], cpus: 2, duration: 10ms,\n"
+                           "  noise: {smi: {arrival: {periodic: {period: 1ms, phase: 500us}}, duration: 50us, cpus: [1]}}}\n"
+                           "tasks:\n  t0: {policy: fifo, priority: 10, cpus: [0], program: [{run: 2ms}, {mark: done}]}\n"
+                           "  t1: {policy: fifo, priority: 10, cpus: [1], program: [{run: 2ms}, {mark: done}]}\n";
+  const ModelResult r = run(text);
+  EXPECT_EQ(mark(task(r, "t0"), "done"), kCosts.context_switch + 2_ms);
+  EXPECT_EQ(cpu(r, 0).smis, 0u);
+  // t1 (after the boot IPI: irq entry, handler, exit) is stopped by the SMIs at 0.5, 1.5 ms, ... until it ends
+  const Time start = kCosts.context_switch, ipi = kCosts.irq_entry + kCosts.ipi_handler + kCosts.irq_exit;
+  const Time done = mark(task(r, "t1"), "done");
+  // without SMIs it ends at 2.0035 ms; the SMI at 0.5 ms moves that to 2.0535,
+  // the one at 1.5 ms to 2.1035; the one at 2.5 ms comes after the end
+  const Time expected = start + ipi + 2_ms + 50_us * 2;
+  std::cout << explain("t1 done", "switch + boot IPI + 2ms + 2 SMIs x 50us", expected, done) << "\n";
+  EXPECT_EQ(done, expected);
+  EXPECT_EQ(cpu(r, 1).smis, 10u) << "one every ms from 0.5 ms in 10 ms";
+  EXPECT_EQ(cpu(r, 1).smi_stolen, 50_us * 10);
+}
+
+}  // namespace
+}  // namespace preemptsim::testing
