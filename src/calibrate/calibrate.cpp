@@ -248,6 +248,18 @@ std::string calibration_profile(const Calibration& c, const std::string& name) {
   if (c.timer_latency.measured)
     s += "  hrtimer_wakeup: " + histogram_yaml(c.timer_latency.samples, irq_entry + irq_exit + cs, 0) + "\n";
   s += fmt::format("  irq_entry: {}ns\n  irq_exit: {}ns\n", irq_entry, irq_exit);
+  // The host's idle states, ready to enable: commented out because the timer
+  // latency above already contains their exit latencies (enabling both would
+  // count them twice); enable them when hrtimer_wakeup is not calibrated.
+  bool any = false;
+  for (const CpuidleState& st : c.cpuidle) {
+    if (st.disabled) continue;
+    if (!any) s += "# cpuidle:\n#   states:\n";
+    any = true;
+    const bool poll = st.name == "POLL";
+    s += fmt::format("#     - {{name: \"{}\", exit_latency: {}us, target_residency: {}us{}}}\n", st.name, st.exit_latency_us, st.residency_us,
+                     poll ? ", polling: true" : "");
+  }
   return s;
 }
 
