@@ -198,3 +198,33 @@ TEST(Scale, LongRunKeepsBoundedState) {
 
 }  // namespace
 }  // namespace preemptsim
+
+namespace preemptsim {
+namespace {
+
+// --json is written task by task (write_json()); its text must be exactly the
+// whole document's dump: with explanations, locks, bugs, repeated names,
+// empty task and result lists, and strings that need escaping.
+TEST(Scale, StreamedJsonIsTheWholeDocument) {
+  auto whole = [](const RunResult& r) { return to_json(r).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n"; };
+  for (const char* example : {"locks-priority-inversion.yaml", "irq-net-rx-storm.yaml", "locks-deadlock.yaml"}) {
+    Scenario sc = load_workload(std::string(PREEMPTSIM_SOURCE_DIR) + "/examples/" + example);
+    sc.system.duration = Time::ns(50'000'000);
+    const RunResult r = simulate(sc);
+    EXPECT_EQ(to_json_text(r), whole(r)) << example;
+  }
+  RunResult empty;
+  empty.workload = "quote\"and\\back\nslash";
+  EXPECT_EQ(to_json_text(empty), whole(empty)) << "no results";
+  ModelResult m;
+  m.model = "none";
+  empty.results.push_back(m);
+  EXPECT_EQ(to_json_text(empty), whole(empty)) << "a model without tasks";
+  TaskResult t;
+  t.name = "tab\there";
+  empty.results[0].tasks = {t, t};
+  EXPECT_EQ(to_json_text(empty), whole(empty)) << "a repeated name that needs escaping";
+}
+
+}  // namespace
+}  // namespace preemptsim

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -217,7 +218,17 @@ int cmd_run(const std::string& file, const std::string& models, const std::strin
   std::size_t i = 0;
   if (!topt.report.empty()) outputs[i++].second = to_html(result);
   if (tracer && !topt.tracer_out.empty()) outputs[i++].second = reports;
-  if (!json_out.empty()) outputs[i++].second = to_json_text(result);
+  if (!json_out.empty()) {  // streamed into its staging file: a 100,000-task document is never held whole
+    auto& out = outputs[i++].first;
+    const std::string staged = preemptsim::stage_stream(out);
+    std::ofstream f(staged, std::ios::binary | std::ios::trunc);
+    if (f) preemptsim::write_json(f, result);
+    f.close();
+    if (!f) {
+      preemptsim::drop_streams(outputs);
+      throw preemptsim::OutputError(fmt::format("cannot write {}: {}; no output was written", out.what, std::strerror(errno)));
+    }
+  }
   for (const auto& t : traces)
     if (t) outputs[i++].second = t->text();
   outputs.insert(outputs.begin(), std::pair{stdout_target("the table (standard output)"), table.str()});

@@ -4,6 +4,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
+#include <ostream>
+#include <sstream>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -125,19 +128,15 @@ ordered_json cpu_json(const CpuResult& c) {
   return j;
 }
 
-ordered_json model_json(const ModelResult& m) {
-  ordered_json j = ordered_json::object();
-  j["model"] = m.model;
-  // Task names are unique in a valid workload; should one repeat, later
-  // occurrences get "#2", "#3", ... rather than overwrite the first. An
-  // ordered_json object looks keys up linearly, so the object is built from
-  // a vector of pairs whose keys were made unique through a hash set.
+// Task names are unique in a valid workload; should one repeat, later
+// occurrences get "#2", "#3", ... rather than overwrite the first (made
+// unique through a hash set: an ordered_json object looks keys up linearly).
+std::vector<std::string> task_keys(const ModelResult& m) {
+  std::vector<std::string> keys;
+  keys.reserve(m.tasks.size());
   std::unordered_set<std::string> used;
   used.reserve(m.tasks.size());
   std::unordered_map<std::string, int> next_n;  // name -> next "#n" to try
-  ordered_json tasks = ordered_json::object();
-  auto& entries = tasks.get_ref<ordered_json::object_t&>();
-  entries.reserve(m.tasks.size());
   for (const TaskResult& t : m.tasks) {
     std::string key = t.name;
     if (used.count(key)) {
@@ -146,7 +145,21 @@ ordered_json model_json(const ModelResult& m) {
       while (used.count(key));
     }
     used.insert(key);
-    entries.emplace_back(std::move(key), task_json(t));
+    keys.push_back(std::move(key));
+  }
+  return keys;
+}
+
+// with_tasks false: "tasks" is left empty (write_json() writes them one by one).
+ordered_json model_json(const ModelResult& m, bool with_tasks = true) {
+  ordered_json j = ordered_json::object();
+  j["model"] = m.model;
+  ordered_json tasks = ordered_json::object();
+  if (with_tasks) {
+    auto& entries = tasks.get_ref<ordered_json::object_t&>();
+    entries.reserve(m.tasks.size());
+    std::vector<std::string> keys = task_keys(m);
+    for (std::size_t i = 0; i < m.tasks.size(); ++i) entries.emplace_back(std::move(keys[i]), task_json(m.tasks[i]));
   }
   j["tasks"] = std::move(tasks);
   ordered_json cpus = ordered_json::array();
@@ -221,8 +234,71 @@ nlohmann::ordered_json to_json(const RunResult& r) {
   return j;
 }
 
+namespace {
+// v as dump(2) prints it, nested `depth` levels deep: every line after the
+// first indented by 2 * depth more spaces.
+void put(std::ostream& out, const ordered_json& v, int depth) {
+  const std::string text = v.dump(2, ' ', false, ordered_json::error_handler_t::replace);
+  const std::string pad = "\n" + std::string(static_cast<std::size_t>(2 * depth), ' ');
+  std::size_t from = 0;
+  for (std::size_t nl; (nl = text.find('\n', from)) != std::string::npos; from = nl + 1) {
+    out.write(text.data() + from, static_cast<std::streamsize>(nl - from));
+    out << pad;
+  }
+  out.write(text.data() + from, static_cast<std::streamsize>(text.size() - from));
+}
+
+void put_key(std::ostream& out, const std::string& key, int depth) {
+  out << std::string(static_cast<std::size_t>(2 * depth), ' ');
+  put(out, ordered_json(key), depth);
+  out << ": ";
+}
+}  // namespace
+
+// The same text as to_json(r).dump(2) + "\n", written one task at a time so
+// that the whole document is never held in memory (a 100,000-task run).
+void write_json(std::ostream& out, const RunResult& r) {
+  ordered_json head = to_json(RunResult{r.workload, r.seed, r.duration, r.cpus, r.hz, {}});
+  out << "{\n";
+  for (auto it = head.begin(); it != head.end(); ++it) {
+    put_key(out, it.key(), 1);
+    if (it.key() != "results" || r.results.empty()) {
+      put(out, it.value(), 1);
+    } else {
+      out << "[\n";
+      for (std::size_t mi = 0; mi < r.results.size(); ++mi) {
+        const ModelResult& m = r.results[mi];
+        ordered_json mj = model_json(m, false);
+        out << "    {\n";
+        for (auto mt = mj.begin(); mt != mj.end(); ++mt) {
+          put_key(out, mt.key(), 3);
+          if (mt.key() != "tasks" || m.tasks.empty()) {
+            put(out, mt.value(), 3);
+          } else {
+            out << "{\n";
+            const std::vector<std::string> keys = task_keys(m);
+            for (std::size_t ti = 0; ti < m.tasks.size(); ++ti) {
+              put_key(out, keys[ti], 4);
+              put(out, task_json(m.tasks[ti]), 4);
+              out << (ti + 1 < m.tasks.size() ? ",\n" : "\n");
+            }
+            out << "      }";
+          }
+          out << (std::next(mt) != mj.end() ? ",\n" : "\n");
+        }
+        out << "    }" << (mi + 1 < r.results.size() ? ",\n" : "\n");
+      }
+      out << "  ]";
+    }
+    out << (std::next(it) != head.end() ? ",\n" : "\n");
+  }
+  out << "}\n";
+}
+
 std::string to_json_text(const RunResult& r) {
-  return to_json(r).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+  std::ostringstream out;
+  write_json(out, r);
+  return out.str();
 }
 
 }  // namespace preemptsim
