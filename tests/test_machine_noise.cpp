@@ -285,3 +285,25 @@ TEST(MachineNoise, SmiOnOneCpuOnly) {
 
 }  // namespace
 }  // namespace preemptsim::testing
+
+namespace preemptsim::testing {
+namespace {
+
+// timer_wheel: a batch of expired timer_list timers every 10 ms runs in
+// TIMER_SOFTIRQ at the CPU's next tick (every 4 ms at HZ 250): 9 batches due
+// before the end (10 ... 90 ms) of 2 us each. The same seed gives the same run.
+TEST(MachineNoise, TimerWheelExpiriesRunAtTheTick) {
+  const std::string text = "system: {models: [full], duration: 100ms, noise: {housekeeping: {timer_wheel: {period: 10ms, duration: 2us}}}}\n"
+                           "tasks:\n  hog: {policy: other, program: [{run: 100ms}]}\n";
+  const ModelResult r = run(text);
+  const Time expected = 2_us * ((100_ms - Time::ns(1)) / 10_ms);
+  std::cout << explain("TIMER_SOFTIRQ time", "9 batches x 2us", expected, cpu(r, 0).softirq) << "\n";
+  EXPECT_EQ(cpu(r, 0).softirq, expected);
+  EXPECT_EQ(cpu(r, 0).softirqs, 9u);
+  const ModelResult again = run(text);
+  EXPECT_EQ(cpu(again, 0).softirq, cpu(r, 0).softirq);
+  EXPECT_EQ(task(again, "hog").cpu_time, task(r, "hog").cpu_time);
+}
+
+}  // namespace
+}  // namespace preemptsim::testing
