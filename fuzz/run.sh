@@ -33,6 +33,11 @@ for t in "${targets[@]}"; do
     -artifact_prefix="$dir/artifacts/$t-" -print_final_stats=1 "$corpus" "${seeds[@]}" 2>&1 |
     grep -E "^(INFO: (Seed|Loaded)|#[0-9]+ *DONE|stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==|SUMMARY|Done )" || true
   # libFuzzer's exit status is lost in the pipe: a finding leaves an artifact.
+  # A slow unit (over 10 s, usually a starved CPU) is reported, not a finding;
+  # a real hang is a timeout-* artifact (-timeout).
+  for slow in "$dir/artifacts/$t-slow-unit-"*; do
+    [ -e "$slow" ] && echo "fuzz_$t: slow input kept for a look: $slow" >&2 && mv "$slow" "$dir/slow-$t-$(basename "$slow")"
+  done
   if compgen -G "$dir/artifacts/$t-*" >/dev/null; then
     echo "fuzz_$t: findings in $dir/artifacts/" >&2
     exit 1

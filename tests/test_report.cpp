@@ -389,7 +389,7 @@ TEST(Json, Tasks) {
   std::vector<std::string> keys;
   for (const auto& [k, v] : hi.items()) keys.push_back(k);
   EXPECT_EQ(keys, (std::vector<std::string>{"sched", "wakeup_latency_ns", "irq_latency_ns", "marks", "exit_ns",
-                                            "cpu_ns", "nvcsw", "nivcsw", "migrations", "loops", "work_ns", "lock_wait_ns", "pi_boosts",
+                                            "cpu_ns", "nvcsw", "nivcsw", "migrations", "loops", "work_ns", "throughput_task", "lock_wait_ns", "pi_boosts",
                                             "boosted_ns", "deadline_misses", "overruns"}));
   EXPECT_EQ(hi["sched"], "SCHED_FIFO 50");
   const auto& lat = hi["wakeup_latency_ns"];

@@ -625,7 +625,7 @@ tasks:
 )",
                         2, 21,
                         "tasks.a: unknown key 'prio' in task 'a' (accepted keys: policy, priority, nice, cpus, kthread, "
-                        "program, memory_heavy)");
+                        "throughput, program, memory_heavy)");
   EXPECT_WORKLOAD_ERROR(R"(
 tasks:
   a: {policy: fifo, policy: rr, priority: 1, program: [yield]}

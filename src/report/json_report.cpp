@@ -60,6 +60,7 @@ ordered_json task_json(const TaskResult& t) {
   j["migrations"] = t.migrations;
   j["loops"] = t.loops;
   j["work_ns"] = t.work.count();
+  j["throughput_task"] = t.throughput;
   j["lock_wait_ns"] = t.lock_wait.count();
   j["pi_boosts"] = t.pi_boosts;
   j["boosted_ns"] = t.boosted.count();

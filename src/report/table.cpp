@@ -166,6 +166,24 @@ Section task_section(const RunResult& r, const TaskIndex& ix, std::size_t k, boo
   row("exit", [](const TaskResult& x) { return x.exit ? format_time_short(*x.exit) : "-"; });
   row("cpu time", [](const TaskResult& x) { return format_time_short(x.cpu_time); });
   row("loops", [](const TaskResult& x) { return fmt::format("{}", x.loops); });
+  // A throughput task's rates: work done per second of its life (to its
+  // exit, or the whole run), as a share of one CPU, and loop iterations per second.
+  bool rate = false;
+  for (const TaskResult* p : t) rate = rate || (p && p->throughput);
+  auto per_life = [&r](const TaskResult& x, double amount) {
+    const Time life = x.exit ? *x.exit : r.duration;
+    return amount / (static_cast<double>(life.count()) / 1e9);
+  };
+  if (rate) {
+    row("work rate", [&](const TaskResult& x) -> std::string {
+      if (!x.throughput || (x.exit ? *x.exit : r.duration) <= Time()) return "-";
+      return fmt::format("{:.2f}% of a CPU", 100.0 * per_life(x, static_cast<double>(x.work.count()) / 1e9));
+    });
+    row("loop rate", [&](const TaskResult& x) -> std::string {
+      if (!x.throughput || (x.exit ? *x.exit : r.duration) <= Time()) return "-";
+      return fmt::format("{:.1f}/s", per_life(x, static_cast<double>(x.loops)));
+    });
+  }
   row("migrations", [](const TaskResult& x) { return fmt::format("{}", x.migrations); });
   row("switches vol/invol",
       [](const TaskResult& x) { return fmt::format("{}/{}", x.nvcsw, x.nivcsw); });
@@ -245,7 +263,8 @@ Section summary_section(const RunResult& r) {
   Section s;
   s.title = "summary (relative to " + (r.results.empty() ? std::string("-") : r.results.front().model) + ")";
   struct Totals {
-    Time cpu, work, overhead, worst, makespan;
+    Time cpu, work, overhead, worst, makespan, rate_work;
+    std::size_t rate_tasks = 0;
     Time user, kernel, hardirq, softirq, irqthread, sched, idle;
     std::uint64_t loops = 0, switches = 0;
     std::size_t finished = 0, tasks = 0;
@@ -257,6 +276,10 @@ Section summary_section(const RunResult& r) {
       x.cpu += task.cpu_time;
       x.work += task.work;
       x.loops += task.loops;
+      if (task.throughput) {
+        x.rate_work += task.work;
+        ++x.rate_tasks;
+      }
       x.switches += task.nvcsw + task.nivcsw;
       ++x.tasks;
       if (task.exit) {
@@ -290,6 +313,14 @@ Section summary_section(const RunResult& r) {
   row("loop iterations", [&](const Totals& x, const Totals& f) {
     return fmt::format("{} ({})", x.loops, rel(static_cast<double>(x.loops), static_cast<double>(f.loops)));
   });
+  // The throughput tasks' own work (`throughput: true`, batch, never blocked).
+  bool any_rate = false;
+  for (const Totals& x : t) any_rate = any_rate || x.rate_tasks > 0;
+  if (any_rate)
+    row("throughput tasks", [&](const Totals& x, const Totals& f) {
+      return fmt::format("{} in {} ({})", format_time_short(x.rate_work), x.rate_tasks,
+                         rel(static_cast<double>(x.rate_work.count()), static_cast<double>(f.rate_work.count())));
+    });
   // Only when some task has a fixed amount of work and finished it.
   bool finished = false;
   for (const Totals& x : t) finished = finished || x.finished > 0;

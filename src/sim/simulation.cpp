@@ -39,6 +39,9 @@ ModelResult simulate_model(const Scenario& scenario, const PreemptModel& model, 
     tr.migrations = t.nr_migrations;
     tr.loops = t.loops_done;
     tr.work = t.work_done;
+    // its rate is what matters: marked so, or a batch task, or one that never blocked (no voluntary switch)
+    const TaskSpec& spec = scenario.tasks[i];
+    tr.throughput = spec.throughput ? *spec.throughput : (spec.policy == Policy::Batch || t.nvcsw == 0);
     r.tasks.push_back(std::move(tr));
   }
   response.fill(r.tasks);

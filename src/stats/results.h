@@ -81,6 +81,7 @@ struct TaskResult {
   std::uint64_t migrations = 0;      // moves to another CPU (wakeup placement, push/pull)
   std::uint64_t loops = 0;           // iterations of its top-level loops completed
   Time work;                         // the durations of its run/busy steps completed (work done, not time spent)
+  bool throughput = false;           // a throughput task: `throughput: true`, or (unset) SCHED_BATCH or never blocked
   Time lock_wait;                    // time spent waiting for locks (spinning or blocked)
   std::uint64_t pi_boosts = 0;       // times its prio was raised above its normal prio (PI or a ceiling)
   Time boosted;                      // time spent boosted

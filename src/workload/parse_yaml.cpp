@@ -247,13 +247,14 @@ TaskSpec parse_task(const Reader& r, const Field& t, const SystemSpec& sys, Lock
 
   std::optional<Field> priority, nice, program;
   for (const Field& e : r.map(t, fmt::format("task '{}'", t.key),
-                              {"policy", "priority", "nice", "cpus", "kthread", "program", "memory_heavy"})) {
+                              {"policy", "priority", "nice", "cpus", "kthread", "throughput", "program", "memory_heavy"})) {
     if (e.key == "memory_heavy") task.memory_heavy = r.boolean(e);
     if (e.key == "policy") task.policy = parse_policy(r, e);
     if (e.key == "priority") priority = e;
     if (e.key == "nice") nice = e;
     if (e.key == "cpus") task.cpus = parse_cpus(r, e, sys);
     if (e.key == "kthread") task.kthread = r.boolean(e);
+    if (e.key == "throughput") task.throughput = r.boolean(e);
     if (e.key == "program") program = e;
   }
 

@@ -201,6 +201,7 @@ struct TaskSpec {
   int nice = 0;           // -20..19 for other/batch
   std::vector<int> cpus;  // allowed CPUs; empty = all
   bool kthread = false;   // program is kernel steps; never returns to user
+  std::optional<bool> throughput;  // report its work rate (unset: batch tasks and tasks that never block)
   bool memory_heavy = false;  // slows other CPUs' work under system.noise.memory_interference
   std::vector<Step> program;
   SourceLoc loc;
