@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
+
 #include "report/html_report.h"
 #include "report/table.h"
 #include "scenario_util.h"
@@ -110,5 +112,51 @@ TEST(HtmlReport, AxesColoursAndSections) {
   EXPECT_NE(locks.find("acquired / contended"), std::string::npos);
   EXPECT_NE(locks.find("<th colspan=\"2\" style=\"text-align:left\">M <small>"), std::string::npos) << "lock M, one model";
 }
+}  // namespace
+}  // namespace preemptsim::testing
+
+namespace preemptsim::testing {
+namespace {
+
+// Response time: per task with jobs, p50/p99/max and misses per model, and a
+// stacked bar of where the jobs' time went; the bar's parts add up to 100 %.
+TEST(HtmlReport, ResponseTimeTableAndSharesBar) {
+  const RunResult run = simulate(load_example("irq-uio-loop.yaml"));
+  const std::string html = to_html(run);
+  ASSERT_NE(html.find("<h2>Response time</h2>"), std::string::npos);
+  EXPECT_NE(html.find("<h3 class=\"response\">uio</h3>"), std::string::npos);
+  for (const ModelResult& m : run.results) {
+    const TaskResult& t = task(m, "uio");
+    ASSERT_GT(t.response.count(), 0u) << m.model;
+    for (const Time v : {t.response.percentile(0.5), t.response.percentile(0.99), t.response.max()})
+      EXPECT_NE(html.find("<td>" + format_time_short(v) + "</td>"), std::string::npos) << m.model << " " << format_time_short(v);
+    // the running share of uio's jobs, as its rectangle's tooltip says
+    const ResponseShares& sh = t.response_shares;
+    const std::string running = fmt::format("<title>{} running: {} ({:.1f}%)</title>", m.model, format_time_short(sh.running),
+                                            100.0 * static_cast<double>(sh.running.count()) / static_cast<double>(sh.total().count()));
+    EXPECT_NE(html.find(running), std::string::npos) << running;
+  }
+  EXPECT_NE(html.find("<svg class=\"responsesplit\""), std::string::npos);
+}
+
+TEST(HtmlReport, ResponseTimeRendersInHeadlessChromium) {
+  const char* chromium = "/usr/bin/chromium";
+  if (!fs::exists(chromium)) GTEST_SKIP() << "chromium is not installed (.ci/run installs it)";
+  const fs::path dir = fs::temp_directory_path() / ("preemptsim-html-rt-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const RunResult run = simulate(load_example("irq-uio-loop.yaml"));
+  std::ofstream(dir / "r.html") << to_html(run);
+  const std::string dom = run_cmd(std::string(chromium) +
+                                  " --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update "
+                                  "--disable-sync --no-first-run --user-data-dir=" + (dir / "profile").string() + " --dump-dom file://" +
+                                  (dir / "r.html").string() + " 2>/dev/null");
+  fs::remove_all(dir);
+  ASSERT_FALSE(dom.empty()) << "chromium printed no DOM";
+  EXPECT_NE(dom.find("data-ready=\"1\""), std::string::npos);
+  EXPECT_NE(dom.find("<svg class=\"responsesplit\""), std::string::npos);
+  const std::string max = format_time_short(task(run.results.back(), "uio").response.max());
+  EXPECT_NE(dom.find("<td>" + max + "</td>"), std::string::npos) << "rt's worst response " << max << " is on the page";
+}
+
 }  // namespace
 }  // namespace preemptsim::testing

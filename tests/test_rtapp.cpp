@@ -157,7 +157,7 @@ TEST(RtApp, InstancesDelayPolicyAndPriority) {
   "tasks": {
     "w": {"instance": 3, "delay": 250, "priority": 40, "cpus": [1, 2], "run": 10},
     "a_very_long_thread_name": {"instance": 2, "policy": "SCHED_OTHER", "priority": -5, "run": 10},
-    "d": {"policy": "SCHED_DEADLINE", "run": 10},
+    "d": {"policy": "SCHED_DEADLINE", "dl-runtime": 2000, "dl-period": 10000, "run": 10},
     "r": {"policy": "SCHED_RR", "run": 10}
   }
 })");
@@ -177,9 +177,16 @@ TEST(RtApp, InstancesDelayPolicyAndPriority) {
   EXPECT_EQ(sc.tasks[4].name, "a_very_long_t~1") << "truncated to 15 characters, kept unique";
   EXPECT_EQ(sc.tasks[3].policy, Policy::Other);
   EXPECT_EQ(sc.tasks[3].nice, -5) << "rt-app's priority is a nice value for SCHED_OTHER";
-  EXPECT_EQ(sc.tasks[5].policy, Policy::Fifo);
-  EXPECT_EQ(sc.tasks[5].priority, 99) << "SCHED_DEADLINE runs as SCHED_FIFO 99";
-  EXPECT_TRUE(has_warning(sc, "inline.json:6:", "SCHED_DEADLINE")) << warnings(sc);
+  EXPECT_EQ(sc.tasks[5].policy, Policy::Deadline) << "SCHED_DEADLINE runs as a deadline task";
+  EXPECT_EQ(sc.tasks[5].dl_runtime, Time::ns(2'000'000));
+  EXPECT_EQ(sc.tasks[5].dl_period, Time::ns(10'000'000));
+  EXPECT_EQ(sc.tasks[5].dl_deadline, Time::ns(10'000'000)) << "dl-deadline defaults to dl-period";
+  try {
+    rtapp(R"({"global": {"duration": 1}, "tasks": {"d": {"policy": "SCHED_DEADLINE", "run": 10}}})");
+    ADD_FAILURE() << "SCHED_DEADLINE without dl-runtime accepted";
+  } catch (const WorkloadError& e) {
+    EXPECT_NE(e.message().find("sched_setattr would fail with -EINVAL"), std::string::npos) << e.what();
+  }
   EXPECT_EQ(sc.tasks[6].policy, Policy::Rr);
   EXPECT_EQ(sc.tasks[6].priority, 10) << "RT priority defaults to 10";
   EXPECT_TRUE(has_warning(sc, "inline.json:5:", "TASK_COMM_LEN")) << warnings(sc);
@@ -360,6 +367,34 @@ TEST(RtAppExample, PiInversionFigure) {
   const Time expected_late = Time::ns(4'000'000 + 10'000'000 + 100'000);
   EXPECT_GE(hi_late, expected_late) << testing::explain("hi's end without PI", "4 ms + mid's 10 ms + 0.1 ms", expected_late, hi_late);
   EXPECT_LT(hi_late, expected_late + Time::ns(100'000)) << testing::explain("hi's end without PI", "4 ms + mid's 10 ms + 0.1 ms", expected_late, hi_late);
+}
+
+// examples/rtapp-deadline.json: rt-app's SCHED_DEADLINE tasks run as
+// deadline tasks (no longer FIFO 99): ahead of the FIFO 99 spinner, the
+// one within its reservation keeps every deadline, the greedy one is
+// throttled once per job.
+TEST(RtAppExample, DeadlineTasksRunAsDeadlineTasks) {
+  Scenario sc = testing::load_example("rtapp-deadline.json");
+  EXPECT_TRUE(sc.warnings.empty()) << warnings(sc);
+  ASSERT_EQ(sc.tasks.size(), 3u);
+  EXPECT_EQ(sc.tasks[0].policy, Policy::Deadline);
+  EXPECT_EQ(sc.tasks[0].dl_runtime, Time::ns(2'000'000));
+  const Time duration = Time::ns(300'000'000);
+  const ModelResult r = run_full(sc, duration);
+  const TaskResult& ctl = task(r, "ctl");
+  const TaskResult& greedy = task(r, "greedy");
+  // ctl: 1 ms per 10 ms, above the spinner: one job per period, none late.
+  EXPECT_EQ(ctl.sched, "SCHED_DEADLINE 2ms/10ms/10ms");
+  EXPECT_EQ(ctl.response.count(), static_cast<std::uint64_t>(duration / Time::ns(10'000'000)));
+  EXPECT_EQ(ctl.response_misses, 0u);
+  EXPECT_EQ(ctl.dl_overruns, 0u);
+  // greedy: a 3 ms job on 1 ms of runtime per period overruns at least
+  // once per job (twice when the tick lets it run less than 3 ms in two periods).
+  std::cout << "greedy: " << greedy.response.count() << " jobs, " << greedy.dl_overruns << " overruns, " << greedy.response_misses
+            << " misses; ctl: " << ctl.response.count() << " jobs, 0 misses\n";
+  EXPECT_GE(greedy.dl_overruns, greedy.response.count());
+  EXPECT_LE(greedy.dl_overruns, 2 * greedy.response.count() + 2);
+  EXPECT_GT(greedy.response_misses, 0u);
 }
 
 }  // namespace

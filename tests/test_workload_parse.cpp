@@ -436,7 +436,7 @@ system: {cpus: 1}
 tasks: {a: {program: [yield]}}
 extra: 1
 )",
-                        2, 1, "unknown key 'extra' in the top level (accepted keys: system, tasks, irqs, mutexes, conds, semaphores, barriers)");
+                        2, 1, "unknown key 'extra' in the top level (accepted keys: system, tasks, irqs, mutexes, conds, semaphores, barriers, tasklets, irq_works, workqueues, work)");
   EXPECT_WORKLOAD_ERROR(R"(
 tasks: {a: {program: [yield]}}
 ---
@@ -625,7 +625,7 @@ tasks:
 )",
                         2, 21,
                         "tasks.a: unknown key 'prio' in task 'a' (accepted keys: policy, priority, nice, cpus, kthread, "
-                        "throughput, program, memory_heavy)");
+                        "throughput, program, runtime, deadline, period, memory_heavy)");
   EXPECT_WORKLOAD_ERROR(R"(
 tasks:
   a: {policy: fifo, policy: rr, priority: 1, program: [yield]}
@@ -633,9 +633,14 @@ tasks:
                         2, 21, "duplicate key 'policy' in task 'a' (first at line 2, column 7)");
   EXPECT_WORKLOAD_ERROR(R"(
 tasks:
+  a: {policy: edf, program: [yield]}
+)",
+                        2, 15, "tasks.a.policy: unknown policy 'edf' (policies: fifo, rr, other, batch, idle, deadline)");
+  EXPECT_WORKLOAD_ERROR(R"(
+tasks:
   a: {policy: deadline, program: [yield]}
 )",
-                        2, 15, "tasks.a.policy: unknown policy 'deadline' (policies: fifo, rr, other, batch, idle)");
+                        2, 3, "tasks.a: task 'a' has policy deadline and needs a runtime (and a deadline or a period)");
   EXPECT_WORKLOAD_ERROR(R"(
 tasks:
   a: {policy: FIFO, priority: 1, program: [yield]}
@@ -795,7 +800,7 @@ tasks:
                         "migrate_enable, spin_lock[_irq|_irqsave|_bh], spin_unlock[_irq|_irqrestore|_bh], "
                         "raw_spin_lock..., raw_spin_unlock..., read_lock..., read_unlock..., write_lock..., "
                         "write_unlock..., local_lock[_irq|_irqsave], local_unlock[_irq|_irqrestore], mutex_lock, "
-                        "mutex_unlock, rt_mutex_lock, rt_mutex_unlock, raise_softirq, wait_event, wake_up, wait_for_completion, complete; also allowed: sleep, sleep_until, periodic, yield, mark, loop)");
+                        "mutex_unlock, rt_mutex_lock, rt_mutex_unlock, raise_softirq, wait_event, wake_up, wait_for_completion, complete, tasklet_schedule, tasklet_hi_schedule, queue_work, queue_delayed_work, schedule_work, schedule_delayed_work, irq_work_queue; also allowed: sleep, sleep_until, periodic, yield, mark, loop)");
   EXPECT_WORKLOAD_ERROR(R"(
 tasks:
   a: {program: [{yield: 3}]}

@@ -401,6 +401,52 @@ void RootCauseObserver::on_wakeup_latency(Time t, const Task& p, Time expiry, Ti
   }
 }
 
+void RootCauseObserver::on_irq_wakeup(Time t, const Task& p, const IrqWake& ev) {
+  for (Window& w : windows_)
+    if (w.done && w.w.pid == p.pid && w.w.at == t && w.w.expiry == ev.arrival) w.device = ev;
+}
+
+// The interrupt's path in words, from its own times: who ran each stage and
+// how long each took (the parts sum to the wake time minus the arrival).
+std::string RootCauseObserver::device_path(const IrqWake& ev, const std::string& task) const {
+  const Scenario& sc = k_.scenario();
+  const IrqSource& src = k_.irqs()[static_cast<std::size_t>(ev.irq)];
+  const std::string line = src.spec->name;
+  const std::string wake = src.spec->wakes.empty() ? std::string("its wakeup") : src.spec->wakes_completion ? "complete()" : "wake_up()";
+  std::string text = fmt::format("the {} interrupt arrived at {}; its hard handler began {} later and ran {}", line, format_time(ev.arrival),
+                                 format_time(ev.entry - ev.arrival), format_time(ev.handler_end - ev.entry));
+  const Time deferred = ev.wake - ev.handler_end;
+  const bool split = ev.stage_start >= Time();
+  const Time wait = split ? ev.stage_start - ev.handler_end : Time();
+  auto stage = [&](const std::string& who, const char* start) {
+    return split ? fmt::format("; {} {} {} after the handler and woke {} {} later, at {}", who, start, format_time(wait), task,
+                               format_time(deferred - wait), format_time(ev.wake))
+                 : fmt::format("; {} woke {} {} after the handler, at {}", who, task, format_time(deferred), format_time(ev.wake));
+  };
+  switch (ev.via) {
+    case IrqWake::Via::Handler: text += fmt::format(" and its {} woke {} at {}", wake, task, format_time(ev.wake)); break;
+    case IrqWake::Via::Thread:
+      text += " (the primary handler, which only wakes the IRQ thread)";
+      text += stage(ev.by ? ev.by->comm : fmt::format("irq/{}-{}", src.number, line), "began the threaded handler");
+      break;
+    case IrqWake::Via::Softirq: text += stage(fmt::format("the {} softirq it raised", softirq_name(ev.vec)), "began"); break;
+    case IrqWake::Via::Tasklet:
+      text += stage(fmt::format("tasklet {} ({} softirq)", sc.tasklets[static_cast<std::size_t>(ev.obj)].name, softirq_name(ev.vec)), "began");
+      break;
+    case IrqWake::Via::Workqueue:
+      text += stage(fmt::format("work {} on workqueue {}, run by {},", sc.works[static_cast<std::size_t>(ev.obj)].name,
+                                sc.workqueues[static_cast<std::size_t>(ev.wq)].name, ev.by ? ev.by->comm : std::string("a kworker")),
+                    "began");
+      break;
+    case IrqWake::Via::IrqWork:
+      text += stage(fmt::format("irq_work {} ({})", sc.irq_works[static_cast<std::size_t>(ev.obj)].name,
+                                ev.by ? ev.by->comm + " thread" : std::string("hard IRQ")),
+                    "began");
+      break;
+  }
+  return text;
+}
+
 std::vector<WorstCaseExplanation> RootCauseObserver::explanations() const {
   std::vector<WorstCaseExplanation> out;
   for (const Window& w : windows_) {
@@ -458,7 +504,11 @@ std::vector<WorstCaseExplanation> RootCauseObserver::explanations() const {
       e.why += w.bandwidth_end >= Time() ? fmt::format("; the period timer unthrottled the RT tasks at {}", format_time(w.bandwidth_end))
                                          : std::string("; the RT tasks were still throttled when the window closed");
     if (!w.decision.empty()) e.why += "; then " + w.decision;
-    if (w.expiry_seen && !w.overrun)
+    if (w.device)  // a device wakeup: the interrupt, its path, then what held the task back
+      e.why = fmt::format("when the interrupt arrived the CPU was in: {} ({}); ", describe(w.at_expiry),
+                          cpu_state(w.at_expiry, w.at_expiry_count, w.at_expiry_irqs_off, w.at_expiry_bh)) +
+              device_path(*w.device, w.w.task) + "; " + e.why;
+    else if (w.expiry_seen && !w.overrun)
       e.why = fmt::format("when the timer fired the CPU was in: {} ({}); ", describe(w.at_expiry),
                           cpu_state(w.at_expiry, w.at_expiry_count, w.at_expiry_irqs_off, w.at_expiry_bh)) +
               e.why;

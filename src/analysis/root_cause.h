@@ -4,11 +4,13 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "kernel/observer.h"
 #include "kernel/preempt_model.h"
+#include "kernel/task.h"
 #include "stats/results.h"
 
 namespace preemptsim {
@@ -35,6 +37,8 @@ class RootCauseObserver final : public Observer {
   void on_bandwidth(Time t, const Rq& rq, BandwidthEvent ev) override;
   void on_sched_switch(Time t, const Rq& rq, const Task& prev, std::uint32_t prev_state, bool preempt, const Task& next) override;
   void on_wakeup_latency(Time t, const Task& p, Time expiry, Time irq_at) override;
+  // A device wakeup: the window it closed gets the interrupt's path.
+  void on_irq_wakeup(Time t, const Task& p, const IrqWake& ev) override;
   // The tick (PREEMPT_LAZY): which tick set TIF_NEED_RESCHED_LAZY and which promoted it.
   void on_hrtimer_expire_entry(Time t, const Rq& rq, const HrTimer& timer) override;
   void on_hrtimer_expire_exit(Time t, const Rq& rq, const HrTimer& timer) override;
@@ -106,6 +110,7 @@ class RootCauseObserver final : public Observer {
     std::uint32_t at_expiry_count = 0;
     bool at_expiry_irqs_off = false;
     int at_expiry_bh = 0;
+    std::optional<IrqWake> device;              // a device interrupt's path woke it (not a timer)
   };
   void advance(int cpu, Time now);
   static void add(Window& w, const Label& label, Time d);
@@ -113,6 +118,7 @@ class RootCauseObserver final : public Observer {
   static std::string section_site(const OpenSection& s);
   std::string why_at_wakeup(const CpuState& cs, const Task& p, Time t) const;
   std::string cpu_state(const Label& l, std::uint32_t count, bool irqs_off, int bh) const;
+  std::string device_path(const IrqWake& ev, const std::string& task) const;
 
   const Kernel& k_;
   const PreemptModel& model_;

@@ -59,8 +59,10 @@ void Kernel::deactivate_task(Rq& rq, Task& p, int flags) {
 }
 
 // cpupri: the most important priority running or queued on the CPU; fair
-// CPUs all rank as DEFAULT_PRIO here, an idle CPU as MAX_PRIO.
+// CPUs all rank as DEFAULT_PRIO here, an idle CPU as MAX_PRIO, a CPU with
+// deadline tasks as -1 (CPUPRI_HIGHER: no RT task goes there).
 int Kernel::cpu_prio(const Rq& rq) const {
+  if (rq.dl.dl_nr_running) return -1;
   if (rq.rt.rt_nr_running) return static_cast<int>(rq.rt.bitmap._Find_first());
   if (rq.cfs.nr_queued) return DEFAULT_PRIO;
   return MAX_PRIO;
@@ -79,6 +81,7 @@ bool Kernel::task_would_run_on(const Task& p, const Rq& rq) const {
 int Kernel::select_task_rq(const Task& p) const {
   const int ncpus = static_cast<int>(rqs_.size());
   if (p.migration_disabled) return p.cpu;  // is_migration_disabled(): stays where it is pinned
+  if (p.sched_class == &dl_sched_class) return select_task_rq_dl(p);
   if (p.cpus_allowed.test(static_cast<std::size_t>(p.cpu)) && task_would_run_on(p, rqs_[static_cast<std::size_t>(p.cpu)]))
     return p.cpu;
   for (int c = 0; c < ncpus; ++c)
@@ -100,6 +103,11 @@ void Kernel::wakeup_preempt(Rq& rq, Task& p) {
   Task& curr = *rq.curr;
   // A fair task served by the fair server runs at deadline priority.
   if (rq.fs_active && curr.sched_class == &fair_sched_class && p.sched_class == &rt_sched_class) return;
+  // ... and competes with deadline tasks by EDF (its deadline: the period's end).
+  if (rq.fs_active && curr.sched_class == &fair_sched_class && p.sched_class == &dl_sched_class) {
+    if (p.dl.deadline < rq.fs_window_end) resched_curr(rq);
+    return;
+  }
   if (p.sched_class == curr.sched_class)
     p.sched_class->wakeup_preempt(*this, rq, p);
   else if (sched_class_above(p.sched_class, curr.sched_class))
@@ -118,6 +126,7 @@ bool Kernel::try_to_wake_up(Task& p, std::uint32_t state_mask) {
     return true;
   }
   if (!(p.state & state_mask)) return false;
+  if (p.worker_sleeping) wq_worker_running(p);  // a kworker blocked in a work counts as running again
   Rq& waker = cpu_rq(this_cpu_);
   if (p.on_rq) {  // ttwu_runnable(): still queued, only the state changes
     emit(SIG_SCHED, [&](Observer& o) { o.on_sched_waking(now_, waker, p, p.cpu); });
@@ -133,6 +142,7 @@ bool Kernel::try_to_wake_up(Task& p, std::uint32_t state_mask) {
   Rq& rq = cpu_rq(cpu);
   activate_task(rq, p, ENQUEUE_WAKEUP);
   wakeup_preempt(rq, p);
+  if (p.sched_class == &dl_sched_class) task_woken_dl(rq, p);
   p.state = TASK_RUNNING;
   trace(rq, "sched_wakeup", &p);
   emit(SIG_SCHED, [&](Observer& o) { o.on_sched_wakeup(now_, waker, p, cpu); });
@@ -165,6 +175,7 @@ void Kernel::move_queued_task(Rq& src, Task& p, int dest_cpu) {
 // behind another goes to an allowed CPU where it would run at once.
 void Kernel::push_task(Rq& rq, Task& p) {
   if (!p.on_rq || rq.curr == &p || rqs_.size() == 1 || p.migration_disabled) return;
+  if (p.sched_class == &dl_sched_class) return push_dl_tasks(rq);  // push_dl_task(): by deadline
   int best = -1, best_prio = -1;
   for (const Rq& other : rqs_) {
     if (other.cpu == rq.cpu || !p.cpus_allowed.test(static_cast<std::size_t>(other.cpu))) continue;
@@ -185,6 +196,8 @@ void Kernel::push_task(Rq& rq, Task& p) {
 // pulls a waiting task from another CPU (pull_rt_task() / newidle balance, simplified).
 Task* Kernel::pick_next_task(Rq& rq, Task& prev) {
   if (prev.on_rq) prev.sched_class->update_curr(*this, rq);
+  // balance_dl(): prev, a deadline task, left the dl_rq (blocked, yielded, throttled)
+  if (prev.sched_class == &dl_sched_class && !prev.dl.on_dl_rq) pull_dl_task(rq);
   // The pull looks only at other CPUs' queues: their RT lists from the top
   // priority down, stopping at the first task that may move here, and, for
   // an idle CPU, their fair timelines (earliest deadline first).
@@ -213,11 +226,13 @@ Task* Kernel::pick_next_task(Rq& rq, Task& prev) {
         }
   }
   if (steal) move_queued_task(cpu_rq(steal->cpu), *steal, rq.cpu);
-  // An active fair server is a deadline entity: fair tasks go before RT.
-  static const SchedClass* const kOrder[] = {&rt_sched_class, &fair_sched_class, &idle_sched_class};
-  static const SchedClass* const kServed[] = {&fair_sched_class, &rt_sched_class, &idle_sched_class};
+  // An active fair server is a deadline entity: fair tasks go before RT,
+  // and before the deadline tasks due after the server's deadline (EDF).
+  static const SchedClass* const kOrder[] = {&dl_sched_class, &rt_sched_class, &fair_sched_class, &idle_sched_class};
+  static const SchedClass* const kServed[] = {&dl_sched_class, &fair_sched_class, &rt_sched_class, &idle_sched_class};
+  static const SchedClass* const kServerFirst[] = {&fair_sched_class, &dl_sched_class, &rt_sched_class, &idle_sched_class};
   const bool served = rq.fs_active && rq.cfs.nr_queued;
-  for (const SchedClass* c : served ? kServed : kOrder) {
+  for (const SchedClass* c : dl_server_first(rq) ? kServerFirst : served ? kServed : kOrder) {
     if (Task* p = c->pick_task(*this, rq)) {
       if (p != &prev) {
         prev.sched_class->put_prev_task(*this, rq, prev);
@@ -242,6 +257,7 @@ void Kernel::__schedule(Rq& rq, SchedMode mode) {
   if (!preempt && prev.state != TASK_RUNNING) {
     deactivate_task(rq, prev, DEQUEUE_SLEEP);
     switch_count = &prev.nvcsw;
+    if (prev.kthread_kind == Task::Kthread::Kworker) wq_worker_sleeping(prev);  // sched_submit_work()
   }
   // SM_IDLE with nothing queued keeps the idle task without a pick.
   Task* next = (mode == SchedMode::SM_IDLE && rq.nr_running == 0) ? &prev : pick_next_task(rq, prev);
@@ -262,6 +278,7 @@ void Kernel::__schedule(Rq& rq, SchedMode mode) {
   trace(rq, "sched_switch begin", next, prev.pid);
   emit(SIG_SCHED, [&](Observer& o) { o.on_sched_switch(now_, rq, prev, prev.state, preempt, *next); });
   if (!prev.is_idle() && prev.on_rq) push_task(rq, prev);
+  if (rq.dl.dl_nr_running > 1) push_dl_tasks(rq);  // deadline_queue_push_tasks()
 }
 
 // finish_task_switch(): the switch has completed; the count must be 2 (the

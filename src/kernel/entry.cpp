@@ -11,6 +11,7 @@ const char* vector_name(Vector v) {
   switch (v) {
     case RESCHEDULE_VECTOR: return "RESCHEDULE";
     case LOCAL_TIMER_VECTOR: return "LOCAL_TIMER";
+    case IRQ_WORK_VECTOR: return "IRQ_WORK";
     case DEVICE_VECTOR: return "DEVICE";
     case NR_VECTORS: break;
   }
@@ -26,7 +27,7 @@ void Kernel::send_reschedule(int cpu) {
   Rq& rq = cpu_rq(cpu);
   if (rq.ipi_in_flight) return;
   rq.ipi_in_flight = true;
-  events_.push(now_ + cost(CostId::IpiLatency), Band::Hardware, EV_IPI, cpu, 0);
+  events_.arm(ipi_slot(cpu), now_ + cost(CostId::IpiLatency), Band::Hardware, EV_IPI, cpu, 0);
 }
 
 
@@ -64,6 +65,7 @@ void Kernel::irq_deliver(Rq& rq) {
   // the IDT entry points (arch/x86/include/asm/idtentry.h)
   kernel_site(rq, v == LOCAL_TIMER_VECTOR  ? "asm_sysvec_apic_timer_interrupt"
                   : v == RESCHEDULE_VECTOR ? "asm_sysvec_reschedule_ipi"
+                  : v == IRQ_WORK_VECTOR   ? "asm_sysvec_irq_work"
                                            : "asm_common_interrupt");
   sections_changed(rq);
   trace(rq, "irq_handler_entry", rq.curr, v);
@@ -101,19 +103,22 @@ void Kernel::irq_handler_begin(Rq& rq, IrqFrame& f) {
         if (tick_due && (!timer_due || rq.next_tick <= rq.hrtimers.top().expires)) {
           f.expired.push_back(HrTimer{rq.next_tick, 0, HrTimerKind::Tick, nullptr});
           rq.next_tick = Time::max();
-          f.remaining += cost(CostId::Tick);
+          f.remaining += cost(CostId::Tick) + irq_work_run_begin(rq, true);  // update_process_times() -> irq_work_tick()
         } else {
           const HrTimer t = rq.hrtimers.top();
           rq.hrtimers.pop();
           if (t.kind == HrTimerKind::SleepWakeup) t.task->latency_irq = now_;
           f.expired.push_back(t);
           // A wheel timeout only raises TIMER_SOFTIRQ here (run_local_timers()).
-          if (t.kind != HrTimerKind::WheelTimeout) f.remaining += cost(CostId::HrtimerWakeup);
+          if (t.kind != HrTimerKind::WheelTimeout && t.kind != HrTimerKind::DelayedWork) f.remaining += cost(CostId::HrtimerWakeup);
         }
       }
       break;
     case RESCHEDULE_VECTOR:
       f.remaining = cost(CostId::IpiHandler);
+      break;
+    case IRQ_WORK_VECTOR:  // sysvec_irq_work() -> irq_work_run()
+      f.remaining = irq_work_run_begin(rq, false);
       break;
     case DEVICE_VECTOR: {
       IrqSource& src = irqs_[static_cast<std::size_t>(f.irq)];
@@ -134,6 +139,7 @@ void Kernel::irq_handler_end(Rq& rq, IrqFrame& f) {
         switch (t.kind) {
           case HrTimerKind::Tick:  // tick_nohz_handler() (tick_sched_timer() before 6.9): sched_tick(), hrtimer_forward() to the next jiffy
             sched_tick(rq);
+            irq_work_run_end(rq, true);
             if (machine_) housekeeping_tick(rq);  // RCU callbacks, timer-wheel expiries
             if (!rq.curr->is_idle() && !(machine_ && can_stop_full_tick(rq))) rq.next_tick = tick_nsec_ * (now_ / tick_nsec_ + 1);
             break;
@@ -144,10 +150,16 @@ void Kernel::irq_handler_end(Rq& rq, IrqFrame& f) {
             if (timeout_cancelled(*t.task, t.expires)) break;  // del_timer() took it off the wheel
             raise_timer_softirq(rq, SoftirqWork{TIMER_SOFTIRQ, cost(CostId::HrtimerWakeup), t.task, -1});
             break;
+          case HrTimerKind::DelayedWork:  // a wheel timer: delayed_work_timer_fn() runs in TIMER_SOFTIRQ
+            delayed_work_timer(rq, t);
+            break;
           case HrTimerKind::RtPeriod:
           case HrTimerKind::FairServerPeriod:
           case HrTimerKind::FairServerDefer:
             bandwidth_timer(rq, t);
+            break;
+          case HrTimerKind::DlTimer:  // dl_task_timer(): a throttled deadline task's replenishment
+            dl_task_timer(t);
             break;
         }
         emit(SIG_IRQ, [&](Observer& o) { o.on_hrtimer_expire_exit(now_, rq, t); });
@@ -157,6 +169,9 @@ void Kernel::irq_handler_end(Rq& rq, IrqFrame& f) {
       break;
     case RESCHEDULE_VECTOR:  // scheduler_ipi() -> preempt_fold_need_resched()
       if (need_resched(rq)) rq.preempt_need_resched = true;
+      break;
+    case IRQ_WORK_VECTOR:
+      irq_work_run_end(rq, false);
       break;
     case DEVICE_VECTOR: {
       IrqSource& src = irqs_[static_cast<std::size_t>(f.irq)];
@@ -168,6 +183,7 @@ void Kernel::irq_handler_end(Rq& rq, IrqFrame& f) {
         const IrqWake ev = device_event(f);
         device_work_finish(rq, src, ev);
         if (src.spec->wake_softirq < 0) device_wake(src, ev);  // the handler's own wake_up()/complete()
+        for (const DeferCall& d : src.spec->defer) defer_call(rq, d, &ev);  // its tasklet_schedule()/queue_work()/irq_work_queue()
       }
       break;
     }

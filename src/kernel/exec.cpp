@@ -31,7 +31,7 @@ void Kernel::start_segment(Rq& rq, Time* remaining) {
   rq.seg_active = true;
   rq.seg_start = now_;
   rq.seg_remaining = remaining;
-  events_.push(now_ + *remaining, Band::Completion, EV_SEGMENT_END, rq.cpu, ++rq.seg_token);
+  events_.arm(seg_slot(rq.cpu), now_ + *remaining, Band::Completion, EV_SEGMENT_END, rq.cpu, ++rq.seg_token);
   rq.activity_idle = false;
   if (signals_ & SIG_ACTIVITY) emit_activity(rq);
 }
@@ -49,6 +49,7 @@ void Kernel::segment_interrupt(Rq& rq) {
   *rq.seg_remaining -= now_ - rq.seg_start;
   rq.seg_active = false;
   ++rq.seg_token;
+  events_.cancel(seg_slot(rq.cpu));
 }
 
 void Kernel::cpu_run(Rq& rq) {
@@ -330,6 +331,16 @@ bool Kernel::task_step(Rq& rq, Task& p) {
       return irq_thread_step(rq, p);
     case OpCode::KtimersMain:
       return ktimers_step(rq, p);
+    case OpCode::Defer:
+      defer_step(rq, p, op);
+      return false;
+    case OpCode::WorkerThread:
+      return worker_thread_step(rq, p);
+    case OpCode::WorkDone:
+      work_done(rq, p);
+      return false;
+    case OpCode::IrqWorkdMain:
+      return irq_workd_step(rq, p);
     case OpCode::HousekeepingMain:
       return housekeeping_thread_step(rq, p);
 

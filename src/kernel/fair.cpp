@@ -122,7 +122,7 @@ class FairSchedClass final : public SchedClass {
     place_entity(k, cfs, p.se, flags);
     sum_add(cfs, p.se);
     if (cfs.curr != &p) {
-      cfs.timeline.insert(&p);
+      cfs.timeline_insert(&p);
       p.se.in_tree = true;
     }
     ++cfs.nr_queued;
@@ -138,7 +138,7 @@ class FairSchedClass final : public SchedClass {
     const std::int64_t limit = calc_delta_fair(std::max<std::int64_t>(2 * se.slice, k.tick_nsec().count()), se);
     se.vlag = std::clamp<std::int64_t>(V - se.vruntime, -limit, limit);
     if (se.in_tree) {
-      cfs.timeline.erase(&p);
+      cfs.timeline_erase(&p);
       se.in_tree = false;
     }
     sum_sub(cfs, se);
@@ -186,7 +186,7 @@ class FairSchedClass final : public SchedClass {
     CfsRq& cfs = rq.cfs;
     if (cfs.curr == &prev) {
       if (prev.on_rq && !prev.se.in_tree) {
-        cfs.timeline.insert(&prev);
+        cfs.timeline_insert(&prev);
         prev.se.in_tree = true;
       }
       cfs.curr = nullptr;
@@ -198,7 +198,7 @@ class FairSchedClass final : public SchedClass {
   void set_next_task(Kernel& k, Rq& rq, Task& p) const override {
     CfsRq& cfs = rq.cfs;
     if (p.se.in_tree) {
-      cfs.timeline.erase(&p);
+      cfs.timeline_erase(&p);
       p.se.in_tree = false;
     }
     cfs.curr = &p;

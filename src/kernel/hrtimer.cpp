@@ -19,7 +19,8 @@ void Kernel::clockevent_reprogram(Rq& rq) {
   if (next == rq.clockevent_next) return;
   ++rq.clockevent_token;
   rq.clockevent_next = next;
-  if (next != Time::max()) events_.push(next, Band::Hardware, EV_CLOCKEVENT, rq.cpu, rq.clockevent_token);
+  if (next != Time::max()) events_.arm(clockevent_slot(rq.cpu), next, Band::Hardware, EV_CLOCKEVENT, rq.cpu, rq.clockevent_token);
+  else events_.cancel(clockevent_slot(rq.cpu));
 }
 
 // tick_nohz_idle_exit(): a CPU leaving idle restarts its tick on the next jiffy.

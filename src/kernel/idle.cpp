@@ -75,7 +75,7 @@ bool Kernel::cpuidle_wake_step(Rq& rq) {
 bool Kernel::set_nr_and_not_polling(Rq& rq) {
   if (!machine_ || !rq.curr->is_idle() || !machine_->idle.polling(rq.cpu)) return true;
   trace(rq, "sched_wake_idle_without_ipi", rq.curr);
-  events_.push(now_, Band::Hardware, EV_POLL_WAKE, rq.cpu, 0);
+  events_.arm(poll_slot(rq.cpu), now_, Band::Hardware, EV_POLL_WAKE, rq.cpu, 0);
   return false;
 }
 

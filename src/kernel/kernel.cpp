@@ -8,6 +8,7 @@
 
 #include "kernel/noise.h"
 #include "kernel/sched_class.h"
+#include "workload/sched_dl_params.h"
 
 namespace preemptsim {
 
@@ -47,7 +48,15 @@ Kernel::Kernel(const Scenario& scenario, const PreemptModel& model)
     if (spec.cpus.empty())
       for (int c = 0; c < ncpus; ++c) t->cpus_allowed.set(static_cast<std::size_t>(c));
     for (int c : spec.cpus) t->cpus_allowed.set(static_cast<std::size_t>(c));
-    if (spec.policy == Policy::Fifo || spec.policy == Policy::Rr) {
+    if (spec.policy == Policy::Deadline) {  // __setparam_dl(): prio -1 (MAX_DL_PRIO - 1)
+      t->prio = -1;
+      t->sched_class = &dl_sched_class;
+      t->dl.dl_runtime = spec.dl_runtime;
+      t->dl.dl_deadline = spec.dl_deadline;
+      t->dl.dl_period = spec.dl_period;
+      t->dl.dl_bw = to_ratio(spec.dl_period, spec.dl_runtime);
+      t->dl.dl_density = to_ratio(spec.dl_deadline, spec.dl_runtime);
+    } else if (spec.policy == Policy::Fifo || spec.policy == Policy::Rr) {
       t->rt_priority = spec.priority;
       t->prio = MAX_RT_PRIO - 1 - spec.priority;
       t->sched_class = &rt_sched_class;
@@ -134,6 +143,8 @@ Kernel::Kernel(const Scenario& scenario, const PreemptModel& model)
     if (t->policy == Policy::Rr) t->rt.time_slice = sched_rr_timeslice_ticks(*this);
     t->normal_prio = t->prio;
   }
+  init_deferred();  // kworkers and irq_work/N: their programs name locks and syncs too
+  events_.resize(end_slot() + 1);
   init_locks();
   init_syncs();
   init_waitqueues();
@@ -174,7 +185,8 @@ Time Kernel::next_arrival(IrqSource& src) {
 
 void Kernel::arm_next_arrival(IrqSource& src) {
   const Time t = next_arrival(src);
-  if (t < scenario_.system.duration) events_.push(t, Band::Hardware, EV_DEVICE_IRQ, static_cast<std::int32_t>(&src - irqs_.data()), 0);
+  const auto line = static_cast<std::size_t>(&src - irqs_.data());
+  if (t < scenario_.system.duration) events_.arm(irq_slot(line), t, Band::Hardware, EV_DEVICE_IRQ, static_cast<std::int32_t>(line), 0);
 }
 
 void Kernel::dispatch(const Event& e) {
@@ -228,7 +240,7 @@ void Kernel::run() {
   this_cpu_ = 0;
   for (auto& t : tasks_)
     if (!t->is_idle() && t->kthread_kind == Task::Kthread::None) wake_up_new_task(*t);
-  events_.push(end, Band::Control, EV_END, 0, 0);
+  events_.arm(end_slot(), end, Band::Control, EV_END, 0, 0);
   for (Rq& rq : rqs_) cpu_run(rq);
   for (IrqSource& src : irqs_) arm_next_arrival(src);
   if (machine_) machine_start();
@@ -238,6 +250,11 @@ void Kernel::run() {
     dispatch(e);
     if (progress_ && (events_processed_ & 0xffff) == 0) progress_(now_, end);
   }
+  // Events re-armed or cancelled before they were due were never queued
+  // twice; count those the loop has gone past as processed, as when they
+  // were popped and skipped.
+  live_events_processed_ = events_processed_;
+  events_processed_ += events_.dropped_before_last_pop();
   if (!stopped_) now_ = end;
   for (Rq& rq : rqs_) account(rq);
   if (machine_) machine_->idle.finish(now_);

@@ -62,6 +62,65 @@ struct IrqSource {
 
 struct MachineState;  // kernel/noise.h
 
+// Deferred work at run time (softirq.cpp, workqueue.cpp, irq_work.cpp). Each
+// object keeps the work its calls brought (drawn per call) and what ran.
+struct DeferStats {
+  std::uint64_t calls = 0;      // tasklet_schedule()/queue_work()/irq_work_queue() calls
+  std::uint64_t coalesced = 0;  // calls on an object already pending (TASKLET_STATE_SCHED, WORK_STRUCT_PENDING, IRQ_WORK_PENDING)
+  std::uint64_t runs = 0;       // callbacks run
+  Time arrived, done;           // tasklet, irq_work: the run time the calls brought and the run time done
+};
+// struct tasklet_struct: TASKLET_STATE_SCHED and the work of the schedules since it last ran.
+struct KTasklet {
+  const TaskletSpec* spec = nullptr;
+  Rng rng{0, "tasklet"};        // stream "tasklet/NAME" (set at boot)
+  bool sched = false;           // TASKLET_STATE_SCHED
+  Time backlog;                 // run time of the schedules since the last run began
+  IrqWake ev, running_ev;       // the oldest device event behind the pending / the running callback
+  int wake_sync = -1;
+  DeferStats stats;
+};
+// struct irq_work: IRQ_WORK_PENDING, the CPU it is queued on, its work.
+struct KIrqWork {
+  const IrqWorkSpec* spec = nullptr;
+  Rng rng{0, "irq_work"};       // stream "irq_work/NAME" (set at boot)
+  bool pending = false;         // IRQ_WORK_PENDING (claimed, on a list)
+  Time backlog;
+  IrqWake ev, running_ev;
+  int wake_sync = -1;
+  DeferStats stats;
+};
+// struct work_struct / delayed_work: WORK_STRUCT_PENDING, where it is queued or running.
+struct KWork {
+  const WorkSpec* spec = nullptr;
+  bool pending = false;         // WORK_STRUCT_PENDING (queued, or its delayed_work timer armed)
+  int wq = -1;                  // the workqueue it was last queued on
+  int pool = -1;                // the pool of the worker running it (-1: not running)
+  const Task* current = nullptr;// the worker running it (find_worker_executing_work())
+  int pc = -1;                  // where its function starts in every kworker's program
+  bool timer_armed = false;     // delayed_work: its timer is queued (on timer_cpu, expiring at timer_expires)
+  int timer_cpu = 0;
+  Time timer_expires;
+  IrqWake ev;                   // the oldest device event behind the pending work
+  DeferStats stats;
+};
+// struct worker_pool: per CPU (normal and WQ_HIGHPRI) or unbound.
+struct WorkerPool {
+  int id = 0;                   // the pool id (kworker/uID:N for unbound pools)
+  int cpu = -1;                 // -1: unbound
+  bool highpri = false;
+  std::vector<Task*> workers;
+  std::deque<Task*> idle_list;  // most recently idle first (worker_enter_idle() adds at the head)
+  std::deque<int> worklist;     // queued work items (Scenario::works), in order
+  std::vector<int> active;      // per workqueue: its work items in flight here (max_active)
+  int nr_running = 0;           // per-CPU pools: busy workers not asleep (concurrency management)
+};
+// Per CPU: irq_work's raised_list and lazy_list, what the running handler took, irq_work/N.
+struct IrqWorkCpu {
+  std::vector<int> raised, lazy, running;
+  Task* irq_workd = nullptr;    // PREEMPT_RT: irq_work/N (SCHED_FIFO 1)
+};
+
 // __schedule() modes (kernel/sched/core.c)
 enum class SchedMode : std::uint8_t { SM_IDLE, SM_NONE, SM_PREEMPT };
 
@@ -96,6 +155,11 @@ class Kernel {
   const std::vector<Rq>& rqs() const { return rqs_; }
   const std::vector<IrqSource>& irqs() const { return irqs_; }
   const std::vector<KLock>& bh_locks() const { return bh_locks_; }
+  const std::vector<KTasklet>& tasklets() const { return tasklets_; }
+  const std::vector<KIrqWork>& irq_works() const { return irq_works_; }
+  const std::vector<KWork>& works() const { return works_; }
+  const std::vector<WorkerPool>& worker_pools() const { return pools_; }
+  const Scenario& scenario() const { return scenario_; }
   // Forced IRQ threading: the model forces it (rt, basic_rt) or `threadirqs`.
   bool force_irqthreads() const { return model_.force_irqthreads || scenario_.system.threadirqs; }
   // PREEMPT_RT's softirq rules: BH-disable is a local lock, softirqs run in task context.
@@ -105,7 +169,16 @@ class Kernel {
   void update_curr_rt(Rq& rq);
   void fair_server_update(Rq& rq, Time delta);
   void fair_server_stop(Rq& rq);
+  // deadline.cpp: the SCHED_DEADLINE class's operations (its class table forwards here)
+  void enqueue_task_dl(Rq& rq, Task& p, int flags);
+  void dequeue_task_dl(Rq& rq, Task& p, int flags);
+  void yield_task_dl(Rq& rq);
+  void wakeup_preempt_dl(Rq& rq, Task& p);
+  void update_curr_dl(Rq& rq);
+  std::uint64_t dl_running_bw(const Rq& rq) const;  // active utilization (BW_SHIFT fixed point)
   std::uint64_t events_processed() const { return events_processed_; }
+  // Of those, the events that were due (not re-armed or cancelled before).
+  std::uint64_t live_events_processed() const { return live_events_processed_; }
   std::size_t peak_queued_events() const { return events_.peak_size(); }
   const std::vector<KLock>& locks() const { return locks_; }
   // A deadlock stopped this model's run at stopped_at() (reported as a bug).
@@ -156,6 +229,26 @@ class Kernel {
   void wake_up_new_task(Task& p);
   void yield_task(Rq& rq);
 
+  // deadline.cpp: the CBS, the replenishment timer, push/pull
+  void replenish_dl_new_period(Task& p);
+  void replenish_dl_entity(Task& p);
+  void update_dl_entity(Task& p);
+  void task_non_contending(Task& p);
+  void task_contending(Task& p);
+  void dl_job_release(Task& p);
+  void dl_job_end(Task& p);
+  void enqueue_dl_entity(Rq& rq, Task& p, int flags);
+  void dequeue_dl_entity(Rq& rq, Task& p);
+  bool start_dl_timer(Rq& rq, Task& p);
+  void dl_task_timer(const HrTimer& t);
+  bool dl_server_first(const Rq& rq) const;
+  int find_later_rq(const Task& p, int exclude) const;
+  int select_task_rq_dl(const Task& p) const;
+  void task_woken_dl(Rq& rq, Task& p);
+  bool push_dl_task(Rq& rq);
+  void push_dl_tasks(Rq& rq);
+  void pull_dl_task(Rq& rq);
+
   // entry.cpp: interrupts, IPIs, return to user
   void raise_vector(Rq& rq, Vector v);
   void send_reschedule(int cpu);
@@ -196,6 +289,32 @@ class Kernel {
   void raise_timer_softirq(Rq& rq, SoftirqWork w);
   bool irq_thread_step(Rq& rq, Task& p);
   Task& create_kthread(const std::string& comm, Policy policy, int rt_priority, int cpu);
+
+  // Deferred work: tasklets (softirq.cpp), workqueues (workqueue.cpp), irq_work (irq_work.cpp).
+  // A call carries the device event behind it (null: none) to the wakeup its work ends with.
+  void init_deferred();
+  void defer_call(Rq& rq, const DeferCall& d, const IrqWake* ev);
+  void defer_step(Rq& rq, Task& p, const Op& op);
+  void defer_wake(int sync, bool completion, IrqWake ev);
+  void tasklet_schedule(Rq& rq, int t, bool hi, const IrqWake* ev);
+  Time tasklet_run_begin(int t, SoftirqVec vec);
+  void tasklet_run_end(Rq& rq, int t);
+  void queue_work(Rq& rq, int w, int wq, Time delay, const IrqWake* ev);
+  void __queue_work(Rq& rq, int w, int wq);
+  void delayed_work_timer_fn(Rq& rq, int w);
+  void delayed_work_timer(Rq& rq, const HrTimer& t);
+  void kick_pool(WorkerPool& pool);
+  bool need_more_worker(const WorkerPool& pool) const;
+  int first_runnable_work(const WorkerPool& pool) const;
+  bool worker_thread_step(Rq& rq, Task& p);
+  void work_done(Rq& rq, Task& p);
+  void wq_worker_sleeping(Task& p);
+  void wq_worker_running(Task& p);
+  void irq_work_queue(Rq& rq, int w, const IrqWake* ev);
+  Time irq_work_run_begin(Rq& rq, bool tick);
+  void irq_work_run_end(Rq& rq, bool tick);
+  void irq_work_single(Rq& rq, int w);
+  bool irq_workd_step(Rq& rq, Task& p);
 
   // hrtimer.cpp: per-CPU hrtimers, the clock event and the tick
   void hrtimer_start(Rq& rq, Time expires, HrTimerKind kind, Task* task);
@@ -334,15 +453,36 @@ class Kernel {
   std::vector<Observer*> observers_;
   std::uint32_t signals_ = 0;  // SignalFamily bits some observer wants
   std::function<void(Time, Time)> progress_;
-  EventQueue events_;
+  // One slot per event source, each with at most one event queued: per CPU
+  // its segment end, its clock event and its reschedule IPI; per device line
+  // its next arrival; the end of the run.
+  SlotQueue events_;
+  std::size_t seg_slot(int cpu) const { return static_cast<std::size_t>(cpu); }
+  std::size_t clockevent_slot(int cpu) const { return rqs_.size() + static_cast<std::size_t>(cpu); }
+  std::size_t ipi_slot(int cpu) const { return 2 * rqs_.size() + static_cast<std::size_t>(cpu); }
+  std::size_t irq_slot(std::size_t line) const { return 3 * rqs_.size() + line; }
+  std::size_t end_slot() const { return 3 * rqs_.size() + irqs_.size(); }
+  // The machine's noise (kernel/noise.cpp), after the end: per CPU a polled
+  // wakeup, an SMI's end and a re-timing; one SMI source; one per housekeeping thread.
+  std::size_t poll_slot(int cpu) const { return end_slot() + 1 + static_cast<std::size_t>(cpu); }
+  std::size_t smi_end_slot(int cpu) const { return end_slot() + 1 + rqs_.size() + static_cast<std::size_t>(cpu); }
+  std::size_t retime_slot(int cpu) const { return end_slot() + 1 + 2 * rqs_.size() + static_cast<std::size_t>(cpu); }
+  std::size_t smi_slot() const { return end_slot() + 1 + 3 * rqs_.size(); }
+  std::size_t housekeeping_slot(std::size_t thread) const { return smi_slot() + 1 + thread; }
   Time now_;
   Time tick_nsec_;
   std::int64_t base_slice_ = 0;
   int this_cpu_ = 0;
   std::uint64_t events_processed_ = 0;
+  std::uint64_t live_events_processed_ = 0;
   Time last_bug_report_ = Time::ns(-1'000'000'000'000);
   std::vector<KLock> locks_;  // in scenario.locks order (by name)
   std::deque<KLock> percpu_locks_;
+  std::vector<KTasklet> tasklets_;    // in scenario.tasklets order
+  std::vector<KIrqWork> irq_works_;   // in scenario.irq_works order
+  std::vector<KWork> works_;          // in scenario.works order
+  std::vector<WorkerPool> pools_;     // per-CPU pools (cpu x {normal, highpri}, those used), then unbound ones
+  std::vector<IrqWorkCpu> irq_work_cpu_;
   std::vector<KSync> syncs_;  // in scenario.syncs order (by name)  // local_lock_t: ncpus instances per lock, from KLock::percpu_first
   KLock& lock_of(const Op& op, const Task& p, bool unlock);
   // lockdep's dependency graph: (held, taken) lock indices -> the first time it was seen.

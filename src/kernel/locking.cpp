@@ -309,7 +309,7 @@ void Kernel::mutex_spin_stop(Rq& rq, Task& p, KLock& l) {
 void Kernel::end_spin_segment(Task& t) {
   Rq& trq = cpu_rq(t.cpu);
   if (trq.curr == &t && trq.seg_active && trq.seg_remaining == &t.remaining)
-    events_.push(now_, Band::Completion, EV_SEGMENT_END, trq.cpu, trq.seg_token);
+    events_.arm(seg_slot(trq.cpu), now_, Band::Completion, EV_SEGMENT_END, trq.cpu, trq.seg_token);
 }
 
 // A mutex owner leaves its CPU: its optimistic spinners stop spinning.

@@ -36,6 +36,7 @@ void Kernel::machine_init() {
     machine_->threads.push_back(MachineState::Thread{&k, s, for_cpu, Time(), Time(), false, 0});
     return k.hk;
   };
+  auto resize_events = [&] { events_.resize(housekeeping_slot(machine_->threads.size())); };
   for (int c = 0; c < ncpus; ++c) {
     MachineState::PerCpu& pc = machine_->cpus[static_cast<std::size_t>(c)];
     if (hk.enabled(Housekeeping::RCU)) {
@@ -48,6 +49,7 @@ void Kernel::machine_init() {
     if (hk.enabled(Housekeeping::VMSTAT) && !hk.cpu_is_isolated(c))
       pc.kworker = add_thread(fmt::format("kworker/{}:1", c), Policy::Other, 0, c, Housekeeping::VMSTAT, c);
   }
+  resize_events();  // the machine's slots after the kernel's own (nothing is queued before run())
 }
 
 // The first SMI and the timer-driven housekeeping work.
@@ -55,13 +57,13 @@ void Kernel::machine_start() {
   Smi& smi = machine_->smi;
   if (smi.enabled()) {
     const Time t = smi.next_arrival();
-    if (t < scenario_.system.duration) events_.push(t, Band::Hardware, EV_SMI, 0, 0);
+    if (t < scenario_.system.duration) events_.arm(smi_slot(), t, Band::Hardware, EV_SMI, 0, 0);
   }
   for (std::size_t i = 0; i < machine_->threads.size(); ++i) {
     const MachineState::Thread& th = machine_->threads[i];
     if (th.task->comm.starts_with("rcuc/")) continue;  // rcuc/N is woken from the tick
     const Time t = machine_->hk.next_due(th.source, th.for_cpu);
-    if (t < scenario_.system.duration) events_.push(t, Band::Hardware, EV_HOUSEKEEPING, static_cast<std::int32_t>(i), 0);
+    if (t < scenario_.system.duration) events_.arm(housekeeping_slot(i), t, Band::Hardware, EV_HOUSEKEEPING, static_cast<std::int32_t>(i), 0);
   }
 }
 
@@ -87,10 +89,10 @@ void Kernel::machine_event(const Event& e, Rq& target) {
         trace(rq, "smi (invisible to the kernel)", rq.curr, d.count());
         if (signals_ & SIG_ACTIVITY) emit_activity(rq);
         rq.activity_idle = false;
-        events_.push(smi.stalled_until(rq.cpu), Band::Hardware, EV_SMI_END, rq.cpu, 0);
+        events_.arm(smi_end_slot(rq.cpu), smi.stalled_until(rq.cpu), Band::Hardware, EV_SMI_END, rq.cpu, 0);
       }
       const Time t = smi.next_arrival();
-      if (t < scenario_.system.duration) events_.push(t, Band::Hardware, EV_SMI, 0, 0);
+      if (t < scenario_.system.duration) events_.arm(smi_slot(), t, Band::Hardware, EV_SMI, 0, 0);
       break;
     }
     case EV_SMI_END:  // RSM: the CPU resumes where it was; what arrived meanwhile is pending
@@ -109,7 +111,7 @@ void Kernel::machine_event(const Event& e, Rq& target) {
       try_to_wake_up(*th.task, TASK_INTERRUPTIBLE);
       cpu_run(rq);
       const Time t = machine_->hk.next_due(th.source, th.for_cpu);
-      if (t < scenario_.system.duration) events_.push(t, Band::Hardware, EV_HOUSEKEEPING, e.target, 0);
+      if (t < scenario_.system.duration) events_.arm(housekeeping_slot(static_cast<std::size_t>(e.target)), t, Band::Hardware, EV_HOUSEKEEPING, e.target, 0);
       break;
     }
     case EV_RETIME:  // memory interference changed: re-time the run/busy work in progress
@@ -204,8 +206,7 @@ void Kernel::start_work_segment(Rq& rq, Time* remaining) {
   pc.work_seg = true;
   pc.work_slowed = mem.slowed(rq.cpu);
   if (pc.work_slowed) {  // the same segment, ending later: re-push its end
-    ++rq.seg_token;
-    events_.push(now_ + mem.wall_for(*remaining), Band::Completion, EV_SEGMENT_END, rq.cpu, rq.seg_token);
+    events_.arm(seg_slot(rq.cpu), now_ + mem.wall_for(*remaining), Band::Completion, EV_SEGMENT_END, rq.cpu, ++rq.seg_token);
   }
 }
 
@@ -218,6 +219,7 @@ bool Kernel::work_segment_interrupt(Rq& rq) {
   if (*rq.seg_remaining < Time()) *rq.seg_remaining = Time();
   rq.seg_active = false;
   ++rq.seg_token;
+  events_.cancel(seg_slot(rq.cpu));
   return true;
 }
 
@@ -233,7 +235,7 @@ void Kernel::memory_heavy_switch(Rq& rq) {
     if (&other == &rq) continue;
     MachineState::PerCpu& pc = machine_->cpus[static_cast<std::size_t>(other.cpu)];
     if (other.seg_active && pc.work_seg && pc.work_slowed != mem.slowed(other.cpu))
-      events_.push(now_, Band::Hardware, EV_RETIME, other.cpu, ++pc.retime_token);
+      events_.arm(retime_slot(other.cpu), now_, Band::Hardware, EV_RETIME, other.cpu, ++pc.retime_token);
   }
 }
 

@@ -44,6 +44,7 @@ OpCode simple_code(StepKind k) {
     case StepKind::WakeUp: return OpCode::WakeUp;
     case StepKind::WaitForCompletion: return OpCode::WaitForCompletion;
     case StepKind::Complete: return OpCode::Complete;
+    case StepKind::Defer: return OpCode::Defer;
     case StepKind::Loop:
     case StepKind::Syscall: break;
   }
@@ -106,6 +107,8 @@ Program compile_program(const TaskSpec& task) {
   return prog;
 }
 
+void compile_kernel_steps(Program& prog, const std::vector<Step>& steps) { emit(prog, steps, false, 1); }
+
 const char* op_name(OpCode c) {
   switch (c) {
     case OpCode::Run: return "run";
@@ -154,6 +157,10 @@ const char* op_name(OpCode c) {
     case OpCode::WakeUp: return "wake_up";
     case OpCode::WaitForCompletion: return "wait_for_completion";
     case OpCode::Complete: return "complete";
+    case OpCode::Defer: return "defer";
+    case OpCode::WorkerThread: return "worker_thread";
+    case OpCode::WorkDone: return "process_one_work";
+    case OpCode::IrqWorkdMain: return "run_irq_workd";
   }
   return "?";
 }

@@ -22,6 +22,10 @@ enum class OpCode : std::uint8_t {
   KsoftirqdMain,  // run_ksoftirqd() loop of ksoftirqd/N
   IrqThreadMain,  // irq_thread() loop of irq/N-NAME
   KtimersMain,    // run_ktimerd() loop of ktimers/N
+  Defer,          // tasklet_schedule()/queue_work()/irq_work_queue() (Op::step->defer)
+  WorkerThread,   // worker_thread() loop of kworker/N:M
+  WorkDone,       // process_one_work(): the work function returned
+  IrqWorkdMain,   // run_irq_workd() loop of irq_work/N (PREEMPT_RT)
   HousekeepingMain,  // rcuc/N, rcuop/N, kworker/N:1 (kernel/noise.cpp)
 };
 
@@ -56,6 +60,8 @@ struct Program {
 
 // Flattens a task's steps. kthread programs start in kernel mode.
 Program compile_program(const TaskSpec& task);
+// Appends kernel steps (a work function) to a kthread's program.
+void compile_kernel_steps(Program& prog, const std::vector<Step>& steps);
 
 const char* op_name(OpCode c);
 

@@ -6,7 +6,6 @@
 #include <bitset>
 #include <deque>
 #include <cstdint>
-#include <list>
 #include <queue>
 #include <set>
 #include <vector>
@@ -18,8 +17,50 @@ namespace preemptsim {
 
 struct SourceLoc;
 
+// One priority's FIFO of an rt_prio_array: an intrusive list through
+// Task::rt (as struct sched_rt_entity's run_list), so queueing allocates nothing.
+class RtList {
+ public:
+  class iterator {
+   public:
+    explicit iterator(Task* t) : t_(t) {}
+    Task* operator*() const { return t_; }
+    iterator& operator++() {
+      t_ = t_->rt.next;
+      return *this;
+    }
+    bool operator!=(const iterator& o) const { return t_ != o.t_; }
+
+   private:
+    Task* t_;
+  };
+  iterator begin() const { return iterator(head_); }
+  iterator end() const { return iterator(nullptr); }
+  bool empty() const { return head_ == nullptr; }
+  std::size_t size() const { return n_; }
+  Task* front() const { return head_; }
+  void push_back(Task* p) {
+    p->rt.prev = tail_;
+    p->rt.next = nullptr;
+    (tail_ ? tail_->rt.next : head_) = p;
+    tail_ = p;
+    ++n_;
+  }
+  void erase(Task* p) {
+    (p->rt.prev ? p->rt.prev->rt.next : head_) = p->rt.next;
+    (p->rt.next ? p->rt.next->rt.prev : tail_) = p->rt.prev;
+    p->rt.prev = p->rt.next = nullptr;
+    --n_;
+  }
+
+ private:
+  Task* head_ = nullptr;
+  Task* tail_ = nullptr;
+  std::size_t n_ = 0;
+};
+
 struct RtRq {
-  std::array<std::list<Task*>, MAX_RT_PRIO> queue;  // rt_prio_array: one FIFO per priority
+  std::array<RtList, MAX_RT_PRIO> queue;  // rt_prio_array: one FIFO per priority
   std::bitset<MAX_RT_PRIO> bitmap;
   unsigned rt_nr_running = 0;
 };
@@ -28,7 +69,30 @@ struct CfsRq {
   struct ByDeadline {
     bool operator()(const Task* a, const Task* b) const;
   };
-  std::set<Task*, ByDeadline> timeline;  // queued entities, curr excluded (as the rbtree)
+  using Timeline = std::set<Task*, ByDeadline>;
+  Timeline timeline;  // queued entities, curr excluded (as the rbtree)
+  // Tree nodes of entities that left the timeline, reused by the next
+  // insertion (the kernel's rb_node lives in the entity: no allocation).
+  // (Move-only, so that a run queue is moved, never copied.)
+  struct SpareNodes {
+    std::vector<Timeline::node_type> v;
+    SpareNodes() = default;
+    SpareNodes(SpareNodes&&) noexcept = default;
+    SpareNodes& operator=(SpareNodes&&) noexcept = default;
+    SpareNodes(const SpareNodes&) = delete;
+    SpareNodes& operator=(const SpareNodes&) = delete;
+  } spare_nodes;
+  void timeline_insert(Task* p) {
+    if (spare_nodes.v.empty()) {
+      timeline.insert(p);
+      return;
+    }
+    Timeline::node_type n = std::move(spare_nodes.v.back());
+    spare_nodes.v.pop_back();
+    n.value() = p;
+    timeline.insert(std::move(n));
+  }
+  void timeline_erase(Task* p) { spare_nodes.v.push_back(timeline.extract(p)); }
   Task* curr = nullptr;
   unsigned nr_queued = 0;               // including curr
   __int128 sum_w_vruntime = 0;          // Σ w·v over queued + curr (avg_vruntime numerator)
@@ -36,13 +100,25 @@ struct CfsRq {
   std::int64_t zero_vruntime = 0;       // avg_vruntime() when nothing is queued
 };
 
+// struct dl_rq: deadline entities by absolute deadline (the rbtree, curr
+// kept in it), and the active utilization the CBS tracks (running_bw).
+struct DlRq {
+  struct ByDeadline {
+    bool operator()(const Task* a, const Task* b) const;
+  };
+  std::set<Task*, ByDeadline> root;
+  unsigned dl_nr_running = 0;
+  std::uint64_t this_bw = 0;     // Σ dl_bw of the tasks on this CPU
+};
+
 // Interrupt vectors, delivered highest-first when several are pending
-// (x86: RESCHEDULE_VECTOR 0xfd above LOCAL_TIMER_VECTOR 0xec).
-// Device lines come after the system vectors, lowest line first.
-enum Vector : std::uint8_t { RESCHEDULE_VECTOR = 0, LOCAL_TIMER_VECTOR = 1, DEVICE_VECTOR = 2, NR_VECTORS };
+// (x86: RESCHEDULE_VECTOR 0xfd above IRQ_WORK_VECTOR 0xf6 above
+// LOCAL_TIMER_VECTOR 0xec). Device lines come after the system vectors,
+// lowest line first.
+enum Vector : std::uint8_t { RESCHEDULE_VECTOR = 0, IRQ_WORK_VECTOR = 1, LOCAL_TIMER_VECTOR = 2, DEVICE_VECTOR = 3, NR_VECTORS };
 const char* vector_name(Vector v);
 
-enum class HrTimerKind : std::uint8_t { Tick, SleepWakeup, WheelTimeout, RtPeriod, FairServerPeriod, FairServerDefer };
+enum class HrTimerKind : std::uint8_t { Tick, SleepWakeup, WheelTimeout, RtPeriod, FairServerPeriod, FairServerDefer, DelayedWork, DlTimer };
 struct HrTimer {
   Time expires;
   std::uint64_t seq = 0;
@@ -74,6 +150,37 @@ struct IrqFrame {
   bool in_task = false;         // run from task context (local_bh_enable, ksoftirqd)
 };
 
+// The CPU's interrupt frames, innermost last. Frames never move (segments
+// point into them) and a popped frame's storage is kept for the next one, so
+// the vectors in it (expired timers, softirq work) keep their capacity.
+class IrqStack {
+ public:
+  bool empty() const { return n_ == 0; }
+  std::size_t size() const { return n_; }
+  IrqFrame& back() { return frames_[n_ - 1]; }
+  const IrqFrame& back() const { return frames_[n_ - 1]; }
+  void push_back(IrqFrame&& f) {
+    if (n_ == frames_.size()) {
+      frames_.push_back(std::move(f));
+      ++n_;
+      return;
+    }
+    IrqFrame& slot = frames_[n_++];
+    std::vector<HrTimer> expired = std::move(slot.expired);
+    std::vector<SoftirqWork> work = std::move(slot.work);
+    slot = std::move(f);
+    expired.clear();
+    work.clear();
+    if (slot.expired.empty()) slot.expired.swap(expired);
+    if (slot.work.empty()) slot.work.swap(work);
+  }
+  void pop_back() { --n_; }
+
+ private:
+  std::deque<IrqFrame> frames_;
+  std::size_t n_ = 0;
+};
+
 // Where the CPU's time goes (summed per CPU; adds up to the run's duration).
 enum class CpuTime : std::uint8_t { User, Kernel, HardIrq, Softirq, IrqThread, Sched, Idle, NR };
 
@@ -84,6 +191,7 @@ struct Rq {
   unsigned nr_running = 0;  // queued tasks of all classes but idle, including curr
   RtRq rt;
   CfsRq cfs;
+  DlRq dl;
 
   // CPU execution state
   std::uint32_t preempt_count = 0;  // without PREEMPT_NEED_RESCHED
@@ -92,7 +200,7 @@ struct Rq {
   std::uint32_t pending = 0;          // pending vectors (bit per Vector; DEVICE_VECTOR = some line)
   std::vector<bool> line_pending;     // device lines pending (the IRR bit per line)
   int nmi_pending = 0;                // NMIs latched while one is being handled
-  std::deque<IrqFrame> irq_stack;     // deque: frames never move (segments point into them)
+  IrqStack irq_stack;
   std::uint32_t softirq_pending = 0;  // local_softirq_pending()
   std::array<std::vector<SoftirqWork>, NR_SOFTIRQS> softirq_work;
   Task* ksoftirqd = nullptr;

@@ -16,7 +16,7 @@ class RtSchedClass final : public SchedClass {
 
   void enqueue_task(Kernel&, Rq& rq, Task& p, int) const override {
     auto& list = rq.rt.queue[static_cast<std::size_t>(p.prio)];
-    p.rt.run_list = list.insert(list.end(), &p);
+    list.push_back(&p);
     p.rt.on_list = true;
     rq.rt.bitmap.set(static_cast<std::size_t>(p.prio));
     ++rq.rt.rt_nr_running;
@@ -25,7 +25,7 @@ class RtSchedClass final : public SchedClass {
   void dequeue_task(Kernel& k, Rq& rq, Task& p, int) const override {
     if (!p.rt.on_list) k.invariant_failed("dequeue_task_rt: task not queued");
     auto& list = rq.rt.queue[static_cast<std::size_t>(p.prio)];
-    list.erase(p.rt.run_list);
+    list.erase(&p);
     p.rt.on_list = false;
     if (list.empty()) rq.rt.bitmap.reset(static_cast<std::size_t>(p.prio));
     --rq.rt.rt_nr_running;
@@ -34,7 +34,8 @@ class RtSchedClass final : public SchedClass {
   // requeue_task_rt(): to the tail of its priority.
   static void requeue_task_rt(Rq& rq, Task& p) {
     auto& list = rq.rt.queue[static_cast<std::size_t>(p.prio)];
-    list.splice(list.end(), list, p.rt.run_list);
+    list.erase(&p);
+    list.push_back(&p);
   }
 
   void yield_task(Kernel&, Rq& rq) const override { requeue_task_rt(rq, *rq.curr); }

@@ -12,7 +12,9 @@ namespace {
 constexpr int max_lock_depth = 1024;
 
 // __waiter_prio(): RT tasks queue by prio, every other task as DEFAULT_PRIO (FIFO among them).
-int waiter_prio_of(const Task& p) { return p.prio < MAX_RT_PRIO ? p.prio : DEFAULT_PRIO; }
+// A deadline task (prio -1) waits as RT prio 0: deadline inheritance
+// (pi_se, dl_boosted) is not modelled, the owner is boosted to the top RT prio.
+int waiter_prio_of(const Task& p) { return p.prio < 0 ? 0 : p.prio < MAX_RT_PRIO ? p.prio : DEFAULT_PRIO; }
 
 bool rt_waiter_less(const Task* a, const Task* b) {
   if (a->waiter_prio != b->waiter_prio) return a->waiter_prio < b->waiter_prio;

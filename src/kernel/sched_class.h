@@ -7,14 +7,14 @@ class Kernel;
 struct Rq;
 class Task;
 
-enum EnqueueFlags : int { ENQUEUE_WAKEUP = 0x01, ENQUEUE_INITIAL = 0x80, ENQUEUE_MIGRATED = 0x40 };
+enum EnqueueFlags : int { ENQUEUE_WAKEUP = 0x01, ENQUEUE_REPLENISH = 0x20, ENQUEUE_INITIAL = 0x80, ENQUEUE_MIGRATED = 0x40 };
 enum DequeueFlags : int { DEQUEUE_SLEEP = 0x01, DEQUEUE_MIGRATE = 0x100 };
 
 class SchedClass {
  public:
   virtual ~SchedClass() = default;
   virtual const char* name() const = 0;
-  // Higher rank is picked first: rt > fair > idle (sched_class_above()).
+  // Higher rank is picked first: dl > rt > fair > idle (sched_class_above()).
   virtual int rank() const = 0;
   virtual void enqueue_task(Kernel& k, Rq& rq, Task& p, int flags) const = 0;
   virtual void dequeue_task(Kernel& k, Rq& rq, Task& p, int flags) const = 0;
@@ -27,6 +27,7 @@ class SchedClass {
   virtual void update_curr(Kernel& k, Rq& rq) const = 0;
 };
 
+extern const SchedClass& dl_sched_class;
 extern const SchedClass& rt_sched_class;
 extern const SchedClass& fair_sched_class;
 extern const SchedClass& idle_sched_class;

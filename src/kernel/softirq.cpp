@@ -1,7 +1,7 @@
 // Softirqs (kernel/softirq.c): raising, handle_softirqs() with its 2 ms /
-// 10-pass / need_resched limits, ksoftirqd/N, local_bh_enable(); forced IRQ
-// threads (kernel/irq/manage.c irq_thread()); PREEMPT_RT's softirqs in task
-// context.
+// 10-pass / need_resched limits, ksoftirqd/N, local_bh_enable(), tasklets on
+// TASKLET_SOFTIRQ / HI_SOFTIRQ; forced IRQ threads (kernel/irq/manage.c
+// irq_thread()); PREEMPT_RT's softirqs in task context.
 #include <fmt/format.h>
 
 #include "kernel/kernel.h"
@@ -84,20 +84,75 @@ void Kernel::push_softirq_frame(Rq& rq, bool in_task) {
   f.in_task = in_task;
   f.end_jiffy = now_ / tick_nsec_ + max_softirq_jiffies(scenario_.system.hz);
   f.max_restart = MAX_SOFTIRQ_RESTART;
+  rq.irq_stack.push_back(std::move(f));
+  IrqFrame& top = rq.irq_stack.back();  // a reused frame: its work vector keeps its capacity
   for (int v = 0; v < NR_SOFTIRQS; ++v) {
     auto& q = rq.softirq_work[static_cast<std::size_t>(v)];
-    f.work.insert(f.work.end(), q.begin(), q.end());
+    top.work.insert(top.work.end(), q.begin(), q.end());
     q.clear();
   }
   rq.softirq_pending = 0;
-  rq.irq_stack.push_back(std::move(f));
   kernel_site(rq, "handle_softirqs");
   preempt_count_add(rq, SOFTIRQ_OFFSET);
   trace(rq, "softirq_entry", rq.curr);
 }
 
+// tasklet_schedule() / tasklet_hi_schedule(): the call brings its run time
+// (drawn now); test_and_set_bit(TASKLET_STATE_SCHED): if it was already set
+// the tasklet is pending and will do this work too; else
+// __tasklet_schedule_common() queues it on this CPU and raises the vector.
+void Kernel::tasklet_schedule(Rq& rq, int t, bool hi, const IrqWake* ev) {
+  KTasklet& k = tasklets_[static_cast<std::size_t>(t)];
+  const Time d = k.spec->run.sample(k.rng);
+  k.backlog += d;
+  k.stats.arrived += d;
+  ++k.stats.calls;
+  if (k.sched) {
+    ++k.stats.coalesced;
+    trace(rq, "tasklet_schedule (TASKLET_STATE_SCHED already set)", nullptr, t);
+    return;
+  }
+  k.sched = true;
+  k.ev = ev ? *ev : IrqWake{};
+  SoftirqWork w{hi ? HI_SOFTIRQ : TASKLET_SOFTIRQ, Time(), nullptr, -1};
+  w.tasklet = t;
+  raise_softirq(rq, w);
+}
+
+// tasklet_action_common(): tasklet_trylock() and tasklet_clear_sched() before
+// the callback, so a schedule during the callback queues it again; the
+// callback does the work of every schedule so far.
+Time Kernel::tasklet_run_begin(int t, SoftirqVec vec) {
+  KTasklet& k = tasklets_[static_cast<std::size_t>(t)];
+  k.sched = false;
+  const Time run = k.backlog;
+  k.backlog = Time();
+  k.running_ev = k.ev;
+  k.ev = IrqWake{};
+  if (k.running_ev.irq >= 0) {
+    k.running_ev.via = IrqWake::Via::Tasklet;
+    k.running_ev.obj = t;
+    k.running_ev.vec = vec;
+    k.running_ev.stage_start = now_;
+  }
+  k.stats.done += run;
+  ++k.stats.runs;
+  return run;
+}
+
+// The callback returns: its wake_up()/complete(), then its own calls.
+void Kernel::tasklet_run_end(Rq& rq, int t) {
+  KTasklet& k = tasklets_[static_cast<std::size_t>(t)];
+  const IrqWake ev = k.running_ev;
+  k.running_ev = IrqWake{};
+  defer_wake(k.wake_sync, k.spec->wakes_completion, ev);
+  for (const DeferCall& d : k.spec->defer) defer_call(rq, d, ev.irq >= 0 ? &ev : nullptr);
+}
+
 void Kernel::softirq_work_done(Rq& rq, const SoftirqWork& w) {
   ++rq.nr_softirq_runs;
+  if (w.tasklet >= 0) tasklet_run_end(rq, w.tasklet);
+  if (w.delayed_work >= 0) delayed_work_timer_fn(rq, w.delayed_work);
   if (w.irq >= 0) irqs_[static_cast<std::size_t>(w.irq)].work.softirq_done += w.duration;
   if (w.wake) try_to_wake_up(*w.wake, TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE);  // process_timeout()
   if (w.wake_sync >= 0) {  // the device's softirq work ends with its wake_up() (sk_data_ready() for a socket)
@@ -113,7 +168,7 @@ void Kernel::softirq_work_done(Rq& rq, const SoftirqWork& w) {
 // segment, softirq_exit and its effect. True while its segment runs.
 bool Kernel::softirq_run_item(Rq& rq, const SoftirqWork& w, Time& remaining, std::size_t& next) {
   if (remaining < Time()) {
-    remaining = w.duration;
+    remaining = w.tasklet >= 0 ? tasklet_run_begin(w.tasklet, w.vec) : w.duration;
     emit(SIG_IRQ, [&](Observer& o) { o.on_softirq_entry(now_, rq, w.vec); });
   }
   if (remaining > Time()) {
@@ -294,6 +349,8 @@ bool Kernel::irq_thread_step(Rq& rq, Task& p) {
       --p.irq_thread_pending;
       p.irq_thread_ev = src.thread_ev;
       p.irq_thread_ev.via = IrqWake::Via::Thread;
+      p.irq_thread_ev.by = &p;
+      p.irq_thread_ev.stage_start = now_;
       kernel_site(rq, "irq_forced_thread_fn");
       if (rt_softirqs()) {  // local_bh_disable() takes the BH lock: stage 3
         p.stage = 3;
@@ -318,6 +375,7 @@ bool Kernel::irq_thread_step(Rq& rq, Task& p) {
       p.remaining = Time::ns(-1);
       device_work_finish(rq, src, p.irq_thread_ev);
       if (src.spec->wake_softirq < 0) device_wake(src, p.irq_thread_ev);  // the threaded handler's wake_up()/complete()
+      for (const DeferCall& d : src.spec->defer) defer_call(rq, d, &p.irq_thread_ev);  // its tasklet_schedule()/queue_work()/...
       if (!rt_softirqs()) rq.irqs_off = false;
       p.stage = 0;
       kernel_site(rq, "irq_forced_thread_fn");

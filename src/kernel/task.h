@@ -20,14 +20,21 @@ class Task;
 // A device interrupt on its way to the task it wakes (waitqueue.cpp): when
 // it arrived, when its hard handler ran, and the path of the wakeup.
 struct IrqWake {
-  enum class Via : std::uint8_t { Handler, Thread, Softirq };
+  enum class Via : std::uint8_t { Handler, Thread, Softirq, Tasklet, Workqueue, IrqWork };
   int irq = -1;               // index into Kernel::irqs() (-1: none)
   Time arrival;               // the line was raised
   Time entry;                 // its hard handler began
   Time handler_end;           // its hard handler (the primary one when threaded) ended
   Time wake;                  // wake_up()/complete() ran (in the handler, irq/N-NAME or the softirq)
   Via via = Via::Handler;
-  SoftirqVec vec = NR_SOFTIRQS; // Via::Softirq
+  SoftirqVec vec = NR_SOFTIRQS; // Via::Softirq, Via::Tasklet (TASKLET or HI)
+  // Deferred work on the way (tasklet, workqueue, irq_work): the object, the
+  // thread that ran it (kworker/N:M, irq_work/N; null in interrupt context)
+  // and when the deferred stage began running (-1: not split).
+  int obj = -1;               // Tasklet: Scenario::tasklets; Workqueue: works; IrqWork: irq_works
+  int wq = -1;                // Workqueue: Scenario::workqueues
+  const class Task* by = nullptr;
+  Time stage_start = Time::ns(-1);
 };
 
 // One unit of softirq work: a raise's duration, and the task a timer-wheel
@@ -40,6 +47,8 @@ struct SoftirqWork {
   int irq = -1;  // the device line whose interrupt raised it (work accounting), else -1
   int wake_sync = -1;         // index into the kernel's sync objects (-1: none)
   IrqWake ev{};               // wake_sync: the interrupt this work came from
+  int tasklet = -1;           // TASKLET/HI: tasklet_action_common() runs this tasklet (Scenario::tasklets)
+  int delayed_work = -1;      // TIMER: delayed_work_timer_fn() queues this work (Scenario::works)
 };
 
 
@@ -85,8 +94,31 @@ struct SchedEntity {
 // struct sched_rt_entity
 struct SchedRtEntity {
   int time_slice = 0;             // SCHED_RR: ticks left
-  std::list<class Task*>::iterator run_list;
+  class Task* prev = nullptr;     // run_list: the neighbours in its priority's FIFO
+  class Task* next = nullptr;
   bool on_list = false;
+};
+
+// struct sched_dl_entity (SCHED_DEADLINE, deadline.cpp): the reservation
+// (dl_runtime every dl_period, due dl_deadline after its release), the
+// current instance (runtime left, absolute deadline) and the CBS flags.
+struct SchedDlEntity {
+  Time dl_runtime, dl_deadline, dl_period;
+  std::uint64_t dl_bw = 0;        // to_ratio(dl_period, dl_runtime)
+  std::uint64_t dl_density = 0;   // to_ratio(dl_deadline, dl_runtime)
+  std::int64_t runtime = 0;       // ns left in this instance (negative after an overrun)
+  Time deadline;                  // absolute deadline of this instance
+  bool dl_new = true;             // never activated (setup_new_dl_entity() pending)
+  bool dl_throttled = false;      // runtime exhausted (or yielded): waits for the replenishment timer
+  bool dl_yielded = false;        // sched_yield(): the instance ended early
+  bool dl_non_contending = false; // blocked before its 0-lag time (the inactive timer would be armed)
+  Time inactive_at;               // dl_non_contending: the 0-lag time (the inactive timer's expiry)
+  bool on_dl_rq = false;          // in the dl_rq's tree (curr included, as the kernel keeps it)
+  Time dl_timer_expires = Time::ns(-1);  // the armed replenishment timer (dl_task_timer), -1: none
+  // reported: replenishment timers waited for, runtime overruns (SCHED_FLAG_DL_OVERRUN's SIGXCPU)
+  std::uint64_t nr_throttled = 0;
+  std::uint64_t nr_overruns = 0;
+  Time job_release = Time::ns(-1); // the open CBS job (response time), -1: none
 };
 
 class Task {
@@ -110,6 +142,7 @@ class Task {
   bool tif_need_resched_lazy = false;  // TIF_NEED_RESCHED_LAZY
   SchedEntity se;
   SchedRtEntity rt;
+  SchedDlEntity dl;
 
   // the program
   Program prog;
@@ -124,7 +157,7 @@ class Task {
   Time job_deadline = Time::ns(-1); // the open periodic job's absolute deadline (-1: none)
 
   // kernel threads the kernel itself creates
-  enum class Kthread : std::uint8_t { None, Ksoftirqd, Ktimers, IrqThread, Housekeeping } kthread_kind = Kthread::None;
+  enum class Kthread : std::uint8_t { None, Ksoftirqd, Ktimers, IrqThread, Kworker, IrqWorkd, Housekeeping } kthread_kind = Kthread::None;
   int irq = -1;                  // IrqThread: the scenario irq it serves
   int hk = -1;                   // Housekeeping: index of its thread in the machine state (kernel/noise.h)
   int irq_thread_pending = 0;    // IrqThread: IRQTF_RUNTHREAD (0 or 1)
@@ -136,6 +169,15 @@ class Task {
   bool bh_lock_pending = false;  // PREEMPT_RT: migrate-disabled, waiting for softirq_ctrl.lock
   bool bh_unlock_after_softirqs = false;  // PREEMPT_RT: release softirq_ctrl.lock once the taken softirqs ran
   Time latency_irq;              // when the sleep's hrtimer callback ran (timerlat IRQ latency)
+
+  // deferred work (workqueue.cpp, irq_work.cpp)
+  int pool = -1;                 // Kworker: its worker_pool
+  int work = -1;                 // Kworker: the work item it runs (Scenario::works), -1: none
+  bool worker_busy = false;      // Kworker: left the idle list (counted in nr_running on a per-CPU pool)
+  bool worker_sleeping = false;  // Kworker: blocked inside a work (wq_worker_sleeping())
+  IrqWake work_ev;               // Kworker: the device event behind the running work (irq -1: none)
+  std::vector<int> irq_work_items;  // IrqWorkd: the lazy list taken by run_irq_workd()
+  std::size_t irq_work_next = 0;
 
   // device waits (waitqueue.cpp)
   IrqWake irq_wake;              // the device event that woke it, reported at its switch-in

@@ -30,13 +30,15 @@ IrqWake Kernel::device_event(const IrqFrame& f) const {
 }
 
 // The job a task was running ends where it waits for the next release.
+// A deadline task's jobs are its CBS activations (deadline.cpp: dl_job_release()).
 void Kernel::job_end(Task& p) {
-  if (!p.job_open) return;
+  if (!p.job_open || p.policy == Policy::Deadline) return;
   p.job_open = false;
   for (Observer* o : observers_) o->on_job_end(now_, p);
 }
 
 void Kernel::job_release(Task& p, Time release, Time deadline) {
+  if (p.policy == Policy::Deadline) return;
   p.job_open = true;
   for (Observer* o : observers_) o->on_job_release(now_, p, release, deadline);
 }
@@ -188,10 +190,14 @@ bool Kernel::completion_step(Rq& rq, Task& p, const Op& op) {
 bool Kernel::waker_step(Rq& rq, Task& p, const Op& op) {
   ++p.pc;
   KSync& s = syncs_[static_cast<std::size_t>(op.sync)];
+  // A work function queued by a device path carries its event (workqueue.cpp).
+  IrqWake ev = p.work_ev;
+  ev.wake = now_;
+  const IrqWake* e = p.kthread_kind == Task::Kthread::Kworker && ev.irq >= 0 ? &ev : nullptr;
   if (op.code == OpCode::Complete)
-    complete(s, nullptr);
+    complete(s, e);
   else
-    __wake_up(s, nullptr);
+    __wake_up(s, e);
   if (model_.preempt_schedule == Call::Real && should_resched(rq)) preempt_schedule(rq);
   return false;
 }

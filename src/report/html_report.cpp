@@ -343,6 +343,71 @@ std::string worst_case(const ModelResult& m) {
   return s;
 }
 
+// Response time: the parts of a job (ResponseShares), one fixed colour each.
+struct ResponsePart {
+  const char* name;
+  Time ResponseShares::*field;
+  const char* colour;
+};
+constexpr ResponsePart kResponseParts[] = {{"running", &ResponseShares::running, "#6baed6"},
+                                           {"runnable", &ResponseShares::runnable, "#fdae6b"},
+                                           {"preempted", &ResponseShares::preempted, "#e6550d"},
+                                           {"lock", &ResponseShares::lock_blocked, "#756bb1"},
+                                           {"blocked", &ResponseShares::blocked, "#969696"},
+                                           {"irq", &ResponseShares::interrupts, "#d62728"}};
+
+// Per task with jobs: p50/p99/max and deadline misses per model, then one
+// stacked bar per model: where its jobs' response time went (all jobs summed, 0-100 %).
+std::string response_section(const RunResult& r) {
+  std::string s;
+  for (std::size_t t = 0; t < r.results.front().tasks.size(); ++t) {
+    bool any = false;
+    for (const ModelResult& m : r.results) any = any || m.tasks[t].response.count() > 0;
+    if (!any) continue;
+    s += fmt::format("<h3 class=\"response\">{}</h3><table>", esc(r.results.front().tasks[t].name)) + header_row(r);
+    auto row = [&](const char* name, auto f) {
+      s += fmt::format("<tr><td>{}</td>", name);
+      for (const ModelResult& m : r.results) s += "<td>" + esc(f(m.tasks[t])) + "</td>";
+      s += "</tr>";
+    };
+    auto q = [](const TaskResult& x, double p) { return x.response.count() ? format_time_short(x.response.percentile(p)) : std::string("-"); };
+    row("jobs", [](const TaskResult& x) { return std::to_string(x.response.count()); });
+    row("p50", [&](const TaskResult& x) { return q(x, 0.5); });
+    row("p99", [&](const TaskResult& x) { return q(x, 0.99); });
+    row("max", [](const TaskResult& x) { return x.response.count() ? format_time_short(x.response.max()) : std::string("-"); });
+    row("deadline misses", [](const TaskResult& x) { return std::to_string(x.response_misses); });
+    s += "</table>";
+    constexpr int W = 740, L = 120, bar = 16, gap = 6;
+    const int H = static_cast<int>(r.results.size()) * (bar + gap) + 30;
+    auto px = [&](double f) { return L + f * (W - L - 20); };
+    s += fmt::format("<svg class=\"responsesplit\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" role=\"img\">", W, H, W, H);
+    int y = 4;
+    for (const ModelResult& m : r.results) {
+      const ResponseShares& sh = m.tasks[t].response_shares;
+      const Time total = sh.total();
+      s += text(L - 6, y + 12, m.model, "end");
+      double x = 0;
+      for (const ResponsePart& k : kResponseParts) {
+        const double f = total.count() > 0 ? static_cast<double>((sh.*k.field).count()) / static_cast<double>(total.count()) : 0;
+        if (f <= 0) continue;
+        s += fmt::format("<rect x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"{}\"><title>{} {}: {} ({:.1f}%)</title></rect>", px(x), y,
+                         px(x + f) - px(x), bar, k.colour, m.model, k.name, format_time_short(sh.*k.field), 100 * f);
+        x += f;
+      }
+      y += bar + gap;
+    }
+    for (int p = 0; p <= 100; p += 20) {
+      s += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" stroke=\"#444\"/>", px(p / 100.0), y, y + 4);
+      s += text(px(p / 100.0), y + 16, fmt::format("{}%", p));
+    }
+    s += "</svg>";
+  }
+  if (s.empty()) return "<p>No jobs (a job is a periodic wakeup, or a wait a device or another task ends).</p>";
+  s += "<div class=\"legend\">share of the response time, all jobs: ";
+  for (const ResponsePart& k : kResponseParts) s += fmt::format("<span style=\"color:{}\">&#9632;</span> {} ", k.colour, k.name);
+  return s + "</div>";
+}
+
 }  // namespace
 
 std::string to_html(const RunResult& r) {
@@ -373,6 +438,7 @@ std::string to_html(const RunResult& r) {
     if (!tl.empty())
       s += "<h2>Latency over time</h2><p>" + esc(r.results.front().tasks[worst].name) +
            " (the task with the largest wakeup latency): the largest sample of each interval, per model.</p>" + tl;
+    s += "<h2>Response time</h2>" + response_section(r);
     s += "<h2>Deadline misses</h2>" + deadline_table(r);
     s += "<h2>Locks</h2>" + lock_table(r);
     s += "<h2>Throughput</h2>" + cpu_table(r);

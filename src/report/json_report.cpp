@@ -66,6 +66,10 @@ ordered_json task_json(const TaskResult& t) {
   j["boosted_ns"] = t.boosted.count();
   j["deadline_misses"] = t.deadline_misses;
   j["overruns"] = t.overruns;
+  if (t.sched.rfind("SCHED_DEADLINE", 0) == 0) {  // replenishment timers waited for, runtime overruns
+    j["dl_throttled"] = t.dl_throttled;
+    j["dl_overruns"] = t.dl_overruns;
+  }
   // per-job response time (release -> completion) and where it went
   auto shares = [](const ResponseShares& r) {
     ordered_json o = ordered_json::object();

@@ -198,6 +198,9 @@ Section task_section(const RunResult& r, const TaskIndex& ix, std::size_t k, boo
   bool overruns = false;
   for (const TaskResult* p : t) overruns = overruns || (p && p->overruns > 0);
   if (overruns) row("overruns", [](const TaskResult& x) { return fmt::format("{}", x.overruns); });
+  bool dl = false;  // SCHED_DEADLINE: throttled (replenishment timers waited for) and runtime overruns
+  for (const TaskResult* p : t) dl = dl || (p && p->sched.rfind("SCHED_DEADLINE", 0) == 0);
+  if (dl) row("dl throttled/overruns", [](const TaskResult& x) { return fmt::format("{}/{}", x.dl_throttled, x.dl_overruns); });
   // Device wakeups: the worst one split along its path; response time per job.
   bool irq_wakes = false, jobs = false;
   for (const TaskResult* p : t) irq_wakes = irq_wakes || (p && p->irq_wake_worst), jobs = jobs || (p && p->response.count() > 0);

@@ -13,6 +13,16 @@
 
 namespace preemptsim {
 
+namespace {
+// "3ms", "250us", "1500ns": a deadline task's parameters as written.
+std::string short_time(Time t) {
+  const std::int64_t ns = t.count();
+  if (ns % 1'000'000 == 0) return fmt::format("{}ms", ns / 1'000'000);
+  if (ns % 1'000 == 0) return fmt::format("{}us", ns / 1'000);
+  return fmt::format("{}ns", ns);
+}
+}  // namespace
+
 ModelResult simulate_model(const Scenario& scenario, const PreemptModel& model, const KernelHook& hook) {
   Kernel kernel(scenario, model);
   TaskStatsObserver stats(scenario.tasks.size(), kernel.tasks().empty() ? 0 : kernel.tasks().front()->pid);
@@ -32,7 +42,12 @@ ModelResult simulate_model(const Scenario& scenario, const PreemptModel& model, 
     tr.name = t.comm;
     tr.sched = (t.policy == Policy::Fifo || t.policy == Policy::Rr)
                    ? fmt::format("{} {}", policy_kernel_name(t.policy), t.rt_priority)
+               : t.policy == Policy::Deadline
+                   ? fmt::format("SCHED_DEADLINE {}/{}/{}", short_time(t.dl.dl_runtime), short_time(t.dl.dl_deadline),
+                                 short_time(t.dl.dl_period))
                    : fmt::format("{} nice {}", policy_kernel_name(t.policy), t.nice);
+    tr.dl_throttled = t.dl.nr_throttled;
+    tr.dl_overruns = t.dl.nr_overruns;
     tr.cpu_time = t.sum_exec_runtime;
     tr.nvcsw = t.nvcsw;
     tr.nivcsw = t.nivcsw;

@@ -91,6 +91,7 @@ void ResponseTimeObserver::on_job_release(Time t, const Task& p, Time release, T
   PerTask* s = slot(p);
   if (!s) return;
   charge(*s, t);
+  if (s->state == State::Blocked) s->state = State::Runnable;  // released before any wakeup signal (a task's first activation)
   s->job = ResponseShares{};
   s->job_open = true;
   s->release = release;
@@ -131,9 +132,24 @@ void ResponseTimeObserver::on_irq_wakeup(Time t, const Task& p, const IrqWake& e
   ++s->irq_wakeups;
   IrqWakeParts w;
   w.irq = kernel_.irqs()[static_cast<std::size_t>(ev.irq)].spec->name;
-  w.via = ev.via == IrqWake::Via::Handler  ? "hard handler"
-          : ev.via == IrqWake::Via::Thread ? fmt::format("irq/{}-{} thread", kernel_.irqs()[static_cast<std::size_t>(ev.irq)].number, w.irq)
-                                           : fmt::format("{} softirq", softirq_name(ev.vec));
+  const Scenario& sc = kernel_.scenario();
+  switch (ev.via) {
+    case IrqWake::Via::Handler: w.via = "hard handler"; break;
+    case IrqWake::Via::Thread: w.via = fmt::format("irq/{}-{} thread", kernel_.irqs()[static_cast<std::size_t>(ev.irq)].number, w.irq); break;
+    case IrqWake::Via::Softirq: w.via = fmt::format("{} softirq", softirq_name(ev.vec)); break;
+    case IrqWake::Via::Tasklet:
+      w.via = fmt::format("tasklet {} ({} softirq)", sc.tasklets[static_cast<std::size_t>(ev.obj)].name, softirq_name(ev.vec));
+      break;
+    case IrqWake::Via::Workqueue:
+      w.via = fmt::format("{} (workqueue {})", ev.by ? ev.by->comm : std::string("a kworker"), sc.workqueues[static_cast<std::size_t>(ev.wq)].name);
+      break;
+    case IrqWake::Via::IrqWork:
+      w.via = ev.by ? fmt::format("irq_work {} ({} thread)", sc.irq_works[static_cast<std::size_t>(ev.obj)].name, ev.by->comm)
+                    : fmt::format("irq_work {} (hard IRQ)", sc.irq_works[static_cast<std::size_t>(ev.obj)].name);
+      break;
+  }
+  w.stage = ev.by ? ev.by->comm : std::string();
+  if (ev.stage_start >= Time()) w.deferred_wait = ev.stage_start - ev.handler_end;
   w.arrival = ev.arrival;
   w.irq_latency = ev.entry - ev.arrival;
   w.handler = ev.handler_end - ev.entry;

@@ -21,7 +21,9 @@ struct IrqWakeParts {
   Time arrival;                      // when the interrupt arrived
   Time irq_latency;                  // arrival -> its handler begins (IRQs off, other handlers)
   Time handler;                      // its hard handler (the primary one when threaded)
-  Time deferred;                     // handler end -> wake_up(): the IRQ thread or softirq on its way
+  Time deferred;                     // handler end -> wake_up(): the IRQ thread, softirq, tasklet, kworker or irq_work on its way
+  std::string stage;                 // who ran the deferred stage: "irq/16-uio0", "kworker/0:0", "irq_work/0" ("" in interrupt context)
+  Time deferred_wait;                // handler end -> that stage began running (its wakeup, switch-in or softirq start; 0: not split)
   Time task_wakeup;                  // wake_up() -> the waiter's switch-in
   Time total() const { return irq_latency + handler + deferred + task_wakeup; }
 };
@@ -115,6 +117,10 @@ struct TaskResult {
     latency_timeline[bin()] = std::max(latency_timeline[bin()], latency);
   }
   std::uint64_t overruns = 0;        // timed sleeps reached after their expiry (no timer fired: the period was missed)
+  // SCHED_DEADLINE: replenishment timers waited for after runtime exhaustion,
+  // and runtime overruns (what SCHED_FLAG_DL_OVERRUN signals with SIGXCPU).
+  std::uint64_t dl_throttled = 0;
+  std::uint64_t dl_overruns = 0;
 };
 
 // Per lock, over the run (kernel locks and user-space mutexes alike).

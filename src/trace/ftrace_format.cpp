@@ -15,6 +15,7 @@ namespace {
 // x86 system vectors (arch/x86/include/asm/irq_vectors.h)
 constexpr int X86_LOCAL_TIMER_VECTOR = 0xec;
 constexpr int X86_RESCHEDULE_VECTOR = 0xfd;
+constexpr int X86_IRQ_WORK_VECTOR = 0xf6;
 
 // The %p of an hrtimer: a stable made-up address per timer (hashed like the
 // kernel's %p, but deterministic): the CPU's tick_sched, a sleeper's
@@ -31,13 +32,15 @@ const char* hrtimer_function(HrTimerKind k) {
     case HrTimerKind::Tick: return "tick_nohz_handler";
     case HrTimerKind::SleepWakeup: return "hrtimer_wakeup";
     case HrTimerKind::RtPeriod: return "sched_rt_period_timer";
-    case HrTimerKind::WheelTimeout: return "run_local_timers";
+    case HrTimerKind::WheelTimeout:
+    case HrTimerKind::DelayedWork: return "run_local_timers";  // a wheel timer: its callback runs in TIMER_SOFTIRQ
     // The fair server is a sched_dl_entity: both its replenishment and its
     // deferred (zero-laxity) start are its dl_timer, whose callback is
     // dl_task_timer() (kernel/sched/deadline.c, init_dl_task_timer()); for a
     // server it hands over to dl_server_timer().
     case HrTimerKind::FairServerPeriod:
-    case HrTimerKind::FairServerDefer: return "dl_task_timer";
+    case HrTimerKind::FairServerDefer:
+    case HrTimerKind::DlTimer: return "dl_task_timer";
   }
   return "?";
 }
@@ -162,12 +165,14 @@ void FtraceEventSource::on_sched_switch(Time t, const Rq& rq, const Task& prev, 
 void FtraceEventSource::on_irq_handler_entry(Time t, const Rq& rq, Vector vec, int irq) {
   if (vec == LOCAL_TIMER_VECTOR) return add(t, rq, *rq.curr, "local_timer_entry", fmt::format("vector={}", X86_LOCAL_TIMER_VECTOR));
   if (vec == RESCHEDULE_VECTOR) return add(t, rq, *rq.curr, "reschedule_entry", fmt::format("vector={}", X86_RESCHEDULE_VECTOR));
+  if (vec == IRQ_WORK_VECTOR) return add(t, rq, *rq.curr, "irq_work_entry", fmt::format("vector={}", X86_IRQ_WORK_VECTOR));
   const IrqSource& src = kernel_.irqs()[static_cast<std::size_t>(irq)];
   add(t, rq, *rq.curr, "irq_handler_entry", fmt::format("irq={} name={}", src.number, src.spec->name));
 }
 void FtraceEventSource::on_irq_handler_exit(Time t, const Rq& rq, Vector vec, int irq) {
   if (vec == LOCAL_TIMER_VECTOR) return add(t, rq, *rq.curr, "local_timer_exit", fmt::format("vector={}", X86_LOCAL_TIMER_VECTOR));
   if (vec == RESCHEDULE_VECTOR) return add(t, rq, *rq.curr, "reschedule_exit", fmt::format("vector={}", X86_RESCHEDULE_VECTOR));
+  if (vec == IRQ_WORK_VECTOR) return add(t, rq, *rq.curr, "irq_work_exit", fmt::format("vector={}", X86_IRQ_WORK_VECTOR));
   const IrqSource& src = kernel_.irqs()[static_cast<std::size_t>(irq)];
   add(t, rq, *rq.curr, "irq_handler_exit", fmt::format("irq={} ret=handled", src.number));
 }

@@ -12,13 +12,14 @@ namespace preemptsim {
 namespace {
 constexpr TracerKind ALL[] = {TracerKind::Irqsoff, TracerKind::Preemptoff, TracerKind::Preemptirqsoff, TracerKind::Wakeup, TracerKind::WakeupRt};
 
-int policy_number(Policy p) {  // SCHED_NORMAL 0, FIFO 1, RR 2, BATCH 3, IDLE 5
+int policy_number(Policy p) {  // SCHED_NORMAL 0, FIFO 1, RR 2, BATCH 3, IDLE 5, DEADLINE 6
   switch (p) {
     case Policy::Other: return 0;
     case Policy::Fifo: return 1;
     case Policy::Rr: return 2;
     case Policy::Batch: return 3;
     case Policy::Idle: return 5;
+    case Policy::Deadline: return 6;
   }
   return 0;
 }

@@ -108,6 +108,7 @@ std::string PerfettoObserver::slice_name(const CpuActivity& a) const {
   auto source = [&]() -> std::string {
     if (a.vec == LOCAL_TIMER_VECTOR) return "local_timer";
     if (a.vec == RESCHEDULE_VECTOR) return "reschedule";
+    if (a.vec == IRQ_WORK_VECTOR) return "irq_work";
     return a.irq >= 0 ? kernel_.irqs()[static_cast<std::size_t>(a.irq)].spec->name : "?";
   };
   switch (a.what) {

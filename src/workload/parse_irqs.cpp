@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "workload/duration.h"
+#include "workload/parse_deferred.h"
 #include "workload/limits.h"
 
 namespace preemptsim::workload_detail {
@@ -204,7 +205,13 @@ std::vector<IrqSpec> parse_irqs(const Reader& r, const Field& f, const SystemSpe
     std::optional<Field> wake_from;
     for (const Field& e : r.map(i, fmt::format("irq '{}'", i.key),
                                 {"cpu", "arrival", "handler", "softirqs", "no_thread", "percpu", "nmi", "thread_priority",
-                                 "wake_up", "complete", "wake_from"})) {
+                                 "wake_up", "complete", "wake_from", "tasklet_schedule", "tasklet_hi_schedule",
+                                 "queue_work", "queue_delayed_work", "schedule_work", "schedule_delayed_work",
+                                 "irq_work_queue"})) {
+      if (is_defer_call(e.key)) {  // the handler's calls, made as it ends (resolved by resolve_deferred())
+        irq.defer.push_back(parse_defer_call(r, e));
+        continue;
+      }
       if (e.key == "cpu") {
         irq.cpu = static_cast<int>(r.integer(e, 0, 255));
         if (irq.cpu >= sys.cpus) r.fail(e, fmt::format("cpu {} does not exist: the system has {} CPU(s)", irq.cpu, sys.cpus));
@@ -248,6 +255,9 @@ std::vector<IrqSpec> parse_irqs(const Reader& r, const Field& f, const SystemSpe
     if (!has_arrival) r.fail(irq.loc, i.path, fmt::format("irq '{}' needs an 'arrival'", i.key));
     if (!has_handler) r.fail(irq.loc, i.path, fmt::format("irq '{}' needs a 'handler' duration", i.key));
     if (irq.nmi && !irq.softirqs.empty()) r.fail(irq.loc, i.path, "an NMI handler cannot raise softirqs");
+    for (const DeferCall& d : irq.defer)
+      if (irq.nmi && d.kind != DeferCall::Kind::IrqWork)
+        r.fail(d.loc, i.path, fmt::format("an NMI handler cannot call {} (only irq_work_queue() is NMI-safe)", d.call));
     irqs.push_back(std::move(irq));
   }
   return irqs;

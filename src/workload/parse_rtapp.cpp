@@ -13,6 +13,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "kernel/preempt_model.h"
+#include "workload/sched_dl_params.h"
 #include "workload/yaml_reader.h"
 
 namespace preemptsim {
@@ -82,6 +83,7 @@ struct TaskDraft {
   Policy policy = Policy::Other;
   int priority = 0, nice = 0;
   std::vector<int> cpus;
+  Time dl_runtime, dl_deadline, dl_period;  // SCHED_DEADLINE
   std::vector<Step> program;
   std::set<std::string> barriers;
   std::string suspend_name;  // "" suspend events name the thread itself
@@ -123,6 +125,13 @@ class Translator {
     sc_.system.cpus = max_cpu + 1;
     make_tasks(drafts, instances);
     finish();
+    for (const TaskSpec& t : sc_.tasks)  // __sched_setscheduler(): -EPERM unless the affinity spans the root domain
+      if (t.policy == Policy::Deadline && !t.cpus.empty() && static_cast<int>(t.cpus.size()) < sc_.system.cpus)
+        r_.fail(t.loc, "tasks",
+                fmt::format("task '{}' is SCHED_DEADLINE: sched_setattr would fail with -EPERM: its cpus must span the root "
+                            "domain (all {} CPUs of the use case)",
+                            t.name, sc_.system.cpus));
+    if (auto e = dl_admission_check(sc_)) r_.fail(sc_.tasks[e->task].loc, "tasks", e->message);
     return std::move(sc_);
   }
 
@@ -154,15 +163,28 @@ class Translator {
     if (p == "SCHED_RR") return Policy::Rr;
     if (p == "SCHED_BATCH") return Policy::Batch;
     if (p == "SCHED_IDLE") return Policy::Idle;
-    if (p == "SCHED_DEADLINE") {
-      warn(f, "SCHED_DEADLINE is not modelled: the task runs as SCHED_FIFO priority 99 (above every other RT task, "
-              "as a deadline task would be)");
+    if (p == "SCHED_DEADLINE") {  // with dl-runtime, dl-period, dl-deadline (us)
       deadline_ = true;
-      return Policy::Fifo;
+      return Policy::Deadline;
     }
     r_.fail(f, fmt::format("unknown policy '{}' (SCHED_OTHER, SCHED_FIFO, SCHED_RR, SCHED_BATCH, SCHED_IDLE, "
                            "SCHED_DEADLINE)",
                            p));
+  }
+
+  // rt-app's deadline parameters, in microseconds: dl-period defaults to
+  // dl-runtime and dl-deadline to dl-period (rt-app's parser); then the
+  // kernel's __checkparam_dl() rules, as sched_setattr() would apply them.
+  void deadline_params(TaskDraft& d, const Field& t, const std::optional<Field>& runtime, const std::optional<Field>& period,
+                       const std::optional<Field>& deadline) {
+    d.dl_runtime = usec(runtime ? integer(*runtime) : 0);
+    d.dl_period = period ? usec(integer(*period)) : d.dl_runtime;
+    d.dl_deadline = deadline ? usec(integer(*deadline)) : d.dl_period;
+    if (auto why = checkparam_dl(d.dl_runtime, d.dl_deadline, d.dl_period)) {
+      const Field& at = runtime ? *runtime : t;
+      r_.fail(runtime ? r_.loc(at) : r_.loc(t.key_node), at.path,
+              fmt::format("task '{}' is SCHED_DEADLINE: sched_setattr would fail with -EINVAL: {}", t.key, *why));
+    }
   }
 
   void parse_global(const Field& g) {
@@ -216,7 +238,7 @@ class Translator {
     TaskDraft d;
     d.name = t.key;
     d.loc = r_.loc(t.key_node);
-    std::optional<Field> priority, phases, loop, delay;
+    std::optional<Field> priority, phases, loop, delay, dl_runtime, dl_period, dl_deadline;
     std::vector<Field> events;
     deadline_ = default_deadline_;
     d.policy = default_policy_;
@@ -228,13 +250,15 @@ class Translator {
       else if (e.key == "delay") delay = e;
       else if (e.key == "loop") loop = e;
       else if (e.key == "phases") phases = e;
-      else if (e.key == "dl-runtime" || e.key == "dl-period" || e.key == "dl-deadline") integer(e);
+      else if (e.key == "dl-runtime") dl_runtime = e;
+      else if (e.key == "dl-period") dl_period = e;
+      else if (e.key == "dl-deadline") dl_deadline = e;
       else if (event_of(e.key) != Ev::None) events.push_back(e);
       else warn(e, fmt::format("unknown key '{}' in task '{}' ignored", e.key, t.key));
     }
     const bool rt = d.policy == Policy::Fifo || d.policy == Policy::Rr;
     if (deadline_) {
-      d.priority = 99;
+      deadline_params(d, t, dl_runtime, dl_period, dl_deadline);
     } else if (rt) {
       d.priority = priority ? static_cast<int>(integer(*priority, 1, 99)) : 10;
     } else if (priority) {
@@ -497,6 +521,9 @@ class Translator {
         t.priority = d.priority;
         t.nice = d.nice;
         t.cpus = d.cpus;
+        t.dl_runtime = d.dl_runtime;
+        t.dl_deadline = d.dl_deadline;
+        t.dl_period = d.dl_period;
         t.program = d.program;
         for (const auto& b : d.barriers) ++barrier_users_[b];
         sc_.tasks.push_back(std::move(t));

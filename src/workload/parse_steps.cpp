@@ -2,6 +2,7 @@
 // the static balance of preempt/irq/bh disable-enable pairs.
 #include "workload/parse_steps.h"
 
+#include "workload/parse_deferred.h"
 #include "workload/parse_irqs.h"
 
 #include <algorithm>
@@ -149,7 +150,9 @@ const Names kAllStepNames = {"run", "sleep", "sleep_until", "periodic", "syscall
                              "mutex_lock", "mutex_unlock", "rt_mutex_lock", "rt_mutex_unlock", "read_lock",
                              "read_unlock", "write_lock", "write_unlock", "local_lock", "local_unlock", "wait",
                              "signal", "broadcast", "sem_wait", "sem_post", "barrier", "suspend", "resume", "raise_softirq",
-                             "wait_event", "wake_up", "wait_for_completion", "complete", "read", "poll", "recv"};
+                             "wait_event", "wake_up", "wait_for_completion", "complete", "read", "poll", "recv",
+                             "tasklet_schedule", "tasklet_hi_schedule", "queue_work", "queue_delayed_work",
+                             "schedule_work", "schedule_delayed_work", "irq_work_queue"};
 constexpr std::string_view kUserStepList =
     "run, sleep, sleep_until, periodic, syscall, yield, mark, loop, lock, unlock, wait, signal, broadcast, sem_wait, "
     "sem_post, barrier, suspend, resume, read, poll, recv";
@@ -158,7 +161,9 @@ constexpr std::string_view kKernelStepList =
     "local_irq_enable, local_bh_disable, local_bh_enable, msleep, schedule, migrate_disable, migrate_enable, "
     "spin_lock[_irq|_irqsave|_bh], spin_unlock[_irq|_irqrestore|_bh], raw_spin_lock..., raw_spin_unlock..., "
     "read_lock..., read_unlock..., write_lock..., write_unlock..., local_lock[_irq|_irqsave], "
-    "local_unlock[_irq|_irqrestore], mutex_lock, mutex_unlock, rt_mutex_lock, rt_mutex_unlock, raise_softirq, wait_event, wake_up, wait_for_completion, complete";
+    "local_unlock[_irq|_irqrestore], mutex_lock, mutex_unlock, rt_mutex_lock, rt_mutex_unlock, raise_softirq, wait_event, wake_up, wait_for_completion, complete, "
+    "tasklet_schedule, tasklet_hi_schedule, queue_work, queue_delayed_work, schedule_work, schedule_delayed_work, "
+    "irq_work_queue";
 constexpr std::string_view kBothStepList = "sleep, sleep_until, periodic, yield, mark, loop";
 
 const StepInfo* find_step(std::string_view name) {
@@ -288,6 +293,16 @@ class StepParser {
       s.lock_write = li->write;
       s.lock = lock_name(e);
       track_lock(s, e, bal, item.path);
+      return s;
+    }
+    if (is_defer_call(e.key)) {  // tasklet_schedule: T, queue_work: {...}, irq_work_queue: X (resolved later)
+      if (where == Where::User)
+        r_.fail(s.loc, item.path,
+                fmt::format("kernel step '{}' outside a syscall: put it in a syscall's kernel: list, or make the task "
+                            "a kthread",
+                            e.key));
+      s.kind = StepKind::Defer;
+      s.defer = parse_defer_call(r_, e);
       return s;
     }
     const StepInfo* info = find_step(e.key);

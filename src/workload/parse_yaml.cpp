@@ -2,6 +2,7 @@
 #include "workload/parse_yaml.h"
 
 #include "workload/limits.h"
+#include "workload/parse_deferred.h"
 #include "workload/parse_irqs.h"
 #include "workload/parse_rtapp.h"
 
@@ -21,6 +22,7 @@
 #include "workload/parse_machine.h"
 #include "workload/parse_profile.h"
 #include "workload/parse_steps.h"
+#include "workload/sched_dl_params.h"
 #include "workload/yaml_reader.h"
 
 namespace preemptsim {
@@ -35,7 +37,7 @@ const Names kCostKeys = {"context_switch", "irq_entry",       "irq_exit",  "hrti
                          "tick",           "ipi_latency",     "ipi_handler", "irq_thread_wake",
                          "nmi_entry",      "syscall_entry",   "syscall_exit"};  // == cost_name() of every CostId
 
-constexpr std::array kPolicies{Policy::Fifo, Policy::Rr, Policy::Other, Policy::Batch, Policy::Idle};
+constexpr std::array kPolicies{Policy::Fifo, Policy::Rr, Policy::Other, Policy::Batch, Policy::Idle, Policy::Deadline};
 
 }  // namespace
 
@@ -214,7 +216,7 @@ Policy parse_policy(const Reader& r, const Field& e) {
   const std::string name = e.value.IsScalar() ? e.value.Scalar() : std::string();
   for (Policy p : kPolicies)
     if (name == policy_name(p)) return p;
-  const Names kNames = {"fifo", "rr", "other", "batch", "idle"};
+  const Names kNames = {"fifo", "rr", "other", "batch", "idle", "deadline"};
   const std::string what = e.value.IsScalar() ? fmt::format("unknown policy '{}'", name)
                                               : fmt::format("expected a policy name, got {}", describe(e.value));
   r.fail(e, fmt::format("{}{} (policies: {})", what, e.value.IsScalar() ? did_you_mean(name, kNames) : "",
@@ -237,6 +239,41 @@ std::vector<int> parse_cpus(const Reader& r, const Field& e, const SystemSpec& s
   return cpus;
 }
 
+// policy: deadline with runtime, deadline, period (sched_setattr()'s
+// sched_runtime, sched_deadline, sched_period): period defaults to the
+// deadline (sched_period 0) and the deadline to the period; __checkparam_dl()'s
+// rules, and the kernel's refusal (-EPERM) of a deadline task whose affinity
+// does not span the root domain.
+void check_deadline_params(const Reader& r, const Field& t, TaskSpec& task, const std::optional<Field>& runtime,
+                           const std::optional<Field>& deadline, const std::optional<Field>& period, const SystemSpec& sys) {
+  if (task.policy != Policy::Deadline) {
+    for (const auto* f : {&runtime, &deadline, &period})
+      if (*f)
+        r.fail(**f, fmt::format("{} applies to policy deadline only (this task's policy is {}): remove it", (*f)->key,
+                                policy_name(task.policy)));
+    return;
+  }
+  if (!runtime)
+    r.fail(task.loc, t.path, fmt::format("task '{}' has policy deadline and needs a runtime (and a deadline or a period)", t.key));
+  if (!deadline && !period)
+    r.fail(*runtime, fmt::format("task '{}' has policy deadline and needs a deadline or a period (or both)", t.key));
+  task.dl_runtime = r.duration(*runtime, Time(), "at least 0");
+  if (deadline) task.dl_deadline = r.duration(*deadline, Time(), "at least 0");
+  if (period) task.dl_period = r.duration(*period, Time(), "at least 0");
+  if (!deadline) task.dl_deadline = task.dl_period;
+  if (!period) task.dl_period = task.dl_deadline;
+  if (auto why = checkparam_dl(task.dl_runtime, task.dl_deadline, task.dl_period)) {
+    const Field& at = why->rfind("runtime", 0) == 0 ? *runtime : why->rfind("deadline", 0) == 0 && deadline ? *deadline
+                                                                   : period ? *period : deadline ? *deadline : *runtime;
+    r.fail(at, fmt::format("sched_setattr would fail with -EINVAL: {}", *why));
+  }
+  if (!task.cpus.empty() && static_cast<int>(task.cpus.size()) < sys.cpus)
+    r.fail(task.loc, t.path,
+           fmt::format("task '{}': sched_setattr would fail with -EPERM: a deadline task's cpus must span the root domain "
+                       "(all {} CPUs): remove 'cpus'",
+                       t.key, sys.cpus));
+}
+
 TaskSpec parse_task(const Reader& r, const Field& t, const SystemSpec& sys, LockKinds& locks, SyncTable& syncs) {
   check_task_name(r, t);
   TaskSpec task;
@@ -245,10 +282,13 @@ TaskSpec parse_task(const Reader& r, const Field& t, const SystemSpec& sys, Lock
   if (t.value.IsNull())
     r.fail(task.loc, t.path, fmt::format("task '{}' has no definition: expected a map with at least 'program'", t.key));
 
-  std::optional<Field> priority, nice, program;
+  std::optional<Field> priority, nice, program, dl_runtime, dl_deadline, dl_period;
   for (const Field& e : r.map(t, fmt::format("task '{}'", t.key),
-                              {"policy", "priority", "nice", "cpus", "kthread", "throughput", "program", "memory_heavy"})) {
+                              {"policy", "priority", "nice", "cpus", "kthread", "throughput", "program", "runtime", "deadline", "period", "memory_heavy"})) {
     if (e.key == "memory_heavy") task.memory_heavy = r.boolean(e);
+    if (e.key == "runtime") dl_runtime = e;
+    if (e.key == "deadline") dl_deadline = e;
+    if (e.key == "period") dl_period = e;
     if (e.key == "policy") task.policy = parse_policy(r, e);
     if (e.key == "priority") priority = e;
     if (e.key == "nice") nice = e;
@@ -275,6 +315,7 @@ TaskSpec parse_task(const Reader& r, const Field& t, const SystemSpec& sys, Lock
     if (!has_nice && task.nice != 0)
       r.fail(*nice, fmt::format("nice applies to other and batch only (this task's policy is {}): remove it", pol));
   }
+  check_deadline_params(r, t, task, dl_runtime, dl_deadline, dl_period, sys);
   if (!program) r.fail(task.loc, t.path, fmt::format("task '{}' has no program: add 'program: [...]'", t.key));
   task.program = parse_program(r, *program, task.kthread, task.name, task.loc, locks, syncs);
   return task;
@@ -363,9 +404,14 @@ Scenario parse_document(const Reader& r, const YAML::Node& doc) {
     r.fail(root, fmt::format("expected a map with 'tasks:' (and optionally 'system:') at the top level, got {}",
                              describe(doc)));
 
-  std::optional<Field> system, tasks, irqs, mutexes, conds, semaphores, barriers;
-  for (const Field& e : r.map(root, "the top level", {"system", "tasks", "irqs", "mutexes", "conds", "semaphores", "barriers"}))
-    (e.key == "system"       ? system
+  std::optional<Field> system, tasks, irqs, mutexes, conds, semaphores, barriers, tasklets, irq_works, workqueues, works;
+  for (const Field& e : r.map(root, "the top level", {"system", "tasks", "irqs", "mutexes", "conds", "semaphores", "barriers",
+                                                      "tasklets", "irq_works", "workqueues", "work"}))
+    (e.key == "tasklets"     ? tasklets
+     : e.key == "irq_works"  ? irq_works
+     : e.key == "workqueues" ? workqueues
+     : e.key == "work"       ? works
+     : e.key == "system"     ? system
      : e.key == "tasks"      ? tasks
      : e.key == "irqs"       ? irqs
      : e.key == "mutexes"    ? mutexes
@@ -382,6 +428,7 @@ Scenario parse_document(const Reader& r, const YAML::Node& doc) {
   if (semaphores) parse_syncs(r, *semaphores, SyncKind::Semaphore, syncs);
   if (barriers) parse_syncs(r, *barriers, SyncKind::Barrier, syncs);
   sc.tasks = parse_tasks(r, *tasks, sc.system, locks, syncs);
+  if (works) sc.works = parse_works(r, *works, locks, syncs);  // work functions: kernel steps, like a kthread's
   for (auto& [name, spec] : syncs.specs) {
     if (spec.kind == SyncKind::Barrier) {
       const std::size_t users = syncs.barrier_users[name].size();
@@ -416,8 +463,13 @@ Scenario parse_document(const Reader& r, const YAML::Node& doc) {
   if (irqs) sc.irqs = parse_irqs(r, *irqs, sc.system);
   add_machine_irqs(sc);
   check_irq_wakes(r, sc);
+  if (tasklets) sc.tasklets = parse_tasklets(r, *tasklets);
+  if (irq_works) sc.irq_works = parse_irq_works(r, *irq_works);
+  sc.workqueues = parse_workqueues(r, workqueues ? &*workqueues : nullptr);
+  resolve_deferred(r, sc);
   if (sc.system.rt_runtime > sc.system.rt_period)
     r.fail(*system, "rt_runtime cannot exceed rt_period");
+  if (auto e = dl_admission_check(sc)) r.fail(sc.tasks[e->task].loc, "tasks", e->message);
   return sc;
 }
 

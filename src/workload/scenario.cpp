@@ -44,6 +44,7 @@ const char* step_kind_name(StepKind k) {
     case StepKind::WakeUp: return "wake_up";
     case StepKind::WaitForCompletion: return "wait_for_completion";
     case StepKind::Complete: return "complete";
+    case StepKind::Defer: return "a deferred-work call";
   }
   return "?";
 }
@@ -85,6 +86,7 @@ const char* policy_name(Policy p) {
     case Policy::Other: return "other";
     case Policy::Batch: return "batch";
     case Policy::Idle: return "idle";
+    case Policy::Deadline: return "deadline";
   }
   return "?";
 }
@@ -96,6 +98,7 @@ const char* policy_kernel_name(Policy p) {
     case Policy::Other: return "SCHED_OTHER";
     case Policy::Batch: return "SCHED_BATCH";
     case Policy::Idle: return "SCHED_IDLE";
+    case Policy::Deadline: return "SCHED_DEADLINE";
   }
   return "?";
 }
@@ -133,5 +136,7 @@ Time Costs::*Costs::member(CostId c) {
   }
   return &Costs::context_switch;
 }
+
+const char* defer_call_name(const DeferCall& d) { return d.call.c_str(); }
 
 }  // namespace preemptsim

@@ -59,6 +59,8 @@ enum class StepKind : std::uint8_t {
   WakeUp,            // wake_up: Q         a new event on Q, every waiter woken
   WaitForCompletion, // wait_for_completion: C  or {wait_for_completion: {completion: C, timeout: D}}
   Complete,          // complete: C        done++ and the first waiter woken
+  // deferred work (softirq.cpp tasklets, workqueue.cpp, irq_work.cpp): the call is in Step::defer
+  Defer,             // tasklet_schedule: T, queue_work: {workqueue: WQ, work: W}, schedule_work: W, irq_work_queue: X, ...
 };
 
 // A user-space synchronisation object named by the programs (all futex based).
@@ -149,6 +151,69 @@ struct SoftirqRaise {
   Distribution duration;  // work this raise adds to the vector
 };
 
+// A call that defers work, written as a step, in an irq entry, a tasklet or
+// an irq_work: tasklet_schedule()/tasklet_hi_schedule(), queue_work()/
+// queue_delayed_work() (schedule_work() and schedule_delayed_work() are the
+// same on the system workqueue "events"), irq_work_queue().
+struct DeferCall {
+  enum class Kind : std::uint8_t { Tasklet, TaskletHi, QueueWork, IrqWork };
+  Kind kind = Kind::Tasklet;
+  std::string call;       // the kernel function as written ("schedule_delayed_work")
+  std::string name;       // the tasklet, work item or irq_work
+  std::string workqueue;  // QueueWork: the workqueue
+  Time delay;             // queue_delayed_work(): jiffies-rounded like msleep (0: queue_work)
+  bool delayed = false;
+  int index = -1;         // resolved by the parser: into Scenario::tasklets / works / irq_works
+  int wq = -1;            // QueueWork: into Scenario::workqueues
+  SourceLoc loc;
+};
+const char* defer_call_name(const DeferCall& d);  // the call as written: "schedule_work"
+
+// tasklets: {NAME: {run: D, wake_up: Q | complete: C, ...DeferCall keys}}:
+// a tasklet_struct whose callback runs D (drawn per tasklet_schedule() and
+// summed while it is pending: one run does the work of every schedule) and
+// then wakes Q / completes C and makes its calls.
+struct TaskletSpec {
+  std::string name;
+  Distribution run;
+  std::string wakes;
+  bool wakes_completion = false;
+  std::vector<DeferCall> defer;
+  SourceLoc loc;
+};
+
+// irq_works: {NAME: {run: D, hard: bool, lazy: bool, wake_up/complete, ...}}:
+// a struct irq_work (IRQ_WORK_HARD_IRQ, IRQ_WORK_LAZY).
+struct IrqWorkSpec {
+  std::string name;
+  Distribution run;
+  bool hard = false;  // IRQ_WORK_HARD_IRQ: hard IRQ context even on PREEMPT_RT
+  bool lazy = false;  // IRQ_WORK_LAZY: waits for the next tick
+  std::string wakes;
+  bool wakes_completion = false;
+  std::vector<DeferCall> defer;
+  SourceLoc loc;
+};
+
+// workqueues: {NAME: {unbound: bool, highpri: bool, max_active: N}}.
+// "events" (system_wq: per-CPU, normal priority) always exists.
+struct WorkqueueSpec {
+  std::string name;
+  bool unbound = false;   // WQ_UNBOUND: kworker/uX:Y, any allowed CPU
+  bool highpri = false;   // WQ_HIGHPRI: the per-CPU pool at nice -20 (kworker/N:MH)
+  int max_active = 256;   // WQ_DFL_ACTIVE (work items of this workqueue in flight per pool)
+  SourceLoc loc;
+};
+
+struct Step;
+// work: {NAME: [kernel steps]}: a work_struct whose function is those steps,
+// run by a kworker (process context, preemptible, may sleep).
+struct WorkSpec {
+  std::string name;
+  std::vector<Step> steps;
+  SourceLoc loc;
+};
+
 // irqs: {NAME: {...}}: a device interrupt line (or an NMI source).
 struct IrqSpec {
   std::string name;
@@ -166,6 +231,7 @@ struct IrqSpec {
   bool wakes_completion = false;
   int wake_softirq = -1;        // index into softirqs (-1: the handler)
   int thread_priority = 50;     // irq/N-NAME SCHED_FIFO priority (as chrt would set it)
+  std::vector<DeferCall> defer; // the handler's tasklet_schedule()/queue_work()/irq_work_queue() calls, in order
   SourceLoc loc;
 };
 
@@ -188,17 +254,20 @@ struct Step {
   LockFlavor lock_flavor = LockFlavor::Plain;
   bool lock_write = false;              // rwlock_t: write_lock/write_unlock (else read_)
   Time timeout{};                       // WaitForCompletion: wait_for_completion_timeout() (0: none)
+  DeferCall defer;                      // Defer: the call
   std::vector<Step> body;   // Loop steps; Syscall kernel steps
   SourceLoc loc;            // where the step is written (for errors and explanations)
 };
 
-enum class Policy : std::uint8_t { Fifo, Rr, Other, Batch, Idle };
+enum class Policy : std::uint8_t { Fifo, Rr, Other, Batch, Idle, Deadline };
 
 struct TaskSpec {
   std::string name;
   Policy policy = Policy::Other;
   int priority = 0;       // 1..99 for fifo/rr; 0 otherwise
   int nice = 0;           // -20..19 for other/batch
+  // deadline: sched_attr's sched_runtime, sched_deadline, sched_period (runtime <= deadline <= period)
+  Time dl_runtime, dl_deadline, dl_period;
   std::vector<int> cpus;  // allowed CPUs; empty = all
   bool kthread = false;   // program is kernel steps; never returns to user
   std::optional<bool> throughput;  // report its work rate (unset: batch tasks and tasks that never block)
@@ -274,6 +343,11 @@ struct Scenario {
   std::vector<TaskSpec> tasks;  // in file order
   std::vector<IrqSpec> irqs;    // in file order
   std::vector<MutexSpec> mutexes;  // user-space mutexes, in file order
+  // Deferred work (each in file order; workqueues starts with "events").
+  std::vector<TaskletSpec> tasklets;
+  std::vector<IrqWorkSpec> irq_works;
+  std::vector<WorkqueueSpec> workqueues;
+  std::vector<WorkSpec> works;
   // Every cond, semaphore, barrier and suspend/resume event, sorted by name (built by the parser).
   std::vector<SyncSpec> syncs;
   // Every lock the programs name, with its kind, sorted by name (built by the parser).
