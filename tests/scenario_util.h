@@ -20,6 +20,22 @@
 
 namespace preemptsim::testing {
 
+// The worst-case explanation of `task` in a model's result (a test failure if none).
+inline const WorstCaseExplanation& explanation(const ModelResult& r, const std::string& task) {
+  for (const WorstCaseExplanation& e : r.explanations)
+    if (e.task == task) return e;
+  ADD_FAILURE() << "no explanation for " << task << " under " << r.model;
+  static WorstCaseExplanation none;
+  return none;
+}
+
+// The sum of an explanation's parts (it must equal the latency).
+inline Time sum(const WorstCaseExplanation& e) {
+  Time s;
+  for (const auto& [what, d] : e.parts) s += d;
+  return s;
+}
+
 inline std::string source_path(const std::string& rel) { return std::string(PREEMPTSIM_SOURCE_DIR) + "/" + rel; }
 
 inline Scenario load_example(const std::string& name) { return load_workload(source_path("examples/" + name)); }

@@ -11,19 +11,6 @@
 namespace preemptsim::testing {
 namespace {
 
-const WorstCaseExplanation& explanation(const ModelResult& r, const std::string& task) {
-  for (const WorstCaseExplanation& e : r.explanations)
-    if (e.task == task) return e;
-  ADD_FAILURE() << "no explanation for " << task << " under " << r.model;
-  static WorstCaseExplanation none;
-  return none;
-}
-
-Time sum(const WorstCaseExplanation& e) {
-  Time s;
-  for (const auto& [what, d] : e.parts) s += d;
-  return s;
-}
 
 Time part(const WorstCaseExplanation& e, const std::string& prefix) {
   Time s;

@@ -19,19 +19,6 @@ ModelResult explained(Scenario sc, const std::string& model) {
   return std::move(run.results.at(0));
 }
 
-const WorstCaseExplanation& explanation(const ModelResult& r, const std::string& task) {
-  for (const WorstCaseExplanation& e : r.explanations)
-    if (e.task == task) return e;
-  ADD_FAILURE() << "no explanation for " << task << " under " << r.model;
-  static WorstCaseExplanation none;
-  return none;
-}
-
-Time sum(const WorstCaseExplanation& e) {
-  Time s;
-  for (const auto& [what, d] : e.parts) s += d;
-  return s;
-}
 
 void expect_contains(const std::string& why, const std::string& expected) {
   EXPECT_NE(why.find(expected), std::string::npos) << "expected to contain: " << expected << "\nactual: " << why;
