@@ -478,7 +478,7 @@ TEST(WorkloadParseErrors, System) {
 system: {cpu: 2}
 tasks: {a: {program: [yield]}}
 )",
-                        1, 10, "system: unknown key 'cpu' in system (did you mean 'cpus'?) (accepted keys: cpus, hz, models, duration, seed, costs, threadirqs, rt_bandwidth, rt_runtime, rt_period, fair_server, softirq_costs, kernel, profile)");
+                        1, 10, "system: unknown key 'cpu' in system (did you mean 'cpus'?) (accepted keys: cpus, hz, models, duration, seed, costs, threadirqs, rt_bandwidth, rt_runtime, rt_period, fair_server, softirq_costs, kernel, profile, cpuidle, cpu_dma_latency, idle, nohz_full, isolcpus, rcu_nocbs, noise)");
   EXPECT_WORKLOAD_ERROR(R"(
 system: [cpus]
 tasks: {a: {program: [yield]}}
@@ -625,7 +625,7 @@ tasks:
 )",
                         2, 21,
                         "tasks.a: unknown key 'prio' in task 'a' (accepted keys: policy, priority, nice, cpus, kthread, "
-                        "throughput, program, runtime, deadline, period)");
+                        "throughput, program, runtime, deadline, period, memory_heavy)");
   EXPECT_WORKLOAD_ERROR(R"(
 tasks:
   a: {policy: fifo, policy: rr, priority: 1, program: [yield]}

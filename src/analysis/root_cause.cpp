@@ -89,6 +89,8 @@ std::string RootCauseObserver::describe(const Label& a) const {
     case Activity::Switch:
       return fmt::format("context switch {} -> {}", a.prev ? a.prev->comm : "the previous task", a.task ? a.task->comm : "the next task");
     case Activity::Idle: return "idle";
+    case Activity::IdleExit: return "idle-state exit latency";
+    case Activity::Smi: return "hardware/firmware stall (SMI), invisible to the kernel";
   }
   return "an unknown activity";
 }

@@ -181,7 +181,10 @@ Calibration calibrate(const CalibrateOptions& o) {
   c.timer_latency.how = fmt::format("clock_nanosleep(TIMER_ABSTIME) every {} us on CPU {} for {:.1f} s, {}", o.interval_us, o.cpu,
                                     o.seconds, c.root ? "SCHED_FIFO 80" : "SCHED_OTHER (no permission for SCHED_FIFO)");
   if (!c.root)
-    c.notes.push_back("SCHED_FIFO was refused (run as root for it): the timer latency was measured as SCHED_OTHER, so it includes fair-class wakeup delays");
+    c.notes.push_back(
+        "SCHED_FIFO 80 was refused: it needs CAP_SYS_NICE (root) or an RLIMIT_RTPRIO of at least 80. The timer latency was "
+        "measured as SCHED_OTHER instead, so it includes fair-class wakeup delays (expect a longer tail than cyclictest -p80 "
+        "shows); the syscall, switch and cross-CPU wakeup figures and the cpuidle states need no privilege and were measured as usual");
 
   // 5. cpuidle states from sysfs.
   const std::filesystem::path dir = fmt::format("/sys/devices/system/cpu/cpu{}/cpuidle", o.cpu);
@@ -200,7 +203,7 @@ Calibration calibrate(const CalibrateOptions& o) {
 }
 
 std::string calibration_report(const Calibration& c) {
-  std::string s = fmt::format("preemptsim calibrate on {} ({})\n", c.host, c.root ? "SCHED_FIFO granted" : "no SCHED_FIFO");
+  std::string s = fmt::format("preemptsim calibrate on {} ({})\n", c.host, c.root ? "SCHED_FIFO granted" : "no SCHED_FIFO: unprivileged, timer latency measured as SCHED_OTHER");
   for (const Figure* f : {&c.syscall, &c.local_switch, &c.cross_wakeup, &c.timer_latency}) s += spread(*f) + "\n";
   if (!c.cpuidle.empty()) {
     s += "cpuidle states:\n";
@@ -245,6 +248,18 @@ std::string calibration_profile(const Calibration& c, const std::string& name) {
   if (c.timer_latency.measured)
     s += "  hrtimer_wakeup: " + histogram_yaml(c.timer_latency.samples, irq_entry + irq_exit + cs, 0) + "\n";
   s += fmt::format("  irq_entry: {}ns\n  irq_exit: {}ns\n", irq_entry, irq_exit);
+  // The host's idle states, ready to enable: commented out because the timer
+  // latency above already contains their exit latencies (enabling both would
+  // count them twice); enable them when hrtimer_wakeup is not calibrated.
+  bool any = false;
+  for (const CpuidleState& st : c.cpuidle) {
+    if (st.disabled) continue;
+    if (!any) s += "# cpuidle:\n#   states:\n";
+    any = true;
+    const bool poll = st.name == "POLL";
+    s += fmt::format("#     - {{name: \"{}\", exit_latency: {}us, target_residency: {}us{}}}\n", st.name, st.exit_latency_us, st.residency_us,
+                     poll ? ", polling: true" : "");
+  }
   return s;
 }
 

@@ -33,6 +33,7 @@ void Kernel::__resched_curr(Rq& rq, bool lazy) {
   }
   curr.tif_need_resched = true;
   trace(rq, "resched_curr (remote)", &curr);
+  if (machine_ && !set_nr_and_not_polling(rq)) return;  // a polling idle CPU needs no IPI
   send_reschedule(rq.cpu);  // smp_send_reschedule()
 }
 
@@ -47,6 +48,7 @@ void Kernel::activate_task(Rq& rq, Task& p, int flags) {
   p.sched_class->enqueue_task(*this, rq, p, flags);
   p.on_rq = true;
   ++rq.nr_running;
+  if (machine_) sched_update_tick_dependency(rq);
 }
 
 void Kernel::deactivate_task(Rq& rq, Task& p, int flags) {
@@ -293,6 +295,7 @@ void Kernel::finish_task_switch(Rq& rq) {
   Task& next = *rq.curr;
   rq.switch_prev = nullptr;
   if (!next.is_idle()) tick_restart(rq);
+  if (machine_) memory_heavy_switch(rq);
   trace(rq, "sched_switch done", &next, prev.pid);
   for (Observer* o : observers_) o->on_switch(now_, rq.cpu, prev, next, rq.switch_preempt);
   if (next.latency_pending) {

@@ -140,7 +140,8 @@ void Kernel::irq_handler_end(Rq& rq, IrqFrame& f) {
           case HrTimerKind::Tick:  // tick_nohz_handler() (tick_sched_timer() before 6.9): sched_tick(), hrtimer_forward() to the next jiffy
             sched_tick(rq);
             irq_work_run_end(rq, true);
-            if (!rq.curr->is_idle()) rq.next_tick = tick_nsec_ * (now_ / tick_nsec_ + 1);
+            if (machine_) housekeeping_tick(rq);  // RCU callbacks, timer-wheel expiries
+            if (!rq.curr->is_idle() && !(machine_ && can_stop_full_tick(rq))) rq.next_tick = tick_nsec_ * (now_ / tick_nsec_ + 1);
             break;
           case HrTimerKind::SleepWakeup:  // hrtimer_wakeup()
             try_to_wake_up(*t.task, TASK_INTERRUPTIBLE);

@@ -27,6 +27,7 @@ void Kernel::account(Rq& rq) {
 }
 
 void Kernel::start_segment(Rq& rq, Time* remaining) {
+  if (machine_) start_work_segment(rq, nullptr);  // not run/busy work: clears the work mark
   rq.seg_active = true;
   rq.seg_start = now_;
   rq.seg_remaining = remaining;
@@ -44,6 +45,7 @@ void Kernel::segment_end(Rq& rq, std::uint64_t token) {
 
 // An interrupt splits the running segment: keep what is left of it.
 void Kernel::segment_interrupt(Rq& rq) {
+  if (machine_ && work_segment_interrupt(rq)) return;  // slowed work (memory interference)
   *rq.seg_remaining -= now_ - rq.seg_start;
   rq.seg_active = false;
   ++rq.seg_token;
@@ -53,6 +55,10 @@ void Kernel::segment_interrupt(Rq& rq) {
 void Kernel::cpu_run(Rq& rq) {
   this_cpu_ = rq.cpu;
   for (;;) {
+    if (machine_) {
+      if (smi_stalled(rq)) return;                 // in SMM: nothing runs until the SMI ends
+      if (cpuidle_wake_step(rq)) return;           // leaving an idle state: its exit latency
+    }
     if (rq.pending && !rq.hard_irqs_disabled()) {
       if (rq.seg_active) segment_interrupt(rq);
       irq_deliver(rq);
@@ -91,6 +97,7 @@ bool Kernel::idle_step(Rq& rq) {
     rq.next_tick = Time::max();
     clockevent_reprogram(rq);
   }
+  if (machine_) cpuidle_idle_call(rq);
   if (!rq.activity_idle) {
     rq.activity_idle = true;
     if (signals_ & SIG_ACTIVITY) emit_activity(rq);
@@ -159,7 +166,8 @@ bool Kernel::task_step(Rq& rq, Task& p) {
         p.work_step = p.remaining;
       }
       if (p.remaining > Time()) {
-        start_segment(rq, &p.remaining);
+        if (machine_) start_work_segment(rq, &p.remaining);  // memory interference may slow it
+        else start_segment(rq, &p.remaining);
         return true;
       }
       p.remaining = Time::ns(-1);
@@ -333,6 +341,8 @@ bool Kernel::task_step(Rq& rq, Task& p) {
       return false;
     case OpCode::IrqWorkdMain:
       return irq_workd_step(rq, p);
+    case OpCode::HousekeepingMain:
+      return housekeeping_thread_step(rq, p);
 
     case OpCode::Msleep:
       if (p.stage == 0) {

@@ -26,6 +26,7 @@ void Kernel::clockevent_reprogram(Rq& rq) {
 // tick_nohz_idle_exit(): a CPU leaving idle restarts its tick on the next jiffy.
 void Kernel::tick_restart(Rq& rq) {
   if (rq.next_tick != Time::max()) return;
+  if (machine_ && can_stop_full_tick(rq)) return;  // nohz_full: one task, no tick
   rq.next_tick = tick_nsec_ * (now_ / tick_nsec_ + 1);
   clockevent_reprogram(rq);
 }

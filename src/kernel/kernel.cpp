@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "kernel/noise.h"
 #include "kernel/sched_class.h"
 #include "workload/sched_dl_params.h"
 
@@ -147,7 +148,10 @@ Kernel::Kernel(const Scenario& scenario, const PreemptModel& model)
   init_locks();
   init_syncs();
   init_waitqueues();
+  machine_init();
 }
+
+Kernel::~Kernel() = default;
 
 // The next arrival of a line after the k-th (k counts from 0).
 Time Kernel::next_arrival(IrqSource& src) {
@@ -188,6 +192,10 @@ void Kernel::arm_next_arrival(IrqSource& src) {
 void Kernel::dispatch(const Event& e) {
   now_ = e.time;
   ++events_processed_;
+  if (e.kind > EV_END) {  // the machine's noise sources (noise.cpp)
+    machine_event(e, cpu_rq(e.kind == EV_SMI || e.kind == EV_HOUSEKEEPING ? 0 : e.target));
+    return;
+  }
   // A device event targets a line; the line's affinity names the CPU.
   IrqSource* src = e.kind == EV_DEVICE_IRQ ? &irqs_[static_cast<std::size_t>(e.target)] : nullptr;
   Rq& rq = cpu_rq(src ? src->spec->cpu : e.target);
@@ -235,6 +243,7 @@ void Kernel::run() {
   events_.arm(end_slot(), end, Band::Control, EV_END, 0, 0);
   for (Rq& rq : rqs_) cpu_run(rq);
   for (IrqSource& src : irqs_) arm_next_arrival(src);
+  if (machine_) machine_start();
   while (!events_.empty() && !stopped_ && !stop_requested_) {  // a deadlock stops the run (check_deadlock())
     const Event e = events_.pop();
     if (e.kind == EV_END) break;
@@ -248,6 +257,7 @@ void Kernel::run() {
   events_processed_ += events_.dropped_before_last_pop();
   if (!stopped_) now_ = end;
   for (Rq& rq : rqs_) account(rq);
+  if (machine_) machine_->idle.finish(now_);
   // Jobs still open at the end whose deadline has passed missed it too.
   for (auto& t : tasks_)
     if (t->job_deadline >= Time() && now_ > t->job_deadline)

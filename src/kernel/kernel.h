@@ -25,7 +25,8 @@
 namespace preemptsim {
 
 // Kinds of events the kernel puts on the queue.
-enum EventKind : std::uint32_t { EV_SEGMENT_END, EV_CLOCKEVENT, EV_IPI, EV_DEVICE_IRQ, EV_END };
+enum EventKind : std::uint32_t { EV_SEGMENT_END, EV_CLOCKEVENT, EV_IPI, EV_DEVICE_IRQ, EV_END,
+                                 EV_POLL_WAKE, EV_SMI, EV_SMI_END, EV_HOUSEKEEPING, EV_RETIME };  // kernel/noise.cpp
 
 // A device line's work over the run: drawn at arrival, done as handlers and
 // softirqs complete (what arrived and is not done is still in flight).
@@ -59,6 +60,8 @@ struct IrqSource {
   Time taken_handler;         // their handler work
   DeviceWork work;            // totals for the results
 };
+
+struct MachineState;  // kernel/noise.h
 
 // Deferred work at run time (softirq.cpp, workqueue.cpp, irq_work.cpp). Each
 // object keeps the work its calls brought (drawn per call) and what ran.
@@ -125,6 +128,7 @@ enum class SchedMode : std::uint8_t { SM_IDLE, SM_NONE, SM_PREEMPT };
 class Kernel {
  public:
   Kernel(const Scenario& scenario, const PreemptModel& model);
+  ~Kernel();
   Kernel(const Kernel&) = delete;
   Kernel& operator=(const Kernel&) = delete;
 
@@ -189,6 +193,8 @@ class Kernel {
   Time stopped_at() const { return stopped_at_; }
   int smp_processor_id() const { return this_cpu_; }
   Rq& cpu_rq(int cpu) { return rqs_[static_cast<std::size_t>(cpu)]; }
+  // The machine's noise sources and their figures (null: none configured).
+  const MachineState* machine() const { return machine_.get(); }
 
   // --- scheduler core (core.cpp) ---
   void resched_curr(Rq& rq);
@@ -400,6 +406,23 @@ class Kernel {
 
   void dispatch(const Event& e);
 
+  // idle.cpp: cpuidle_idle_call() and the wakeup of a CPU in an idle state
+  void cpuidle_idle_call(Rq& rq);
+  bool cpuidle_wake_step(Rq& rq);
+  bool set_nr_and_not_polling(Rq& rq);
+  // noise.cpp: SMIs, housekeeping, isolation, memory interference
+  void machine_init();
+  void machine_start();
+  void machine_event(const Event& e, Rq& rq);
+  bool smi_stalled(const Rq& rq) const;
+  void housekeeping_tick(Rq& rq);
+  bool housekeeping_thread_step(Rq& rq, Task& p);
+  bool can_stop_full_tick(const Rq& rq) const;
+  void sched_update_tick_dependency(Rq& rq);
+  void start_work_segment(Rq& rq, Time* remaining);
+  bool work_segment_interrupt(Rq& rq);
+  void memory_heavy_switch(Rq& rq);
+
   // tracing signals (trace_signals.cpp): each family costs one bit test when unused
   // (family is one SignalFamily bit; only its subscribers are called, in the order they were added)
   template <class F>
@@ -420,6 +443,7 @@ class Kernel {
   void emit_activity(Rq& rq);
 
   const Scenario& scenario_;
+  std::unique_ptr<MachineState> machine_;  // null: the exact machine (no noise source)
   const PreemptModel& model_;
   std::vector<std::unique_ptr<Task>> tasks_;  // workload tasks, then the idle tasks
   std::vector<Rq> rqs_;
@@ -444,6 +468,13 @@ class Kernel {
   std::size_t ipi_slot(int cpu) const { return 2 * rqs_.size() + static_cast<std::size_t>(cpu); }
   std::size_t irq_slot(std::size_t line) const { return 3 * rqs_.size() + line; }
   std::size_t end_slot() const { return 3 * rqs_.size() + irqs_.size(); }
+  // The machine's noise (kernel/noise.cpp), after the end: per CPU a polled
+  // wakeup, an SMI's end and a re-timing; one SMI source; one per housekeeping thread.
+  std::size_t poll_slot(int cpu) const { return end_slot() + 1 + static_cast<std::size_t>(cpu); }
+  std::size_t smi_end_slot(int cpu) const { return end_slot() + 1 + rqs_.size() + static_cast<std::size_t>(cpu); }
+  std::size_t retime_slot(int cpu) const { return end_slot() + 1 + 2 * rqs_.size() + static_cast<std::size_t>(cpu); }
+  std::size_t smi_slot() const { return end_slot() + 1 + 3 * rqs_.size(); }
+  std::size_t housekeeping_slot(std::size_t thread) const { return smi_slot() + 1 + thread; }
   Time now_;
   Time tick_nsec_;
   std::int64_t base_slice_ = 0;

@@ -34,7 +34,9 @@ struct Site {
 };
 
 // What a CPU starts doing (on_cpu_activity).
-enum class Activity : std::uint8_t { TaskStep, IrqEntry, IrqHandler, IrqExit, Nmi, Softirq, IrqThread, Switch, Idle };
+enum class Activity : std::uint8_t { TaskStep, IrqEntry, IrqHandler, IrqExit, Nmi, Softirq, IrqThread, Switch, Idle,
+                                     IdleExit,  // a CPU waking from an idle state: its exit latency
+                                     Smi };     // an SMI: the CPU is in SMM (invisible to the kernel)
 struct CpuActivity {
   Activity what = Activity::Idle;
   const Task* task = nullptr;   // the CPU's current task (the switch's next for Switch)

@@ -138,6 +138,7 @@ const char* op_name(OpCode c) {
     case OpCode::KsoftirqdMain: return "run_ksoftirqd";
     case OpCode::IrqThreadMain: return "irq_thread";
     case OpCode::KtimersMain: return "run_ktimerd";
+    case OpCode::HousekeepingMain: return "housekeeping_work";
     case OpCode::KLock: return "lock";
     case OpCode::KUnlock: return "unlock";
     case OpCode::MigrateDisable: return "migrate_disable";

@@ -26,6 +26,7 @@ enum class OpCode : std::uint8_t {
   WorkerThread,   // worker_thread() loop of kworker/N:M
   WorkDone,       // process_one_work(): the work function returned
   IrqWorkdMain,   // run_irq_workd() loop of irq_work/N (PREEMPT_RT)
+  HousekeepingMain,  // rcuc/N, rcuop/N, kworker/N:1 (kernel/noise.cpp)
 };
 
 struct Op {

@@ -157,8 +157,9 @@ class Task {
   Time job_deadline = Time::ns(-1); // the open periodic job's absolute deadline (-1: none)
 
   // kernel threads the kernel itself creates
-  enum class Kthread : std::uint8_t { None, Ksoftirqd, Ktimers, IrqThread, Kworker, IrqWorkd } kthread_kind = Kthread::None;
+  enum class Kthread : std::uint8_t { None, Ksoftirqd, Ktimers, IrqThread, Kworker, IrqWorkd, Housekeeping } kthread_kind = Kthread::None;
   int irq = -1;                  // IrqThread: the scenario irq it serves
+  int hk = -1;                   // Housekeeping: index of its thread in the machine state (kernel/noise.h)
   int irq_thread_pending = 0;    // IrqThread: IRQTF_RUNTHREAD (0 or 1)
   std::vector<SoftirqWork> softirq_work;  // PREEMPT_RT: softirqs run in this task's context
   std::size_t softirq_next = 0;

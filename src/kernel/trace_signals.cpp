@@ -2,6 +2,7 @@
 // section edges for the latency tracers (trace_preempt_on/off,
 // trace_hardirqs_on/off) and what a CPU starts doing (for timelines).
 #include "kernel/kernel.h"
+#include "kernel/noise.h"
 #include "kernel/preempt.h"
 
 namespace preemptsim {
@@ -35,7 +36,11 @@ void Kernel::emit_activity(Rq& rq) {
   a.task = &curr;
   a.preempt_count = rq.preempt_count;
   a.irqs_disabled = rq.hard_irqs_disabled();
-  if (!rq.seg_active) {
+  if (machine_ && smi_stalled(rq)) {
+    a.what = Activity::Smi;
+  } else if (machine_ && rq.seg_active && machine_->idle.exiting(rq.cpu)) {
+    a.what = Activity::IdleExit;
+  } else if (!rq.seg_active) {
     a.what = Activity::Idle;
   } else if (!rq.irq_stack.empty()) {
     const IrqFrame& f = rq.irq_stack.back();

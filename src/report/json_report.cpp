@@ -122,6 +122,16 @@ ordered_json cpu_json(const CpuResult& c) {
   j["softirqs"] = c.softirqs;
   j["ipis"] = c.ipis;
   j["switches"] = c.switches;
+  if (!c.idle_states.empty()) {
+    ordered_json states = ordered_json::array();
+    for (const CpuResult::IdleState& s : c.idle_states)
+      states.push_back(ordered_json{{"name", s.name}, {"exit_latency_ns", s.exit_latency.count()}, {"usage", s.usage}, {"time_ns", s.time.count()}});
+    j["idle_states"] = std::move(states);
+  }
+  if (c.smis) {
+    j["smis"] = c.smis;
+    j["smi_stolen_ns"] = c.smi_stolen.count();
+  }
   return j;
 }
 

@@ -423,6 +423,19 @@ Section cpu_section(const RunResult& r, int cpu) {
   row("softirq runs", [](const CpuResult& x) { return fmt::format("{}", x.softirqs); });
   row("context switches", [](const CpuResult& x) { return fmt::format("{}", x.switches); });
   row("IPIs received", [](const CpuResult& x) { return fmt::format("{}", x.ipis); });
+  bool smis = false, idle_states = false;
+  for (const CpuResult* p : c) {
+    smis = smis || (p && p->smis);
+    idle_states = idle_states || (p && !p->idle_states.empty());
+  }
+  if (smis)
+    row("SMIs (stolen)", [](const CpuResult& x) { return fmt::format("{} ({})", x.smis, format_time_short(x.smi_stolen)); });
+  if (idle_states)  // cpuidle usage per state, as cpuN/cpuidle/stateK/usage
+    row("idle states (usage)", [](const CpuResult& x) {
+      std::string cell;
+      for (const CpuResult::IdleState& st : x.idle_states) cell += fmt::format("{}{} {}", cell.empty() ? "" : ", ", st.name, st.usage);
+      return cell;
+    });
   return s;
 }
 

@@ -6,6 +6,7 @@
 
 #include "analysis/root_cause.h"
 #include "kernel/kernel.h"
+#include "kernel/noise.h"
 #include "sim/parallel.h"
 #include "stats/response_time.h"
 #include "stats/task_stats.h"
@@ -73,6 +74,18 @@ ModelResult simulate_model(const Scenario& scenario, const PreemptModel& model, 
     c.idle = rq.time[static_cast<std::size_t>(CpuTime::Idle)];
     c.irqs = rq.nr_irqs;
     c.switches = rq.nr_switches;
+    if (const MachineState* m = kernel.machine()) {
+      if (m->idle.enabled()) {
+        const auto names = m->idle.state_names();
+        for (std::size_t i = 0; i < names.size(); ++i) {
+          const IdleStateUsage& u = m->idle.usage(rq.cpu)[i];
+          const Time lat = m->spec.cpuidle.idle_poll ? Time() : m->spec.cpuidle.states[i].exit_latency;
+          c.idle_states.push_back(CpuResult::IdleState{names[i], lat, u.usage, u.time});
+        }
+      }
+      c.smis = m->smi.count(rq.cpu);
+      c.smi_stolen = m->smi.stolen(rq.cpu);
+    }
     r.cpus.push_back(c);
   }
   r.bugs = std::move(stats.bugs());

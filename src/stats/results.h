@@ -140,6 +140,16 @@ struct CpuResult {
   std::uint64_t softirqs = 0;               // softirq work items run (in any context)
   std::uint64_t ipis = 0;                   // reschedule IPIs received
   std::uint64_t switches = 0;               // context switches performed
+  // cpuidle (only with idle states): per state, cpuN/cpuidle/stateK/{name,latency,usage,time}
+  struct IdleState {
+    std::string name;
+    Time exit_latency;
+    std::uint64_t usage = 0;
+    Time time;
+  };
+  std::vector<IdleState> idle_states;
+  std::uint64_t smis = 0;                   // SMIs that stopped this CPU (no IRQ counted)
+  Time smi_stolen;                          // time lost to them, invisible to the kernel
 };
 
 // Why a task's worst wakeup took what it took: the time from the timer's

@@ -123,6 +123,8 @@ std::string PerfettoObserver::slice_name(const CpuActivity& a) const {
     case Activity::IrqThread: return "irq_thread " + kernel_.irqs()[static_cast<std::size_t>(a.irq)].spec->name;
     case Activity::Switch: return fmt::format("switch {} -> {}", a.prev ? a.prev->comm : "?", a.task->comm);
     case Activity::Idle: return "idle";
+    case Activity::IdleExit: return "cpuidle exit";
+    case Activity::Smi: return "SMI";
   }
   return "?";
 }

@@ -17,7 +17,6 @@
 #include "workload/limits.h"
 
 namespace preemptsim::workload_detail {
-namespace {
 
 double real_number(const Reader& r, const Field& f, double lo, const char* lo_text) {
   if (!f.value.IsScalar()) r.fail(f, fmt::format("expected a number{}, got {}", Reader::for_key(f), describe(f.value)));
@@ -120,7 +119,6 @@ Arrival parse_arrival(const Reader& r, const Field& f) {
   return a;
 }
 
-}  // namespace
 
 Distribution parse_distribution(const Reader& r, const Field& f) {
   Distribution d;

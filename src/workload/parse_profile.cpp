@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "workload/parse_irqs.h"
+#include "workload/parse_machine.h"
 
 namespace preemptsim::workload_detail {
 
@@ -49,12 +50,15 @@ void load_profile(const Reader& r, const Field& f, SystemSpec& sys) {
   const YAML::Node doc = load_one_document(text.str(), p.string());
   const Field root{"", doc, doc, ""};
   bool has_source = false;
-  for (const Field& e : pr.map(root, "a profile", {"profile", "source", "costs"})) {
+  std::vector<Field> machine;
+  for (const Field& e : pr.map(root, "a profile", {"profile", "source", "costs", "cpuidle", "noise"})) {
+    if (e.key == "cpuidle" || e.key == "noise") machine.push_back(e);
     if (e.key == "profile") (void)pr.string(e);
     if (e.key == "source") has_source = !pr.string(e).empty();
     if (e.key == "costs") sys.costs = parse_costs_over(pr, e, sys.costs);
   }
   if (!has_source) pr.fail(SourceLoc{p.string(), 1, 1}, "", "a profile needs 'source:' saying where its figures come from");
+  parse_machine(pr, machine, sys, 0);
   sys.profile = name;
 }
 

@@ -19,6 +19,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "kernel/preempt_model.h"
+#include "workload/parse_machine.h"
 #include "workload/parse_profile.h"
 #include "workload/parse_steps.h"
 #include "workload/sched_dl_params.h"
@@ -126,13 +127,19 @@ void apply_kernel_version(const Reader& r, SystemSpec& sys, const std::optional<
 SystemSpec parse_system(const Reader& r, const Field& f) {
   SystemSpec sys = default_system();
   std::optional<Field> models, bandwidth;
+  std::vector<Field> machine;
   // A profile first: the workload's own costs: entries override its figures.
   if (f.value.IsMap())
     for (const Field& e : r.map(f, "system", {}))
       if (e.key == "profile") load_profile(r, e, sys);
   for (const Field& e : r.map(f, "system", {"cpus", "hz", "models", "duration", "seed", "costs", "threadirqs",
                                             "rt_bandwidth", "rt_runtime", "rt_period", "fair_server", "softirq_costs",
-                                            "kernel", "profile"})) {
+                                            "kernel", "profile", "cpuidle", "cpu_dma_latency", "idle", "nohz_full",
+                                            "isolcpus", "rcu_nocbs", "noise"})) {
+    if (is_machine_key(e.key)) {
+      machine.push_back(e);  // after the loop: CPU lists need cpus
+      continue;
+    }
     if (e.key == "models") models = e;
     if (e.key == "rt_bandwidth") bandwidth = e;
     if (e.key == "profile") {
@@ -183,6 +190,7 @@ SystemSpec parse_system(const Reader& r, const Field& f) {
     }
   }
   apply_kernel_version(r, sys, models, bandwidth);
+  parse_machine(r, machine, sys, sys.cpus);
   return sys;
 }
 
@@ -276,7 +284,8 @@ TaskSpec parse_task(const Reader& r, const Field& t, const SystemSpec& sys, Lock
 
   std::optional<Field> priority, nice, program, dl_runtime, dl_deadline, dl_period;
   for (const Field& e : r.map(t, fmt::format("task '{}'", t.key),
-                              {"policy", "priority", "nice", "cpus", "kthread", "throughput", "program", "runtime", "deadline", "period"})) {
+                              {"policy", "priority", "nice", "cpus", "kthread", "throughput", "program", "runtime", "deadline", "period", "memory_heavy"})) {
+    if (e.key == "memory_heavy") task.memory_heavy = r.boolean(e);
     if (e.key == "runtime") dl_runtime = e;
     if (e.key == "deadline") dl_deadline = e;
     if (e.key == "period") dl_period = e;
@@ -452,6 +461,7 @@ Scenario parse_document(const Reader& r, const YAML::Node& doc) {
   }
   for (const auto& [name, kind] : locks) sc.locks.emplace_back(name, kind.first);
   if (irqs) sc.irqs = parse_irqs(r, *irqs, sc.system);
+  add_machine_irqs(sc);
   check_irq_wakes(r, sc);
   if (tasklets) sc.tasklets = parse_tasklets(r, *tasklets);
   if (irq_works) sc.irq_works = parse_irq_works(r, *irq_works);

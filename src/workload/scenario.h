@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -109,6 +110,7 @@ enum SoftirqVec : std::uint8_t {
 const char* softirq_name(SoftirqVec v);  // "NET_RX"
 
 class Rng;
+struct MachineSpec;  // machine/machine_spec.h
 
 // A duration drawn per occurrence: fixed, or from a distribution, optionally
 // clamped to [min, max] (a sample outside is moved to the bound).
@@ -269,6 +271,7 @@ struct TaskSpec {
   std::vector<int> cpus;  // allowed CPUs; empty = all
   bool kthread = false;   // program is kernel steps; never returns to user
   std::optional<bool> throughput;  // report its work rate (unset: batch tasks and tasks that never block)
+  bool memory_heavy = false;  // slows other CPUs' work under system.noise.memory_interference
   std::vector<Step> program;
   SourceLoc loc;
 };
@@ -329,6 +332,9 @@ struct SystemSpec {
     a.fill(Time::ns(10'000));
     return a;
   }();
+  // The machine below the kernel: cpuidle, SMIs, housekeeping, isolation,
+  // memory interference (null: none, the exact machine).
+  std::shared_ptr<const MachineSpec> machine;
 };
 
 struct Scenario {
