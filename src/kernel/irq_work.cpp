@@ -15,17 +15,10 @@ namespace preemptsim {
 // IRQ_WORK_LAZY and the tick runs (then the next tick handles it).
 void Kernel::irq_work_queue(Rq& rq, int w, const IrqWake* ev) {
   KIrqWork& k = irq_works_[static_cast<std::size_t>(w)];
-  const Time d = k.spec->run.sample(k.rng);
-  k.backlog += d;
-  k.stats.arrived += d;
-  ++k.stats.calls;
-  if (k.pending) {
-    ++k.stats.coalesced;
+  if (!k.call(ev)) {
     trace(rq, "irq_work_queue (IRQ_WORK_PENDING)", nullptr, w);
     return;
   }
-  k.pending = true;
-  k.ev = ev ? *ev : IrqWake{};
   IrqWorkCpu& c = irq_work_cpu_[static_cast<std::size_t>(rq.cpu)];
   const bool lazy_work = k.spec->lazy;
   const bool rt_lazy_work = !lazy_work && rt_softirqs() && !k.spec->hard;
@@ -53,22 +46,7 @@ Time Kernel::irq_work_run_begin(Rq& rq, bool tick) {
     c.lazy.clear();
   }
   Time total;
-  for (int w : c.running) {
-    KIrqWork& k = irq_works_[static_cast<std::size_t>(w)];
-    k.pending = false;
-    k.running_ev = k.ev;
-    k.ev = IrqWake{};
-    if (k.running_ev.irq >= 0) {
-      k.running_ev.via = IrqWake::Via::IrqWork;
-      k.running_ev.obj = w;
-      k.running_ev.by = nullptr;
-      k.running_ev.stage_start = now_;
-    }
-    total += k.backlog;
-    k.stats.done += k.backlog;
-    k.backlog = Time();
-    ++k.stats.runs;
-  }
+  for (int w : c.running) total += irq_works_[static_cast<std::size_t>(w)].start(IrqWake::Via::IrqWork, w, nullptr, now_);
   return total;
 }
 
@@ -85,13 +63,7 @@ void Kernel::irq_work_run_end(Rq& rq, bool tick) {
 }
 
 // The end of one callback: its wake_up()/complete(), then its calls.
-void Kernel::irq_work_single(Rq& rq, int w) {
-  KIrqWork& k = irq_works_[static_cast<std::size_t>(w)];
-  const IrqWake ev = k.running_ev;
-  k.running_ev = IrqWake{};
-  defer_wake(k.wake_sync, k.spec->wakes_completion, ev);
-  for (const DeferCall& d : k.spec->defer) defer_call(rq, d, ev.irq >= 0 ? &ev : nullptr);
-}
+void Kernel::irq_work_single(Rq& rq, int w) { deferred_callback_done(rq, irq_works_[static_cast<std::size_t>(w)]); }
 
 // run_irq_workd() (PREEMPT_RT, irq_work/N at SCHED_FIFO 1): irq_work_run_list()
 // of the lazy list, each callback in the thread's context, preemptible.
@@ -100,21 +72,7 @@ bool Kernel::irq_workd_step(Rq& rq, Task& p) {
   if (p.irq_work_next < p.irq_work_items.size()) {
     const int w = p.irq_work_items[p.irq_work_next];
     KIrqWork& k = irq_works_[static_cast<std::size_t>(w)];
-    if (p.remaining < Time()) {  // irq_work_single(): clear IRQ_WORK_PENDING, call
-      k.pending = false;
-      k.running_ev = k.ev;
-      k.ev = IrqWake{};
-      if (k.running_ev.irq >= 0) {
-        k.running_ev.via = IrqWake::Via::IrqWork;
-        k.running_ev.obj = w;
-        k.running_ev.by = &p;
-        k.running_ev.stage_start = now_;
-      }
-      p.remaining = k.backlog;
-      k.stats.done += k.backlog;
-      k.backlog = Time();
-      ++k.stats.runs;
-    }
+    if (p.remaining < Time()) p.remaining = k.start(IrqWake::Via::IrqWork, w, &p, now_);  // irq_work_single(): clear IRQ_WORK_PENDING, call
     if (p.remaining > Time()) {
       start_segment(rq, &p.remaining);
       return true;

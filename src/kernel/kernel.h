@@ -71,26 +71,55 @@ struct DeferStats {
   std::uint64_t runs = 0;       // callbacks run
   Time arrived, done;           // tasklet, irq_work: the run time the calls brought and the run time done
 };
-// struct tasklet_struct: TASKLET_STATE_SCHED and the work of the schedules since it last ran.
-struct KTasklet {
-  const TaskletSpec* spec = nullptr;
-  Rng rng{0, "tasklet"};        // stream "tasklet/NAME" (set at boot)
-  bool sched = false;           // TASKLET_STATE_SCHED
-  Time backlog;                 // run time of the schedules since the last run began
+// A callback that coalesces while pending: struct tasklet_struct (pending =
+// TASKLET_STATE_SCHED) and struct irq_work (pending = IRQ_WORK_PENDING).
+template <class Spec>
+struct KDeferredCallback {
+  const Spec* spec = nullptr;
+  Rng rng{0, "deferred"};       // stream "tasklet/NAME" or "irq_work/NAME" (set at boot)
+  bool pending = false;
+  Time backlog;                 // run time of the calls since the last run began
   IrqWake ev, running_ev;       // the oldest device event behind the pending / the running callback
   int wake_sync = -1;
   DeferStats stats;
+
+  // A call (test_and_set_bit() of the pending bit): its run time, drawn now,
+  // joins the backlog; false when already pending (this call coalesced).
+  bool call(const IrqWake* from) {
+    const Time d = spec->run.sample(rng);
+    backlog += d;
+    stats.arrived += d;
+    ++stats.calls;
+    if (pending) {
+      ++stats.coalesced;
+      return false;
+    }
+    pending = true;
+    ev = from ? *from : IrqWake{};
+    return true;
+  }
+  // The callback starts: the pending bit is cleared before it (so a call
+  // during it queues it again) and it does the whole backlog; the device
+  // event it serves records the stage (via, object, thread, start).
+  Time start(IrqWake::Via via, int obj, const Task* by, Time now) {
+    pending = false;
+    running_ev = ev;
+    ev = IrqWake{};
+    if (running_ev.irq >= 0) {
+      running_ev.via = via;
+      running_ev.obj = obj;
+      running_ev.by = by;
+      running_ev.stage_start = now;
+    }
+    const Time run = backlog;
+    backlog = Time();
+    stats.done += run;
+    ++stats.runs;
+    return run;
+  }
 };
-// struct irq_work: IRQ_WORK_PENDING, the CPU it is queued on, its work.
-struct KIrqWork {
-  const IrqWorkSpec* spec = nullptr;
-  Rng rng{0, "irq_work"};       // stream "irq_work/NAME" (set at boot)
-  bool pending = false;         // IRQ_WORK_PENDING (claimed, on a list)
-  Time backlog;
-  IrqWake ev, running_ev;
-  int wake_sync = -1;
-  DeferStats stats;
-};
+using KTasklet = KDeferredCallback<TaskletSpec>;
+using KIrqWork = KDeferredCallback<IrqWorkSpec>;
 // struct work_struct / delayed_work: WORK_STRUCT_PENDING, where it is queued or running.
 struct KWork {
   const WorkSpec* spec = nullptr;
@@ -303,6 +332,9 @@ class Kernel {
   void tasklet_schedule(Rq& rq, int t, bool hi, const IrqWake* ev);
   Time tasklet_run_begin(int t, SoftirqVec vec);
   void tasklet_run_end(Rq& rq, int t);
+  // The end of a tasklet's or irq_work's callback: its wake_up()/complete(), then its calls.
+  template <class Spec>
+  void deferred_callback_done(Rq& rq, KDeferredCallback<Spec>& k);
   void queue_work(Rq& rq, int w, int wq, Time delay, const IrqWake* ev);
   void __queue_work(Rq& rq, int w, int wq);
   void delayed_work_timer_fn(Rq& rq, int w);

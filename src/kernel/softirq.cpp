@@ -102,18 +102,10 @@ void Kernel::push_softirq_frame(Rq& rq, bool in_task) {
 // the tasklet is pending and will do this work too; else
 // __tasklet_schedule_common() queues it on this CPU and raises the vector.
 void Kernel::tasklet_schedule(Rq& rq, int t, bool hi, const IrqWake* ev) {
-  KTasklet& k = tasklets_[static_cast<std::size_t>(t)];
-  const Time d = k.spec->run.sample(k.rng);
-  k.backlog += d;
-  k.stats.arrived += d;
-  ++k.stats.calls;
-  if (k.sched) {
-    ++k.stats.coalesced;
+  if (!tasklets_[static_cast<std::size_t>(t)].call(ev)) {
     trace(rq, "tasklet_schedule (TASKLET_STATE_SCHED already set)", nullptr, t);
     return;
   }
-  k.sched = true;
-  k.ev = ev ? *ev : IrqWake{};
   SoftirqWork w{hi ? HI_SOFTIRQ : TASKLET_SOFTIRQ, Time(), nullptr, -1};
   w.tasklet = t;
   raise_softirq(rq, w);
@@ -124,30 +116,22 @@ void Kernel::tasklet_schedule(Rq& rq, int t, bool hi, const IrqWake* ev) {
 // callback does the work of every schedule so far.
 Time Kernel::tasklet_run_begin(int t, SoftirqVec vec) {
   KTasklet& k = tasklets_[static_cast<std::size_t>(t)];
-  k.sched = false;
-  const Time run = k.backlog;
-  k.backlog = Time();
-  k.running_ev = k.ev;
-  k.ev = IrqWake{};
-  if (k.running_ev.irq >= 0) {
-    k.running_ev.via = IrqWake::Via::Tasklet;
-    k.running_ev.obj = t;
-    k.running_ev.vec = vec;
-    k.running_ev.stage_start = now_;
-  }
-  k.stats.done += run;
-  ++k.stats.runs;
+  const Time run = k.start(IrqWake::Via::Tasklet, t, nullptr, now_);
+  if (k.running_ev.irq >= 0) k.running_ev.vec = vec;
   return run;
 }
 
-// The callback returns: its wake_up()/complete(), then its own calls.
-void Kernel::tasklet_run_end(Rq& rq, int t) {
-  KTasklet& k = tasklets_[static_cast<std::size_t>(t)];
+void Kernel::tasklet_run_end(Rq& rq, int t) { deferred_callback_done(rq, tasklets_[static_cast<std::size_t>(t)]); }
+
+template <class Spec>
+void Kernel::deferred_callback_done(Rq& rq, KDeferredCallback<Spec>& k) {
   const IrqWake ev = k.running_ev;
   k.running_ev = IrqWake{};
   defer_wake(k.wake_sync, k.spec->wakes_completion, ev);
   for (const DeferCall& d : k.spec->defer) defer_call(rq, d, ev.irq >= 0 ? &ev : nullptr);
 }
+template void Kernel::deferred_callback_done(Rq&, KDeferredCallback<TaskletSpec>&);
+template void Kernel::deferred_callback_done(Rq&, KDeferredCallback<IrqWorkSpec>&);
 
 void Kernel::softirq_work_done(Rq& rq, const SoftirqWork& w) {
   ++rq.nr_softirq_runs;

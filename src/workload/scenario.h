@@ -169,11 +169,10 @@ struct DeferCall {
 };
 const char* defer_call_name(const DeferCall& d);  // the call as written: "schedule_work"
 
-// tasklets: {NAME: {run: D, wake_up: Q | complete: C, ...DeferCall keys}}:
-// a tasklet_struct whose callback runs D (drawn per tasklet_schedule() and
-// summed while it is pending: one run does the work of every schedule) and
-// then wakes Q / completes C and makes its calls.
-struct TaskletSpec {
+// A callback that coalesces while pending (tasklets, irq_works): it runs D
+// (drawn per call and summed while it is pending: one run does the work of
+// every call), then wakes Q / completes C and makes its calls.
+struct DeferredCallbackSpec {
   std::string name;
   Distribution run;
   std::string wakes;
@@ -182,17 +181,14 @@ struct TaskletSpec {
   SourceLoc loc;
 };
 
+// tasklets: {NAME: {run: D, wake_up: Q | complete: C, ...DeferCall keys}}: a tasklet_struct.
+struct TaskletSpec : DeferredCallbackSpec {};
+
 // irq_works: {NAME: {run: D, hard: bool, lazy: bool, wake_up/complete, ...}}:
 // a struct irq_work (IRQ_WORK_HARD_IRQ, IRQ_WORK_LAZY).
-struct IrqWorkSpec {
-  std::string name;
-  Distribution run;
+struct IrqWorkSpec : DeferredCallbackSpec {
   bool hard = false;  // IRQ_WORK_HARD_IRQ: hard IRQ context even on PREEMPT_RT
   bool lazy = false;  // IRQ_WORK_LAZY: waits for the next tick
-  std::string wakes;
-  bool wakes_completion = false;
-  std::vector<DeferCall> defer;
-  SourceLoc loc;
 };
 
 // workqueues: {NAME: {unbound: bool, highpri: bool, max_active: N}}.
