@@ -230,7 +230,7 @@ tasks:
   const WorstCaseExplanation& e = explanation(r, "sleeper");
   std::cout << "sleeper: " << format_time(e.latency) << "\n" << e.why << "\n";
   expect_contains(e.why, "EEVDF kept hog (SCHED_OTHER nice -20) on the CPU at the wakeup of sleeper (SCHED_OTHER nice 19)");
-  expect_contains(e.why, "wakeup_preempt_fair() set no TIF_NEED_RESCHED");
+  expect_contains(e.why, "check_preempt_wakeup_fair() set no TIF_NEED_RESCHED");
 }
 
 }  // namespace

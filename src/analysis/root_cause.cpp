@@ -185,14 +185,7 @@ void RootCauseObserver::on_cpu_activity(Time t, const Rq& rq, const CpuActivity&
               format_time(sys.rt_runtime), format_time(sys.rt_period), rq.cpu, format_time(cs.throttled_since), w.task->comm,
               sched_desc(*w.task));
         } else {
-          w.why = why_at_wakeup(cs, *w.task, w.woken_at);
-          const Task* curr = cs.curr;
-          if (w.why.rfind("PREEMPT_LAZY", 0) != 0 && curr && !curr->is_idle() && curr != w.task && !rt && curr->prio >= MAX_RT_PRIO &&
-              !w.resched_at_wakeup && w.why.find("was preempted at the first point") != std::string::npos)
-            w.why = fmt::format(
-                "EEVDF kept {} ({}) on the CPU at the wakeup of {} ({}) at {}: wakeup_preempt_fair() set no TIF_NEED_RESCHED ({} was "
-                "not picked over it: its virtual deadline was not earlier, or RUN_TO_PARITY protected the running slice)",
-                curr->comm, sched_desc(*curr), w.task->comm, sched_desc(*w.task), format_time(w.woken_at), w.task->comm);
+          w.why = why_at_wakeup(cs, *w.task, w.woken_at, w.resched_at_wakeup);
         }
         if (w.why.rfind("PREEMPT_LAZY", 0) == 0) {
           w.lazy = true;
@@ -233,7 +226,7 @@ void RootCauseObserver::on_section(Time t, const Rq& rq, Section kind, bool off,
   }
 }
 
-std::string RootCauseObserver::why_at_wakeup(const CpuState& cs, const Task& p, Time t) const {
+std::string RootCauseObserver::why_at_wakeup(const CpuState& cs, const Task& p, Time t, bool resched_at_wakeup) const {
   const Task* curr = cs.curr;
   if (!curr || curr->is_idle()) return fmt::format("CPU was idle when {} was woken at {}: only the wakeup path and the switch", p.comm, format_time(t));
   if (curr == &p) return fmt::format("{} was still on its CPU when woken at {}", p.comm, format_time(t));
@@ -251,6 +244,12 @@ std::string RootCauseObserver::why_at_wakeup(const CpuState& cs, const Task& p, 
   if (model_.lazy && p.prio >= MAX_RT_PRIO && curr->prio >= MAX_RT_PRIO)
     return fmt::format("PREEMPT_LAZY: the fair wakeup of {} at {} left {} running (it sets at most TIF_NEED_RESCHED_LAZY, which nothing in the kernel honours)",
                        p.comm, format_time(t), curr->comm);
+  // check_preempt_wakeup_fair(): EEVDF may keep the running fair task (pick_eevdf() did not choose p)
+  if (p.prio >= MAX_RT_PRIO && curr->prio >= MAX_RT_PRIO && !resched_at_wakeup)
+    return fmt::format(
+        "EEVDF kept {} ({}) on the CPU at the wakeup of {} ({}) at {}: check_preempt_wakeup_fair() set no TIF_NEED_RESCHED ({} was "
+        "not picked over it: its virtual deadline was not earlier, or RUN_TO_PARITY protected the running slice)",
+        curr->comm, sched_desc(*curr), p.comm, sched_desc(p), format_time(t), p.comm);
   return fmt::format("{} was preempted at the first point after {} was woken at {}", curr->comm, p.comm, format_time(t));
 }
 
@@ -489,7 +488,7 @@ std::vector<WorstCaseExplanation> RootCauseObserver::explanations() const {
                                                      format_time(w.lazy_tick))
                                        : fmt::format("; TIF_NEED_RESCHED_LAZY was already set on {} by an earlier wakeup", curr);
       else if (w.lazy_by_wakeup)
-        e.why += fmt::format("; the wakeup set TIF_NEED_RESCHED_LAZY on {} (wakeup_preempt_fair(): resched_curr_lazy())", curr);
+        e.why += fmt::format("; the wakeup set TIF_NEED_RESCHED_LAZY on {} (check_preempt_wakeup_fair(): resched_curr_lazy())", curr);
       else if (w.lazy_set_at >= Time())
         e.why += fmt::format("; the wakeup set nothing (EEVDF did not pick {} over {}); the tick at {} set TIF_NEED_RESCHED_LAZY ({}'s slice was used up)",
                              w.w.task, curr, format_time(w.lazy_set_at), curr);

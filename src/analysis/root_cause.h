@@ -116,7 +116,8 @@ class RootCauseObserver final : public Observer {
   static void add(Window& w, const Label& label, Time d);
   std::string describe(const Label& a) const;
   static std::string section_site(const OpenSection& s);
-  std::string why_at_wakeup(const CpuState& cs, const Task& p, Time t) const;
+  // resched_at_wakeup: the wakeup set TIF_NEED_RESCHED on the CPU's task.
+  std::string why_at_wakeup(const CpuState& cs, const Task& p, Time t, bool resched_at_wakeup) const;
   std::string cpu_state(const Label& l, std::uint32_t count, bool irqs_off, int bh) const;
   std::string device_path(const IrqWake& ev, const std::string& task) const;
 
