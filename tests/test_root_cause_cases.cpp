@@ -235,3 +235,49 @@ tasks:
 
 }  // namespace
 }  // namespace preemptsim::testing
+
+namespace preemptsim::testing {
+namespace {
+
+// The fair server is per CPU: serving on CPU 0 does not explain a wakeup on
+// CPU 1, whose own server never starts (its fair task is never starved).
+TEST(RootCauseCases, AnotherCpusFairServerIsNotTheReason) {
+  const Scenario sc = parse_workload(R"(
+system: {cpus: 2, models: [rt], duration: 1100ms}
+tasks:
+  control:
+    policy: fifo
+    priority: 90
+    cpus: [1]
+    program:
+      - loop: {until: end, steps: [{periodic: {period: 1ms}}, {run: 20us}]}
+  other1:
+    policy: other
+    cpus: [1]
+    program:
+      - loop: {until: end, steps: [{run: 10ms}]}
+  hog:
+    policy: fifo
+    priority: 50
+    cpus: [0]
+    program:
+      - loop: {until: end, steps: [{run: 10ms}]}
+  batch:
+    policy: other
+    cpus: [0]
+    program:
+      - loop: {until: end, steps: [{run: 10ms}]}
+)",
+                                     "fair-server-smp.yaml");
+  const ModelResult r = explained(sc, "rt");
+  const WorstCaseExplanation& e = explanation(r, "control");
+  std::cout << "control on CPU 1: " << format_time(e.latency) << "\n" << e.why << "\n";
+  EXPECT_EQ(e.cpu, 1);
+  EXPECT_EQ(e.why.find("fair server"), std::string::npos) << e.why;
+  EXPECT_LT(e.latency, Time::ns(100'000)) << "CPU 1's fair task is never starved: no server delay";
+  // on CPU 0 the starved batch task is served once the hog has held it 950 ms
+  EXPECT_GT(task(r, "batch").cpu_time, Time::ns(45'000'000)) << "batch gets about 50 ms from CPU 0's server";
+}
+
+}  // namespace
+}  // namespace preemptsim::testing
