@@ -31,6 +31,77 @@ TEST(EventQueue, OrdersByTimeThenBandThenInsertion) {
   EXPECT_EQ(kinds, (std::vector<std::uint32_t>{4, 3, 2, 5, 1}));
 }
 
+// SlotQueue against a lazily-cancelling EventQueue (each slot's entries carry
+// a token; an entry whose token is not its slot's current one is stale and
+// skipped): the same live events in the same order, and as many dropped
+// events counted by the last pop as the heap popped and skipped. Random arms,
+// re-arms, cancels and pops with many equal times, in every band.
+void check_slot_queue_against_lazy_heap(std::size_t slots, std::uint64_t seed) {
+  SlotQueue q;
+  q.resize(slots);
+  EventQueue ref;
+  std::vector<std::uint64_t> token(slots, 0);
+  std::vector<bool> armed(slots, false);
+  std::uint64_t stale = 0, stale_at_last_pop = 0, pops = 0;
+  Rng r(seed, "slot-queue");
+  Time now;
+  for (int step = 0; step < 20000; ++step) {
+    const auto slot = static_cast<std::size_t>(r.uniform_int(0, static_cast<std::int64_t>(slots) - 1));
+    const std::int64_t what = r.uniform_int(0, 9);
+    if (what < 4 && !q.empty()) {  // pop, then often re-arm the same slot (a CPU's next segment)
+      while (!ref.empty() && (ref.top().token != token[static_cast<std::size_t>(ref.top().target)] || !armed[static_cast<std::size_t>(ref.top().target)])) {
+        ref.pop();
+        ++stale;
+      }
+      ASSERT_FALSE(ref.empty()) << "the slot queue holds an event the lazy heap does not";
+      const Event want = ref.pop();
+      armed[static_cast<std::size_t>(want.target)] = false;
+      stale_at_last_pop = stale;
+      const Event got = q.pop();
+      ++pops;
+      ASSERT_EQ(got.time, want.time) << "pop " << pops;
+      ASSERT_EQ(got.band, want.band) << "pop " << pops;
+      ASSERT_EQ(got.target, want.target) << "pop " << pops;
+      ASSERT_EQ(got.token, want.token) << "pop " << pops;
+      ASSERT_EQ(got.seq, want.seq) << "pop " << pops;
+      now = got.time;
+      if (r.uniform_int(0, 1) == 0) {
+        const auto s = static_cast<std::size_t>(got.target);
+        const Time t = now + Time::ns(r.uniform_int(0, 3));
+        const auto band = static_cast<Band>(r.uniform_int(0, 2));
+        q.arm(s, t, band, 7, got.target, ++token[s]);
+        ref.push(t, band, 7, got.target, token[s]);
+        armed[s] = true;
+      }
+    } else if (what < 8) {  // arm or re-arm
+      const Time t = now + Time::ns(r.uniform_int(0, 3));
+      const auto band = static_cast<Band>(r.uniform_int(0, 2));
+      const auto target = static_cast<std::int32_t>(slot);
+      q.arm(slot, t, band, 7, target, ++token[slot]);
+      ref.push(t, band, 7, target, token[slot]);
+      armed[slot] = true;
+    } else {  // cancel (also of an empty slot)
+      q.cancel(slot);
+      ++token[slot];
+      armed[slot] = false;
+    }
+    ASSERT_EQ(q.pushed(), ref.pushed());
+    std::size_t live = 0;
+    for (bool a : armed) live += a ? 1 : 0;
+    ASSERT_EQ(q.size(), live) << "step " << step;
+  }
+  EXPECT_GT(pops, 1000u);
+  EXPECT_GT(stale_at_last_pop, 100u);
+  EXPECT_EQ(q.dropped_before_last_pop(), stale_at_last_pop) << "stale entries the lazy heap popped before its last live event";
+}
+
+TEST(SlotQueue, PopsWhatALazyHeapPopsAndCountsItsStaleEntries) {
+  check_slot_queue_against_lazy_heap(13, 1);   // 16 leaves, 3 never used
+  check_slot_queue_against_lazy_heap(16, 2);   // a full tree
+  check_slot_queue_against_lazy_heap(2, 3);
+  check_slot_queue_against_lazy_heap(100, 4);  // 128 leaves: deeper paths
+}
+
 TEST(Rng, SameSeedAndStreamGiveTheSameSequence) {
   Rng a(42, "irq/eth0"), b(42, "irq/eth0");
   for (int i = 0; i < 100; ++i) EXPECT_EQ(a.next_u64(), b.next_u64());

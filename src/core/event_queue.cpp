@@ -1,6 +1,8 @@
 // Event queues with explicit tie-breaking: a binary heap, and a tournament tree of slots.
 #include "core/event_queue.h"
 
+#include "core/error.h"
+
 namespace preemptsim {
 
 void EventQueue::push(Time time, Band band, std::uint32_t kind, std::int32_t target, std::uint64_t token) {
@@ -16,23 +18,17 @@ Event EventQueue::pop() {
 
 void SlotQueue::resize(std::size_t slots) {
   leaves_ = 1;
-  while (leaves_ < slots) leaves_ *= 2;
-  ev_.assign(leaves_, Event{});
-  key_.assign(leaves_, kEmpty);
-  win_.assign(2 * leaves_, 0);
-  for (std::size_t i = 0; i < leaves_; ++i) win_[leaves_ + i] = static_cast<std::uint32_t>(i);
-  for (std::size_t i = leaves_ - 1; i >= 1; --i) win_[i] = better(win_[2 * i], win_[2 * i + 1]);
-  live_ = 0;
-}
-
-// The slot's key changed: replay its matches up to the root, stopping where
-// a node keeps a winner other than this slot (nothing above it changes).
-void SlotQueue::replay(std::size_t slot) {
-  for (std::size_t i = (leaves_ + slot) / 2; i >= 1; i /= 2) {
-    const std::uint32_t old = win_[i];
-    win_[i] = better(win_[2 * i], win_[2 * i + 1]);
-    if (win_[i] == old && old != slot) break;
+  slot_bits_ = 0;
+  while (leaves_ < slots) {
+    leaves_ *= 2;
+    ++slot_bits_;
   }
+  slot_mask_ = leaves_ - 1;
+  seq_limit_ = std::uint64_t{1} << (62 - slot_bits_);
+  popped_ = kNone;
+  ev_.assign(leaves_, Event{});
+  node_.assign(2 * leaves_, kEmpty);
+  live_ = 0;
 }
 
 // The slot's event will never be popped: remember its key, to count it as
@@ -46,32 +42,17 @@ void SlotQueue::drop(std::size_t slot) {
     dropped_.resize(kept);
     if (kept >= dropped_limit_ / 2) dropped_limit_ *= 2;
   }
-  dropped_.push_back(key_[slot]);
+  dropped_.push_back(node_[leaves_ + slot]);
   --live_;
 }
 
-void SlotQueue::arm(std::size_t slot, Time time, Band band, std::uint32_t kind, std::int32_t target, std::uint64_t token) {
-  if (key_[slot] != kEmpty) drop(slot);
-  ev_[slot] = Event{time, band, next_seq_++, kind, target, token};
-  key_[slot] = key_of(ev_[slot]);
-  replay(slot);
-  if (++live_ > peak_) peak_ = live_;
-}
+void SlotQueue::seq_exhausted() { throw InvariantError("SlotQueue: event sequence numbers exhausted"); }
 
 void SlotQueue::cancel(std::size_t slot) {
-  if (key_[slot] == kEmpty) return;
+  if (popped_ == slot) return;  // popped: already empty
+  if (node_[leaves_ + slot] == kEmpty) return;
   drop(slot);
-  key_[slot] = kEmpty;
-  replay(slot);
-}
-
-Event SlotQueue::pop() {
-  const std::size_t slot = win_[1];
-  last_pop_ = key_[slot];
-  key_[slot] = kEmpty;
-  replay(slot);
-  --live_;
-  return ev_[slot];
+  replay(slot, kEmpty);
 }
 
 std::uint64_t SlotQueue::dropped_before_last_pop() {

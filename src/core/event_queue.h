@@ -68,14 +68,40 @@ class EventQueue {
 // A replaced or cancelled event is "dropped": dropped_before_last_pop()
 // counts those a lazily-cancelling queue would have popped (and skipped) by
 // the last pop(), so an event count stays what it was with lazy cancellation.
+//
+// Every node of the tree holds the key of its subtree's earliest event, the
+// slot number in the key's low bits: a replay compares the new key with the
+// siblings' keys along the path, loads that do not depend on each other
+// (a tree of winner indices would load an index, then its key, per level).
+// pop() leaves the popped key in its leaf until the next pop() (the tree
+// stays a valid tournament over what the leaves hold, the popped key among
+// them): when the slot is armed again before that (a CPU's next segment
+// after the one that ended, a line's next arrival), one replay does both.
 class SlotQueue {
  public:
   void resize(std::size_t slots);
-  void arm(std::size_t slot, Time time, Band band, std::uint32_t kind, std::int32_t target, std::uint64_t token);
+  void arm(std::size_t slot, Time time, Band band, std::uint32_t kind, std::int32_t target, std::uint64_t token) {
+    if (popped_ == slot) popped_ = kNone;  // the leaf holds the popped key: replaced, not dropped
+    else if (node_[leaves_ + slot] != kEmpty) drop(slot);
+    if (next_seq_ >= seq_limit_) seq_exhausted();
+    Event& e = ev_[slot];
+    e = Event{time, band, next_seq_++, kind, target, token};
+    replay(slot, key_of(e, slot));
+    if (++live_ > peak_) peak_ = live_;
+  }
   void cancel(std::size_t slot);
   bool empty() const { return live_ == 0; }
-  const Event& top() const { return ev_[win_[1]]; }
-  Event pop();
+  const Event& top() {
+    settle();
+    return ev_[slot_of(node_[1])];
+  }
+  Event pop() {
+    settle();
+    last_pop_ = node_[1];
+    popped_ = slot_of(last_pop_);
+    --live_;
+    return ev_[popped_];
+  }
   std::size_t size() const { return live_; }
   std::size_t peak_size() const { return peak_; }
   std::uint64_t pushed() const { return next_seq_; }
@@ -84,21 +110,57 @@ class SlotQueue {
  private:
   // The order as one unsigned 128-bit number (one branch-free comparison):
   // the time with its sign bit flipped, then the band in the top 2 bits of
-  // the low word, then the sequence number. All ones when the slot is empty.
+  // the low word, then the sequence number, then the slot (slot_bits_ bits;
+  // sequence numbers are unique, so the slot never decides the order).
+  // All ones when the slot is empty.
   using Key = unsigned __int128;
-  static Key key_of(const Event& e) {
+  Key key_of(const Event& e, std::size_t slot) const {
     const auto t = static_cast<std::uint64_t>(e.time.count()) ^ (std::uint64_t{1} << 63);
-    return (static_cast<Key>(t) << 64) | ((static_cast<std::uint64_t>(e.band) << 62) | e.seq);
+    return (static_cast<Key>(t) << 64) | (static_cast<std::uint64_t>(e.band) << 62) | (e.seq << slot_bits_) | slot;
   }
+  std::size_t slot_of(Key k) const { return static_cast<std::size_t>(k) & slot_mask_; }
   static constexpr Key kEmpty = ~Key{0};
-  std::uint32_t better(std::uint32_t a, std::uint32_t b) const { return key_[b] < key_[a] ? b : a; }
-  void replay(std::size_t slot);
+  static constexpr std::size_t kNone = ~std::size_t{0};
+
+  // Slot `slot` now holds `key`: replay its matches up to the root, each node
+  // taking the earlier of its children's keys. The sibling keys along the
+  // path do not depend on one another, so their loads overlap; the walk stops
+  // where a node keeps the key it had (nothing above it changes).
+  void replay(std::size_t slot, Key key) {
+    std::size_t i = leaves_ + slot;
+    node_[i] = key;
+    while (i > 1) {
+      const Key sibling = node_[i ^ 1];
+      key = sibling < key ? sibling : key;
+      i >>= 1;
+      if (node_[i] == key) break;
+      node_[i] = key;
+    }
+  }
+  // Empties the leaf of the slot last popped, if it still holds the popped key.
+  void settle() {
+    if (popped_ == kNone) return;
+    std::size_t i = leaves_ + popped_;
+    popped_ = kNone;
+    Key key = kEmpty;
+    node_[i] = key;
+    while (i > 1) {
+      const Key sibling = node_[i ^ 1];
+      key = sibling < key ? sibling : key;
+      i >>= 1;
+      node_[i] = key;
+    }
+  }
   void drop(std::size_t slot);
+  [[noreturn]] static void seq_exhausted();
 
   std::size_t leaves_ = 0;
+  unsigned slot_bits_ = 0;
+  std::size_t slot_mask_ = 0;
+  std::uint64_t seq_limit_ = 0;    // sequence numbers must stay below: they fill 62 - slot_bits_ bits
+  std::size_t popped_ = kNone;     // the slot last popped while its leaf still holds the popped key
+  std::vector<Key> node_;          // node_[1] the root, node_[leaves_ + s] slot s (kEmpty when empty, save popped_)
   std::vector<Event> ev_;          // per slot (meaningful while armed)
-  std::vector<Key> key_;           // per slot; kEmpty (after every event) when empty
-  std::vector<std::uint32_t> win_; // winner tree: win_[1] is the earliest slot
   std::vector<Key> dropped_;       // dropped events not yet known to be before the last pop
   std::size_t dropped_limit_ = 64;
   std::uint64_t dropped_passed_ = 0;
