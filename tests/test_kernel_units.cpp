@@ -185,6 +185,40 @@ tasks:
   }
 }
 
+// Every field of preempt_count holds (2^bits - 1) nestings; one more carries
+// into the next field, one release too many borrows from it: both stop the run.
+TEST(Invariants, EachPreemptCountFieldOverflowsAndUnderflowsAtItsOwnEdge) {
+  const Scenario sc = parse_workload(R"(
+system: {cpus: 1, models: [full], duration: 10ms}
+tasks:
+  t: {program: [{run: 1ms}]}
+)", "inv.yaml");
+  Kernel k(sc, *find_preempt_model("full"));
+  k.run();
+  Rq& rq = k.cpu_rq(0);
+  struct Field {
+    const char* name;
+    std::uint32_t offset, bits;
+  };
+  for (const Field& f : {Field{"PREEMPT", PREEMPT_OFFSET, PREEMPT_BITS}, Field{"SOFTIRQ", SOFTIRQ_OFFSET, SOFTIRQ_BITS},
+                         Field{"HARDIRQ", HARDIRQ_OFFSET, HARDIRQ_BITS}, Field{"NMI", NMI_OFFSET, NMI_BITS}}) {
+    // the other fields half full, so a carry or borrow would show in them
+    const std::uint32_t others = 0x00000000u | (f.offset == PREEMPT_OFFSET ? 0 : 3 * PREEMPT_OFFSET) |
+                                 (f.offset == HARDIRQ_OFFSET ? 0 : 2 * HARDIRQ_OFFSET) | (f.offset == NMI_OFFSET ? 0 : NMI_OFFSET);
+    rq.preempt_count = others;
+    const std::uint32_t max = (1u << f.bits) - 1;
+    for (std::uint32_t i = 0; i < max; ++i) k.preempt_count_add(rq, f.offset);
+    EXPECT_EQ(rq.preempt_count, others + max * f.offset) << f.name << ": full, expected " << max << " nestings";
+    EXPECT_THROW(k.preempt_count_add(rq, f.offset), InvariantError) << f.name << ": nesting " << max + 1 << " carries out";
+    rq.preempt_count = others + max * f.offset;
+    for (std::uint32_t i = 0; i < max; ++i) k.preempt_count_sub(rq, f.offset);
+    EXPECT_EQ(rq.preempt_count, others) << f.name;
+    EXPECT_THROW(k.preempt_count_sub(rq, f.offset), InvariantError) << f.name << ": one release too many borrows";
+    EXPECT_EQ(rq.preempt_count, others) << f.name << ": left as it was";
+  }
+  rq.preempt_count = 0;
+}
+
 TEST(Invariants, AProgramThatNeverUsesTimeIsAWorkloadError) {
   const Scenario sc = parse_workload(R"(
 system: {cpus: 1, models: [full], duration: 1s}

@@ -8,11 +8,6 @@
 
 namespace preemptsim {
 
-void Kernel::trace(const Rq& rq, const char* what, const Task* p, std::int64_t arg) {
-  trace_ring_[trace_next_++ % trace_ring_.size()] =
-      TraceRecord{now_, rq.cpu, what, p ? p->pid : -1, rq.preempt_count, arg};
-}
-
 void Kernel::invariant_failed(const std::string& what) const {
   std::string msg = fmt::format("internal invariant failed at {} (model {}): {}\nlast kernel events:\n", format_time(now_), model_.name, what);
   const std::size_t n = std::min(trace_next_, trace_ring_.size());
@@ -26,21 +21,27 @@ void Kernel::invariant_failed(const std::string& what) const {
   throw InvariantError(msg);
 }
 
+// The lowest bit of each field above PREEMPT, and the bit above NMI: a carry
+// (or borrow) reaching one of them left the field below it.
+constexpr std::uint32_t kFieldEdges = SOFTIRQ_OFFSET | HARDIRQ_OFFSET | NMI_OFFSET | (NMI_MASK + NMI_OFFSET);
+static_assert(kFieldEdges == 0x01110100u);
+
 void Kernel::preempt_count_add(Rq& rq, std::uint32_t val) {
   const std::uint32_t before = rq.preempt_count;
   rq.preempt_count += val;
-  // each field must not carry into the next (PREEMPT 255 deep, SOFTIRQ 127 BH-disables, ...)
-  for (std::uint32_t mask : {PREEMPT_MASK, SOFTIRQ_MASK, HARDIRQ_MASK, NMI_MASK})
-    if ((val & mask) && (rq.preempt_count & mask) < (before & mask))
-      invariant_failed(fmt::format("preempt_count overflow: {:#x} + {:#x}", before, val));
+  // each field must not carry into the next (PREEMPT 255 deep, SOFTIRQ 127 BH-disables, ...);
+  // a ^ b ^ (a + b) has the carries into each bit
+  if ((before ^ val ^ rq.preempt_count) & kFieldEdges)
+    invariant_failed(fmt::format("preempt_count overflow: {:#x} + {:#x}", before, val));
   sections_changed(rq);
 }
 
 void Kernel::preempt_count_sub(Rq& rq, std::uint32_t val) {
-  for (std::uint32_t mask : {PREEMPT_MASK, SOFTIRQ_MASK, HARDIRQ_MASK, NMI_MASK})
-    if ((rq.preempt_count & mask) < (val & mask))
-      invariant_failed(fmt::format("preempt_count underflow: {:#x} - {:#x}", rq.preempt_count, val));
-  rq.preempt_count -= val;
+  // no field may go below zero: a ^ b ^ (a - b) has the borrows from each bit
+  const std::uint32_t after = rq.preempt_count - val;
+  if ((rq.preempt_count ^ val ^ after) & kFieldEdges)
+    invariant_failed(fmt::format("preempt_count underflow: {:#x} - {:#x}", rq.preempt_count, val));
+  rq.preempt_count = after;
   sections_changed(rq);
 }
 

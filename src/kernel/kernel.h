@@ -240,7 +240,10 @@ class Kernel {
   void preempt_count_sub(Rq& rq, std::uint32_t val);
   // An internal invariant failed: stop with the last trace lines.
   [[noreturn]] void invariant_failed(const std::string& what) const;
-  void trace(const Rq& rq, const char* what, const Task* p = nullptr, std::int64_t arg = 0);
+  // Records a compact entry in the ring (inline: it runs several times per event).
+  void trace(const Rq& rq, const char* what, const Task* p = nullptr, std::int64_t arg = 0) {
+    trace_ring_[trace_next_++ % trace_ring_.size()] = TraceRecord{now_, rq.cpu, what, p ? p->pid : -1, rq.preempt_count, arg};
+  }
 
  private:
   friend class KernelTestAccess;

@@ -5,6 +5,7 @@
 #include <array>
 #include <bitset>
 #include <deque>
+#include <memory>
 #include <cstdint>
 #include <queue>
 #include <set>
@@ -157,15 +158,15 @@ class IrqStack {
  public:
   bool empty() const { return n_ == 0; }
   std::size_t size() const { return n_; }
-  IrqFrame& back() { return frames_[n_ - 1]; }
-  const IrqFrame& back() const { return frames_[n_ - 1]; }
+  IrqFrame& back() { return *frames_[n_ - 1]; }
+  const IrqFrame& back() const { return *frames_[n_ - 1]; }
   void push_back(IrqFrame&& f) {
     if (n_ == frames_.size()) {
-      frames_.push_back(std::move(f));
+      frames_.push_back(std::make_unique<IrqFrame>(std::move(f)));
       ++n_;
       return;
     }
-    IrqFrame& slot = frames_[n_++];
+    IrqFrame& slot = *frames_[n_++];
     std::vector<HrTimer> expired = std::move(slot.expired);
     std::vector<SoftirqWork> work = std::move(slot.work);
     slot = std::move(f);
@@ -177,7 +178,7 @@ class IrqStack {
   void pop_back() { --n_; }
 
  private:
-  std::deque<IrqFrame> frames_;
+  std::vector<std::unique_ptr<IrqFrame>> frames_;  // each frame allocated once: back() is two loads
   std::size_t n_ = 0;
 };
 
