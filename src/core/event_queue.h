@@ -81,12 +81,16 @@ class SlotQueue {
  public:
   void resize(std::size_t slots);
   void arm(std::size_t slot, Time time, Band band, std::uint32_t kind, std::int32_t target, std::uint64_t token) {
-    if (popped_ == slot) popped_ = kNone;  // the leaf holds the popped key: replaced, not dropped
-    else if (node_[leaves_ + slot] != kEmpty) drop(slot);
     if (next_seq_ >= seq_limit_) seq_exhausted();
     Event& e = ev_[slot];
     e = Event{time, band, next_seq_++, kind, target, token};
-    replay(slot, key_of(e, slot));
+    if (popped_ == slot) {  // the leaf holds the popped key (on every node of its path): replaced, not dropped
+      popped_ = kNone;
+      replay_path(slot, key_of(e, slot));
+    } else {
+      if (node_[leaves_ + slot] != kEmpty) drop(slot);
+      replay(slot, key_of(e, slot));
+    }
     if (++live_ > peak_) peak_ = live_;
   }
   void cancel(std::size_t slot);
@@ -137,12 +141,10 @@ class SlotQueue {
       node_[i] = key;
     }
   }
-  // Empties the leaf of the slot last popped, if it still holds the popped key.
-  void settle() {
-    if (popped_ == kNone) return;
-    std::size_t i = leaves_ + popped_;
-    popped_ = kNone;
-    Key key = kEmpty;
+  // The same without the early stop, for a path whose nodes all change
+  // (those that held the popped key, the earliest of all, mostly do).
+  void replay_path(std::size_t slot, Key key) {
+    std::size_t i = leaves_ + slot;
     node_[i] = key;
     while (i > 1) {
       const Key sibling = node_[i ^ 1];
@@ -150,6 +152,13 @@ class SlotQueue {
       i >>= 1;
       node_[i] = key;
     }
+  }
+  // Empties the leaf of the slot last popped, if it still holds the popped key.
+  void settle() {
+    if (popped_ == kNone) return;
+    const std::size_t slot = popped_;
+    popped_ = kNone;
+    replay_path(slot, kEmpty);
   }
   void drop(std::size_t slot);
   [[noreturn]] static void seq_exhausted();

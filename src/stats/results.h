@@ -106,15 +106,17 @@ struct TaskResult {
   std::vector<Time> latency_timeline;
   static constexpr std::size_t kTimelineBins = 512;
   void record_timeline(Time t, Time latency) {
-    auto bin = [&] { return static_cast<std::size_t>(t.count() / timeline_width.count()); };
-    while (bin() >= kTimelineBins) {
+    auto bin_of = [&] { return static_cast<std::size_t>(t.count() / timeline_width.count()); };
+    std::size_t bin = bin_of();  // one division per sample (one more per halving)
+    while (bin >= kTimelineBins) {
       for (std::size_t i = 0; i < latency_timeline.size(); ++i)
         latency_timeline[i / 2] = i % 2 ? std::max(latency_timeline[i / 2], latency_timeline[i]) : latency_timeline[i];
       latency_timeline.resize((latency_timeline.size() + 1) / 2);
       timeline_width = timeline_width * 2;
+      bin = bin_of();
     }
-    if (bin() >= latency_timeline.size()) latency_timeline.resize(bin() + 1);
-    latency_timeline[bin()] = std::max(latency_timeline[bin()], latency);
+    if (bin >= latency_timeline.size()) latency_timeline.resize(bin + 1);
+    latency_timeline[bin] = std::max(latency_timeline[bin], latency);
   }
   std::uint64_t overruns = 0;        // timed sleeps reached after their expiry (no timer fired: the period was missed)
   // SCHED_DEADLINE: replenishment timers waited for after runtime exhaustion,
