@@ -17,6 +17,7 @@
 #include "core/time.h"
 #include "kernel/observer.h"
 #include "kernel/locking.h"
+#include "kernel/preempt.h"
 #include "kernel/preempt_model.h"
 #include "kernel/rq.h"
 #include "kernel/task.h"
@@ -469,7 +470,9 @@ class Kernel {
   }
   // After any change of preempt_count, the IRQ flag or the frames: report section edges.
   void sections_changed(Rq& rq) {
-    if (signals_ & SIG_SECTIONS) emit_sections(rq);
+    if (!(signals_ & SIG_SECTIONS)) return;
+    const bool preempt_off = (rq.preempt_count & (PREEMPT_MASK | SOFTIRQ_MASK)) != 0;
+    if (preempt_off != rq.trace_preempt_off || rq.hard_irqs_disabled() != rq.trace_irqs_off) emit_sections(rq);  // an edge
   }
   void emit_sections(Rq& rq);
   void emit_activity(Rq& rq);
