@@ -249,8 +249,18 @@ void RootCauseObserver::on_cpu_activity(Time t, const Rq& rq, const CpuActivity&
 
 // The wakeup's first moment back in task context on its CPU: why it did not
 // run at once, kept compact (the words are made in explanations()).
-void RootCauseObserver::judge(Window& w, const Rq& rq, const CpuState& cs, const CpuActivity& a) {
+void RootCauseObserver::judge(Window& w, const Rq& rq, CpuState& cs, const CpuActivity& a) {
   w.judged = true;
+  if (live_mode_) {  // the open sections, as the run queue keeps them
+    auto read = [](OpenSection& s, bool on, const Rq::SectionStart& at) {
+      s.on = on;
+      s.since = at.since;
+      s.site = Site{at.loc, at.fn};
+      s.lock = on && at.op && at.op->code == OpCode::KLock ? at.op->step : nullptr;
+    };
+    read(cs.preempt_off, rq.trace_preempt_off, rq.preempt_off_at);
+    read(cs.irqs_off, rq.trace_irqs_off, rq.irqs_off_at);
+  }
   Judgment& j = w.judgment;
   j.cpu = rq.cpu;
   j.p = snap(*w.task);

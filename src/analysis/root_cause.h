@@ -40,7 +40,10 @@ class RootCauseObserver final : public Observer {
   // Live: every workload task (pids first_pid .. first_pid + tasks - 1).
   // ring: activity records kept per CPU (0: a default scaled to the CPUs).
   RootCauseObserver(const Kernel& k, const PreemptModel& model, int first_pid, std::size_t tasks, std::size_t ring = 0);
-  std::uint32_t signal_families() const override { return SIG_SCHED | SIG_ACTIVITY | SIG_SECTIONS | SIG_IRQ; }
+  // Live, the open sections are read from the run queue when a wakeup is judged (no call per edge).
+  std::uint32_t signal_families() const override {
+    return SIG_SCHED | SIG_ACTIVITY | SIG_IRQ | (live_mode_ ? SIG_SECTION_STATE : SIG_SECTIONS);
+  }
   void on_cpu_activity(Time t, const Rq& rq, const CpuActivity& a) override;
   void on_section(Time t, const Rq& rq, Section kind, bool off, const Site& site) override;
   void on_sched_waking(Time t, const Rq& rq, const Task& p, int target_cpu) override;
@@ -194,7 +197,7 @@ class RootCauseObserver final : public Observer {
       for (Window* w : by_cpu_[c]) f(*w);
   }
   void advance(int cpu, Time now);
-  void judge(Window& w, const Rq& rq, const CpuState& cs, const CpuActivity& a);
+  void judge(Window& w, const Rq& rq, CpuState& cs, const CpuActivity& a);
   std::string why_text(const Window& w) const;
   std::string decision_text(const Decision& d) const;
   static SchedSnap snap(const Task& t);

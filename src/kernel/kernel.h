@@ -467,10 +467,11 @@ class Kernel {
   static void kernel_site(Rq& rq, const char* fn) {
     rq.site_loc = nullptr;
     rq.site_fn = fn;
+    rq.site_op = nullptr;
   }
   // After any change of preempt_count, the IRQ flag or the frames: report section edges.
   void sections_changed(Rq& rq) {
-    if (!(signals_ & SIG_SECTIONS)) return;
+    if (!(signals_ & (SIG_SECTIONS | SIG_SECTION_STATE))) return;
     const bool preempt_off = (rq.preempt_count & (PREEMPT_MASK | SOFTIRQ_MASK)) != 0;
     if (preempt_off != rq.trace_preempt_off || rq.hard_irqs_disabled() != rq.trace_irqs_off) emit_sections(rq);  // an edge
   }
