@@ -41,8 +41,9 @@ class RootCauseObserver final : public Observer {
   // ring: activity records kept per CPU (0: a default scaled to the CPUs).
   RootCauseObserver(const Kernel& k, const PreemptModel& model, int first_pid, std::size_t tasks, std::size_t ring = 0);
   // Live, the open sections are read from the run queue when a wakeup is judged (no call per edge).
+  // The tick's hrtimer signals matter only for PREEMPT_LAZY's bits.
   std::uint32_t signal_families() const override {
-    return SIG_SCHED | SIG_ACTIVITY | SIG_IRQ | (live_mode_ ? SIG_SECTION_STATE : SIG_SECTIONS);
+    return SIG_SCHED | SIG_ACTIVITY | (model_.lazy ? SIG_IRQ : 0u) | (live_mode_ ? SIG_SECTION_STATE : SIG_SECTIONS);
   }
   void on_cpu_activity(Time t, const Rq& rq, const CpuActivity& a) override;
   void on_section(Time t, const Rq& rq, Section kind, bool off, const Site& site) override;
