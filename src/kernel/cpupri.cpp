@@ -36,4 +36,19 @@ void Kernel::cpupri_init() {
   for (Rq& rq : rqs_) update_overload(rq);
 }
 
+// The masks against a scan of every CPU (for tests): empty when they agree.
+std::string Kernel::cpupri_check() const {
+  std::string out;
+  for (const Rq& rq : rqs_) {
+    const auto c = static_cast<std::size_t>(rq.cpu);
+    const std::size_t rank = cpupri_rank(cpu_prio(rq));
+    for (std::size_t r = 0; r < cpupri_.mask.size(); ++r)
+      if (cpupri_.mask[r].test(c) != (r == rank) || (cpupri_.mask[r].any() != cpupri_.ranks.test(r)))
+        out += "CPU " + std::to_string(c) + ": cpupri rank " + std::to_string(r) + " disagrees with cpu_prio " + std::to_string(cpu_prio(rq)) + "\n";
+    if (rto_mask_.test(c) != (rq.nr_running > (rq.curr->is_idle() ? 0u : 1u)))
+      out += "CPU " + std::to_string(c) + ": overload bit " + std::to_string(rto_mask_.test(c)) + ", nr_running " + std::to_string(rq.nr_running) + "\n";
+  }
+  return out;
+}
+
 }  // namespace preemptsim

@@ -203,6 +203,7 @@ class Kernel {
   void fair_server_update(Rq& rq, Time delta);
   void fair_server_stop(Rq& rq);
   void cpupri_set(Rq& rq);  // cpupri.cpp: after any change of what is queued on rq (the classes call it)
+  std::string cpupri_check() const;  // the masks against a scan of every CPU: empty when they agree
   void account_dl_rt_time(Rq& rq, Time delta);
   // deadline.cpp: the SCHED_DEADLINE class's operations (its class table forwards here)
   void enqueue_task_dl(Rq& rq, Task& p, int flags);
