@@ -28,13 +28,13 @@ class CpupriChecker final : public Observer {
   const Kernel& k_;
 };
 
-void expect_consistent(const Scenario& sc, const char* what) {
+void expect_consistent(const Scenario& sc, const char* what, std::size_t min_checks) {
   for (const PreemptModel& m : preempt_models()) {
     Kernel k(sc, m);
     CpupriChecker c(k);
     k.add_observer(&c);
     k.run();
-    EXPECT_GT(c.checks, 10u) << what << " under " << m.name;
+    EXPECT_GE(c.checks, min_checks) << what << " under " << m.name;
     EXPECT_EQ(c.first_error, "") << what << " under " << m.name;
   }
 }
@@ -44,7 +44,7 @@ TEST(Cpupri, MasksAgreeWithTheQueuesOnEveryExample) {
                          "rt-throttling.yaml", "workqueue-starvation.yaml", "locks-mars-pathfinder.yaml"}) {
     Scenario sc = load_example(ex);
     if (sc.system.duration > Time::ns(300'000'000)) sc.system.duration = Time::ns(300'000'000);
-    expect_consistent(sc, ex);
+    expect_consistent(sc, ex, 1);
   }
 }
 
@@ -64,7 +64,7 @@ tasks:
   f4: {policy: other, cpus: [0, 1], program: [{loop: {until: end, steps: [{sleep: 150us}, {syscall: write, kernel: [{busy: 300us}, cond_resched]}]}}]}
 )",
                                      "migrate.yaml");
-  expect_consistent(sc, "migrate.yaml");
+  expect_consistent(sc, "migrate.yaml", 1000);
 }
 
 }  // namespace
