@@ -23,8 +23,7 @@ void Kernel::emit_sections(Rq& rq) {
       const Op* op = rq.irq_stack.empty() && !rq.curr->is_idle() ? &rq.curr->op() : nullptr;
       (kind == Section::PreemptOff ? rq.preempt_off_at : rq.irqs_off_at) = Rq::SectionStart{now_, rq.site_loc, fn, op};
     }
-    if (signals_ & SIG_SECTIONS)
-      for (Observer* o : observers_) o->on_section(now_, rq, kind, now_off, Site{rq.site_loc, fn});
+    emit(SIG_SECTIONS, [&](Observer& o) { o.on_section(now_, rq, kind, now_off, Site{rq.site_loc, fn}); });
   };
   if (irqs_off) {
     report(Section::IrqsOff, rq.trace_irqs_off, irqs_off);
@@ -72,7 +71,7 @@ void Kernel::emit_activity(Rq& rq) {
     a.what = Activity::TaskStep;
     a.op = &curr.op();
   }
-  for (Observer* o : observers_) o->on_cpu_activity(now_, rq, a);
+  emit(SIG_ACTIVITY, [&](Observer& o) { o.on_cpu_activity(now_, rq, a); });  // its subscribers only
 }
 
 }  // namespace preemptsim
