@@ -86,6 +86,7 @@ RootCauseObserver::RootCauseObserver(const Kernel& k, const PreemptModel& model,
     : k_(k), model_(model), cpus_(k.rqs().size()) {
   for (WorstWindow& w : windows) {
     windows_.emplace_back();
+    windows_.back().pid = w.pid;
     windows_.back().w = std::move(w);
   }
   by_cpu_.resize(cpus_.size());
@@ -219,7 +220,7 @@ void RootCauseObserver::on_cpu_activity(Time t, const Rq& rq, const CpuActivity&
     x.bh = bh;
     x.irqs_off = a.irqs_disabled;
     if (task_context) {
-      for (Window& w : pending_[c])
+      for (Wake& w : pending_[c])
         if (!w.judged) judge(w, rq, cs, a);
       cs.curr = a.task;
       cs.op = a.op;
@@ -249,7 +250,7 @@ void RootCauseObserver::on_cpu_activity(Time t, const Rq& rq, const CpuActivity&
 
 // The wakeup's first moment back in task context on its CPU: why it did not
 // run at once, kept compact (the words are made in explanations()).
-void RootCauseObserver::judge(Window& w, const Rq& rq, CpuState& cs, const CpuActivity& a) {
+void RootCauseObserver::judge(Wake& w, const Rq& rq, CpuState& cs, const CpuActivity& a) {
   w.judged = true;
   if (live_mode_) {  // the open sections, as the run queue keeps them
     auto read = [](OpenSection& s, bool on, const Rq::SectionStart& at) {
@@ -410,12 +411,12 @@ void RootCauseObserver::on_hrtimer_expire_exit(Time, const Rq& rq, const HrTimer
   const Task& curr = *rq.curr;
   if (!cs.tick_lazy && curr.tif_need_resched_lazy) {
     cs.lazy_set_by_tick = t;
-    each_window(c, [&](Window& w) {
+    each_window(c, [&](Wake& w) {
       if (w.lazy && !w.done && !w.lazy_preset && !w.lazy_by_wakeup && w.lazy_set_at < Time()) w.lazy_set_at = t;
     });
   }
   if (cs.tick_lazy && !cs.tick_resched && curr.tif_need_resched)
-    each_window(c, [&](Window& w) {
+    each_window(c, [&](Wake& w) {
       if (w.lazy && !w.done && w.promoted_at < Time()) w.promoted_at = t;
     });
 }
@@ -423,7 +424,7 @@ void RootCauseObserver::on_hrtimer_expire_exit(Time, const Rq& rq, const HrTimer
 void RootCauseObserver::on_sched_waking(Time t, const Rq&, const Task& p, int target_cpu) {
   const auto c = static_cast<std::size_t>(target_cpu);
   const Task& curr = *k_.rqs()[c].curr;
-  auto woken = [&](Window& w) {
+  auto woken = [&](Wake& w) {
     w.woken = true;
     w.woken_at = t;
     w.task = &p;
@@ -440,9 +441,8 @@ void RootCauseObserver::on_sched_waking(Time t, const Rq&, const Task& p, int ta
     else if (tr->pending_cpu != target_cpu) tr->pending_cpu = -1;  // on several CPUs
     ++tr->pending;
     pending_[c].emplace_back();
-    Window& w = pending_[c].back();
-    w.w.pid = p.pid;
-    w.open = true;
+    Wake& w = pending_[c].back();
+    w.pid = p.pid;
     woken(w);
     return;
   }
@@ -455,8 +455,8 @@ void RootCauseObserver::on_sched_wakeup(Time, const Rq&, const Task& p, int targ
   const auto c = static_cast<std::size_t>(target_cpu);
   if (live_[c] == 0) return;
   const Task* curr = k_.rqs()[c].curr;
-  each_window(c, [&](Window& w) {
-    if (!w.done && w.woken && !w.judged && w.w.pid == p.pid) w.resched_at_wakeup = curr->tif_need_resched;
+  each_window(c, [&](Wake& w) {
+    if (!w.done && w.woken && !w.judged && w.pid == p.pid) w.resched_at_wakeup = curr->tif_need_resched;
   });
 }
 
@@ -479,7 +479,7 @@ void RootCauseObserver::on_bandwidth(Time t, const Rq& rq, BandwidthEvent ev) {
     case BandwidthEvent::RtUnthrottle: {
       const bool fs = ev == BandwidthEvent::FairServerStop;
       (fs ? cs.fs_serving : cs.rt_throttled) = false;
-      each_window(c, [&](Window& w) {
+      each_window(c, [&](Wake& w) {
         if (!w.done && (fs ? w.fair_server : w.throttled) && w.bandwidth_end < Time()) w.bandwidth_end = t;
       });
       break;
@@ -577,19 +577,18 @@ void RootCauseObserver::live_latency(Time t, const Task& p, Time expiry, Time ir
   Window& best = worst_[i];
   if (!tr->has_worst || t - expiry > best.w.at - best.w.expiry) {
     tr->has_worst = true;
-    Window* woke = nullptr;  // the first wakeup on this CPU after the expiry
-    for (Window& e : pending_[c])
+    const Wake* woke = nullptr;  // the first wakeup on this CPU after the expiry
+    for (const Wake& e : pending_[c])
       if (e.task == &p && e.woken_at >= expiry) {
         woke = &e;
         break;
       }
-    if (woke) best = *woke;  // copied: a second latency at the same switch-in may pick it too
-    else best = Window{};
+    best = Window{};
+    if (woke) static_cast<Wake&>(best) = *woke;  // copied: a second latency at the same switch-in may pick it too
     best.w = WorstWindow{p.pid, p.comm, expiry, t, cpu};
+    best.pid = p.pid;
     best.task = &p;
     best.open = best.done = true;
-    best.device.reset();
-    best.parts.clear();
     best.decision = tr->decision.set && tr->decision.cpu == cpu && tr->decision.t >= expiry ? tr->decision : Decision{};
     best.overrun = overrun(*tr, t, expiry, irq_at);
     best.replay = !replay_ring(best);
@@ -629,7 +628,7 @@ bool RootCauseObserver::replay_ring(Window& w) const {
 
 // The task blocks again: the wakeups it had pending are done with.
 void RootCauseObserver::drop_pending(const Task& p, Tracked& tr) {
-  auto drop = [&](std::vector<Window>& v) { std::erase_if(v, [&](const Window& e) { return e.task == &p; }); };
+  auto drop = [&](std::vector<Wake>& v) { std::erase_if(v, [&](const Wake& e) { return e.task == &p; }); };
   if (tr.pending_cpu >= 0) drop(pending_[static_cast<std::size_t>(tr.pending_cpu)]);
   else
     for (auto& v : pending_) drop(v);

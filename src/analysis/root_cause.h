@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "kernel/observer.h"
@@ -136,18 +137,14 @@ class RootCauseObserver final : public Observer {
     Task::Kthread kthread = Task::Kthread::None;
     const KLock* blocked_on = nullptr;
   };
-  struct Window {
-    WorstWindow w;
-    bool open = false, done = false, woken = false, judged = false;
-    bool replay = false;  // live: the ring did not reach back to the expiry
-    Time woken_at;
+  // What a wakeup met, from the waking to the switch-in (trivially
+  // copyable: live, one per pending wakeup).
+  struct Wake {
+    int pid = 0;
     const Task* task = nullptr;
-    Time cursor;
-    Label label;
-    std::vector<std::pair<Label, Time>> parts;  // compact: formatted in explanations()
+    bool done = false, woken = false, judged = false;
+    Time woken_at;
     Judgment judgment;                          // compact: formatted in explanations()
-    Decision decision;
-    bool overrun = false;                       // the task was not asleep at its expiry
     bool lazy = false;                          // judged: held back by TIF_NEED_RESCHED_LAZY alone
     bool resched_at_wakeup = false;             // the wakeup set TIF_NEED_RESCHED on the target's task
     bool fair_server = false;                   // judged: the fair server was serving
@@ -159,6 +156,17 @@ class RootCauseObserver final : public Observer {
     Time lazy_set_at = Time::ns(-1);            // else: the tick after the wakeup that set it
     Time lazy_tick = Time::ns(-1);              // the tick that set it, if one did
     Time promoted_at = Time::ns(-1);            // the tick that promoted it to TIF_NEED_RESCHED
+  };
+  static_assert(std::is_trivially_copyable_v<Wake>);
+  struct Window : Wake {
+    WorstWindow w;
+    bool open = false;
+    bool replay = false;  // live: the ring did not reach back to the expiry
+    Time cursor;
+    Label label;
+    std::vector<std::pair<Label, Time>> parts;  // compact: formatted in explanations()
+    Decision decision;
+    bool overrun = false;                       // the task was not asleep at its expiry
     bool expiry_seen = false;                   // what the CPU did when the timer fired:
     Label at_expiry;
     std::uint32_t at_expiry_count = 0;
@@ -166,6 +174,7 @@ class RootCauseObserver final : public Observer {
     int at_expiry_bh = 0;
     std::optional<IrqWake> device;              // a device interrupt's path woke it (not a timer)
   };
+
   // One activity as the ring keeps it.
   struct Record {
     Time t;
@@ -193,12 +202,12 @@ class RootCauseObserver final : public Observer {
   template <class F>
   void each_window(std::size_t c, F&& f) {
     if (live_mode_)
-      for (Window& w : pending_[c]) f(w);
+      for (Wake& w : pending_[c]) f(w);
     else
-      for (Window* w : by_cpu_[c]) f(*w);
+      for (Window* w : by_cpu_[c]) f(static_cast<Wake&>(*w));
   }
   void advance(int cpu, Time now);
-  void judge(Window& w, const Rq& rq, CpuState& cs, const CpuActivity& a);
+  void judge(Wake& w, const Rq& rq, CpuState& cs, const CpuActivity& a);
   std::string why_text(const Window& w) const;
   std::string decision_text(const Decision& d) const;
   static SchedSnap snap(const Task& t);
@@ -228,7 +237,7 @@ class RootCauseObserver final : public Observer {
   bool live_mode_ = false;
   int first_pid_ = 0;
   std::vector<Ring> rings_;                    // per CPU
-  std::vector<std::vector<Window>> pending_;   // per CPU: the wakeups waiting to be switched in
+  std::vector<std::vector<Wake>> pending_;     // per CPU: the wakeups waiting to be switched in
   std::vector<Tracked> tracked_;               // per workload task
   std::vector<Window> worst_;                  // per workload task: its worst window so far (w.pid 0: none)
 };
