@@ -374,7 +374,7 @@ void expect_wording(const std::string& what, const std::string& irq_yaml, const 
                     const std::string& expected_path) {
   Scenario sc = inline_workload(device_path(irq_yaml, extra));
   sc.system.models = {model};
-  const RunResult run = simulate(sc);  // with the explanations (a second run per model)
+  const RunResult run = simulate(sc);  // with the explanations
   const WorstCaseExplanation& e = explanation(run.results.at(0), "reader");
   const std::string head = "when the interrupt arrived the CPU was in: idle (preempt_count 0x0, IRQs on); ";
   std::cout << what << " (" << model << "): " << e.why << "\n";

@@ -22,7 +22,7 @@ std::string outputs(const RunResult& r) {
   return table.str() + to_json_text(r);
 }
 
-// Every model, with explanations (the second run of each model runs in its
+// Every model, with explanations (recorded in each model's own run, in its
 // job too), on a workload with IRQs and a random (Poisson) arrival.
 TEST(Parallel, OneAndTwoJobsGiveTheSameBytes) {
   Scenario sc = testing::load_example("irq-net-rx-storm.yaml");

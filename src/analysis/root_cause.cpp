@@ -3,6 +3,8 @@
 // threads, switches, idle), and why preemption did not happen sooner.
 #include "analysis/root_cause.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "kernel/kernel.h"
@@ -36,11 +38,17 @@ std::string lock_call(const Step& s, bool unlock = false) {
   return fmt::format("{}{} {}", base, flavor, s.lock);
 }
 
+}  // namespace
+
+RootCauseObserver::SchedSnap RootCauseObserver::snap(const Task& t) {
+  return SchedSnap{&t, t.prio, t.normal_prio, t.rt_priority, t.nice, t.policy, t.dl.dl_deadline};
+}
+
 // "SCHED_FIFO 90", "SCHED_OTHER nice 0"; a boosted task says so.
-std::string sched_desc(const Task& t) {
+std::string RootCauseObserver::sched_desc(const SchedSnap& t) {
   auto of = [&](int prio) -> std::string {
     if (prio < 0)  // the deadline class, above every RT priority
-      return fmt::format("SCHED_DEADLINE, deadline {} after each activation", format_time(t.dl.dl_deadline));
+      return fmt::format("SCHED_DEADLINE, deadline {} after each activation", format_time(t.dl_deadline));
     if (prio < MAX_RT_PRIO) return fmt::format("{} {}", t.policy == Policy::Rr ? "SCHED_RR" : "SCHED_FIFO", MAX_RT_PRIO - 1 - prio);
     const char* pol = t.policy == Policy::Batch ? "SCHED_BATCH" : t.policy == Policy::Idle ? "SCHED_IDLE" : "SCHED_OTHER";
     return fmt::format("{} nice {}", pol, t.nice);
@@ -51,12 +59,34 @@ std::string sched_desc(const Task& t) {
                                                                               ? fmt::format("SCHED_{} {}", t.policy == Policy::Rr ? "RR" : "FIFO", t.rt_priority)
                                                                               : of(t.normal_prio));
 }
-}  // namespace
+
+RootCauseObserver::RootCauseObserver(const Kernel& k, const PreemptModel& model, int first_pid, std::size_t tasks, std::size_t ring)
+    : k_(k), model_(model), cpus_(k.rqs().size()), live_mode_(true), first_pid_(first_pid) {
+  const std::size_t n = cpus_.size();
+  live_.assign(n, 1);  // every CPU records
+  std::size_t cap = ring ? ring : kRingRecords;
+  std::size_t pow2 = 1;
+  while (pow2 < cap) pow2 *= 2;
+  rings_.resize(n);
+  for (Ring& r : rings_) {
+    r.rec.resize(pow2);
+    r.mask = pow2 - 1;
+  }
+  pending_.resize(n);
+  tracked_.resize(tasks);
+  worst_.resize(tasks);
+}
+
+RootCauseObserver::Tracked* RootCauseObserver::tracked(const Task& p) {
+  const auto i = static_cast<std::size_t>(p.pid - first_pid_);
+  return p.pid >= first_pid_ && i < tracked_.size() ? &tracked_[i] : nullptr;
+}
 
 RootCauseObserver::RootCauseObserver(const Kernel& k, const PreemptModel& model, std::vector<WorstWindow> windows)
     : k_(k), model_(model), cpus_(k.rqs().size()) {
   for (WorstWindow& w : windows) {
     windows_.emplace_back();
+    windows_.back().pid = w.pid;
     windows_.back().w = std::move(w);
   }
   by_cpu_.resize(cpus_.size());
@@ -66,6 +96,24 @@ RootCauseObserver::RootCauseObserver(const Kernel& k, const PreemptModel& model,
     ++live_[static_cast<std::size_t>(w.w.cpu)];
   }
   open_windows_ = windows_.size();
+  // the windows' tasks: when each blocked and was woken (asleep at its expiry?)
+  if (!windows_.empty()) {
+    int lo = windows_.front().w.pid, hi = lo;
+    for (const Window& w : windows_) {
+      lo = std::min(lo, w.w.pid);
+      hi = std::max(hi, w.w.pid);
+    }
+    first_pid_ = lo;
+    tracked_.resize(static_cast<std::size_t>(hi - lo + 1));
+  }
+}
+
+// Not asleep at its expiry (no timer fired for it: irq_at == t; or it had
+// not blocked by then, or was woken again before it): still running or
+// waiting to run its previous job, an overrun.
+bool RootCauseObserver::overrun(const Tracked& tr, Time t, Time expiry, Time irq_at) {
+  const bool asleep = tr.blocked_at >= Time() && tr.blocked_at <= expiry && !(tr.woken_at >= tr.blocked_at && tr.woken_at < expiry);
+  return irq_at == t || !asleep;
 }
 
 std::string RootCauseObserver::describe(const Label& a) const {
@@ -133,11 +181,8 @@ void RootCauseObserver::advance(int cpu, Time now) {
       w.at_expiry_count = cs.now_count;
       w.at_expiry_irqs_off = cs.now_irqs_off;
       w.at_expiry_bh = cs.now_bh;
-      // Not asleep at its expiry: the task was still running (or waiting to
-      // run) its previous job, so no timer will wake it: an overrun.
       for (const auto& t : k_.tasks())  // once per window
         if (t->pid == w.w.pid) {
-          w.overrun = t->state == TASK_RUNNING;
           w.task = t.get();
           break;
         }
@@ -151,53 +196,47 @@ void RootCauseObserver::advance(int cpu, Time now) {
 void RootCauseObserver::on_cpu_activity(Time t, const Rq& rq, const CpuActivity& a) {
   const std::size_t c = static_cast<std::size_t>(rq.cpu);
   if (live_[c] == 0) return;  // no window of this CPU can still be explained
-  advance(rq.cpu, t);
-  CpuState& cs = cpus_[c];
-  cs.now_count = a.preempt_count;
-  cs.now_irqs_off = a.irqs_disabled;
-  cs.now_bh = a.task ? a.task->softirq_disable_cnt : 0;
+  // The three phases of a hard IRQ are one label; an op only for a task step, prev only for a switch.
+  const Activity what = a.what == Activity::IrqEntry || a.what == Activity::IrqExit ? Activity::IrqHandler : a.what;
+  const Op* op = a.what == Activity::TaskStep ? a.op : nullptr;
+  const Task* prev = a.what == Activity::Switch ? a.prev : nullptr;
+  const int bh = a.task ? a.task->softirq_disable_cnt : 0;
   // Out of interrupt context after the wakeup: judge with the interrupted
   // context's state (the interrupt's own sections have closed by now).
   const bool task_context = a.what == Activity::TaskStep || a.what == Activity::Idle || a.what == Activity::Switch;
-  if (task_context)
-    for (Window* wp : by_cpu_[c]) {
-      Window& w = *wp;
-      if (w.woken && !w.judged && !w.done) {
-        w.judged = true;
-        const bool rt = w.task->prio < MAX_RT_PRIO;
-        const SystemSpec& sys = k_.system();
-        if (a.what == Activity::Switch && a.task == w.task) {
-          w.why = fmt::format("{} was woken at {} and switched in at the first chance", w.task->comm, format_time(w.woken_at));
-        } else if (rt && cs.fs_serving) {
-          // 6.12+ dl_server: a deadline entity, above every RT task, runs the fair class
-          w.fair_server = true;
-          w.why = fmt::format(
-              "the fair server of CPU {} (dl_server, {} of runtime every {}) was running SCHED_OTHER tasks ahead of every RT task when {} ({}) "
-              "was woken at {}: the fair tasks had had {} of CPU in the period that ends at {}, so at {}, the last moment that still "
-              "leaves the rest of the runtime before the period's end, the server started running them as a deadline entity",
-              rq.cpu, format_time(sys.fair_server_runtime), format_time(sys.fair_server_period), w.task->comm, sched_desc(*w.task),
-              format_time(w.woken_at), format_time(cs.fs_used), format_time(cs.fs_end), format_time(cs.fs_since));
-        } else if (rt && cs.rt_throttled) {
-          w.throttled = true;
-          w.why = fmt::format(
-              "RT throttling (sched_rt_runtime_us: {} of every {}): the RT tasks of CPU {} had used their runtime by {}, so {} ({}) was "
-              "not picked, whatever its priority, until the period timer gave the runtime back",
-              format_time(sys.rt_runtime), format_time(sys.rt_period), rq.cpu, format_time(cs.throttled_since), w.task->comm,
-              sched_desc(*w.task));
-        } else {
-          w.why = why_at_wakeup(cs, *w.task, w.woken_at, w.resched_at_wakeup);
-        }
-        if (w.why.rfind("PREEMPT_LAZY", 0) == 0) {
-          w.lazy = true;
-          w.lazy_curr = cs.curr;
-          w.lazy_by_wakeup = !w.lazy_preset && rq.curr == cs.curr && rq.curr->tif_need_resched_lazy;
-        }
-      }
+  CpuState& cs = cpus_[c];
+  if (live_mode_) {  // the hot path: one record, written in place, and the task context's state
+    Ring& r = rings_[c];
+    Record& x = r.rec[r.n++ & r.mask];
+    x.t = t;
+    x.label.task = a.task;
+    x.label.prev = prev;
+    x.label.op = op;
+    x.label.irq = a.irq;
+    x.label.what = what;
+    x.label.vec = a.vec;
+    x.label.softirq = a.softirq;
+    x.count = a.preempt_count;
+    x.bh = bh;
+    x.irqs_off = a.irqs_disabled;
+    if (task_context) {
+      for (Wake& w : pending_[c])
+        if (!w.judged) judge(w, rq, cs, a);
+      cs.curr = a.task;
+      cs.op = a.op;
+      cs.preempt_count = a.preempt_count;
+      cs.irqs_disabled = a.irqs_disabled;
     }
-  Label l{a.what, a.task, a.prev, a.op, a.vec, a.irq, a.softirq};
-  if (l.what == Activity::IrqEntry || l.what == Activity::IrqExit) l.what = Activity::IrqHandler;
-  if (l.what != Activity::TaskStep) l.op = nullptr;
-  if (l.what != Activity::Switch) l.prev = nullptr;
+    return;
+  }
+  const Label l{a.task, prev, op, a.irq, what, a.vec, a.softirq};
+  advance(rq.cpu, t);
+  cs.now_count = a.preempt_count;
+  cs.now_irqs_off = a.irqs_disabled;
+  cs.now_bh = bh;
+  if (task_context)
+    for (Window* wp : by_cpu_[c])
+      if (wp->woken && !wp->judged && !wp->done) judge(*wp, rq, cs, a);
   cs.label = l;
   if (task_context) {
     cs.curr = a.task;
@@ -207,6 +246,45 @@ void RootCauseObserver::on_cpu_activity(Time t, const Rq& rq, const CpuActivity&
   }
   for (Window* w : by_cpu_[c])
     if (w->open && !w->done) w->label = l;
+}
+
+// The wakeup's first moment back in task context on its CPU: why it did not
+// run at once, kept compact (the words are made in explanations()).
+void RootCauseObserver::judge(Wake& w, const Rq& rq, CpuState& cs, const CpuActivity& a) {
+  w.judged = true;
+  if (live_mode_) {  // the open sections, as the run queue keeps them
+    auto read = [](OpenSection& s, bool on, const Rq::SectionStart& at) {
+      s.on = on;
+      s.since = at.since;
+      s.site = Site{at.loc, at.fn};
+      s.lock = on && at.op && at.op->code == OpCode::KLock ? at.op->step : nullptr;
+    };
+    read(cs.preempt_off, rq.trace_preempt_off, rq.preempt_off_at);
+    read(cs.irqs_off, rq.trace_irqs_off, rq.irqs_off_at);
+  }
+  Judgment& j = w.judgment;
+  j.cpu = rq.cpu;
+  j.p = snap(*w.task);
+  j.curr = cs.curr ? snap(*cs.curr) : SchedSnap{};
+  j.cs = cs;
+  const bool rt = w.task->prio < MAX_RT_PRIO;
+  if (a.what == Activity::Switch && a.task == w.task) {
+    j.why = Why::FirstChance;
+  } else if (rt && cs.fs_serving) {
+    // 6.12+ dl_server: a deadline entity, above every RT task, runs the fair class
+    j.why = Why::FairServer;
+    w.fair_server = true;
+  } else if (rt && cs.rt_throttled) {
+    j.why = Why::Throttled;
+    w.throttled = true;
+  } else {
+    j.why = why_at_wakeup(cs, *w.task, w.resched_at_wakeup);
+  }
+  if (j.why == Why::Lazy) {
+    w.lazy = true;
+    w.lazy_curr = cs.curr;
+    w.lazy_by_wakeup = !w.lazy_preset && rq.curr == cs.curr && rq.curr->tif_need_resched_lazy;
+  }
 }
 
 void RootCauseObserver::on_section(Time t, const Rq& rq, Section kind, bool off, const Site& site) {
@@ -226,31 +304,68 @@ void RootCauseObserver::on_section(Time t, const Rq& rq, Section kind, bool off,
   }
 }
 
-std::string RootCauseObserver::why_at_wakeup(const CpuState& cs, const Task& p, Time t, bool resched_at_wakeup) const {
+RootCauseObserver::Why RootCauseObserver::why_at_wakeup(const CpuState& cs, const Task& p, bool resched_at_wakeup) const {
   const Task* curr = cs.curr;
-  if (!curr || curr->is_idle()) return fmt::format("CPU was idle when {} was woken at {}: only the wakeup path and the switch", p.comm, format_time(t));
-  if (curr == &p) return fmt::format("{} was still on its CPU when woken at {}", p.comm, format_time(t));
-  if (curr->prio < p.prio && curr->prio < MAX_RT_PRIO)
-    return fmt::format("{} ({}) outranks {} ({}) and ran first", curr->comm, sched_desc(*curr), p.comm, sched_desc(p));
-  if (curr->prio == p.prio && p.prio < MAX_RT_PRIO)
-    return fmt::format("{} has the same RT priority: SCHED_FIFO does not preempt it, {} waits until it blocks or yields", curr->comm, p.comm);
-  if (cs.irqs_off.on) return fmt::format("hard IRQs were disabled since {} at {}", format_time(cs.irqs_off.since), section_site(cs.irqs_off));
-  if (cs.preempt_off.on)
-    return fmt::format("preemption was disabled since {} at {}", format_time(cs.preempt_off.since), section_site(cs.preempt_off));
+  if (!curr || curr->is_idle()) return Why::Idle;
+  if (curr == &p) return Why::StillOn;
+  if (curr->prio < p.prio && curr->prio < MAX_RT_PRIO) return Why::Outranked;
+  if (curr->prio == p.prio && p.prio < MAX_RT_PRIO) return Why::SameRtPrio;
+  if (cs.irqs_off.on) return Why::IrqsOff;
+  if (cs.preempt_off.on) return Why::PreemptOff;
   const bool in_kernel = !curr->user_mode || curr->in_softirq_work;
-  if (in_kernel && model_.irqentry_exit_cond_resched == Call::Nop)
-    return fmt::format("{}: {} was in the kernel when {} was woken at {}; this model preempts the kernel only at explicit points", model_.kconfig,
-                       curr->comm, p.comm, format_time(t));
-  if (model_.lazy && p.prio >= MAX_RT_PRIO && curr->prio >= MAX_RT_PRIO)
-    return fmt::format("PREEMPT_LAZY: the fair wakeup of {} at {} left {} running (it sets at most TIF_NEED_RESCHED_LAZY, which nothing in the kernel honours)",
-                       p.comm, format_time(t), curr->comm);
+  if (in_kernel && model_.irqentry_exit_cond_resched == Call::Nop) return Why::OnlyExplicitPoints;
+  if (model_.lazy && p.prio >= MAX_RT_PRIO && curr->prio >= MAX_RT_PRIO) return Why::Lazy;
   // check_preempt_wakeup_fair(): EEVDF may keep the running fair task (pick_eevdf() did not choose p)
-  if (p.prio >= MAX_RT_PRIO && curr->prio >= MAX_RT_PRIO && !resched_at_wakeup)
-    return fmt::format(
-        "EEVDF kept {} ({}) on the CPU at the wakeup of {} ({}) at {}: check_preempt_wakeup_fair() set no TIF_NEED_RESCHED ({} was "
-        "not picked over it: its virtual deadline was not earlier, or RUN_TO_PARITY protected the running slice)",
-        curr->comm, sched_desc(*curr), p.comm, sched_desc(p), format_time(t), p.comm);
-  return fmt::format("{} was preempted at the first point after {} was woken at {}", curr->comm, p.comm, format_time(t));
+  if (p.prio >= MAX_RT_PRIO && curr->prio >= MAX_RT_PRIO && !resched_at_wakeup) return Why::Eevdf;
+  return Why::FirstPoint;
+}
+
+// The judgment in words, from what was kept when it was made.
+std::string RootCauseObserver::why_text(const Window& w) const {
+  const Judgment& j = w.judgment;
+  const CpuState& cs = j.cs;
+  const std::string& p = j.p.task ? j.p.task->comm : w.w.task;
+  const std::string curr = j.curr.task ? j.curr.task->comm : std::string();
+  const std::string t = format_time(w.woken_at);
+  const SystemSpec& sys = k_.system();
+  switch (j.why) {
+    case Why::None: return {};
+    case Why::FirstChance: return fmt::format("{} was woken at {} and switched in at the first chance", p, t);
+    case Why::FairServer:
+      return fmt::format(
+          "the fair server of CPU {} (dl_server, {} of runtime every {}) was running SCHED_OTHER tasks ahead of every RT task when {} ({}) "
+          "was woken at {}: the fair tasks had had {} of CPU in the period that ends at {}, so at {}, the last moment that still "
+          "leaves the rest of the runtime before the period's end, the server started running them as a deadline entity",
+          j.cpu, format_time(sys.fair_server_runtime), format_time(sys.fair_server_period), p, sched_desc(j.p), t, format_time(cs.fs_used),
+          format_time(cs.fs_end), format_time(cs.fs_since));
+    case Why::Throttled:
+      return fmt::format(
+          "RT throttling (sched_rt_runtime_us: {} of every {}): the RT tasks of CPU {} had used their runtime by {}, so {} ({}) was "
+          "not picked, whatever its priority, until the period timer gave the runtime back",
+          format_time(sys.rt_runtime), format_time(sys.rt_period), j.cpu, format_time(cs.throttled_since), p, sched_desc(j.p));
+    case Why::Idle: return fmt::format("CPU was idle when {} was woken at {}: only the wakeup path and the switch", p, t);
+    case Why::StillOn: return fmt::format("{} was still on its CPU when woken at {}", p, t);
+    case Why::Outranked: return fmt::format("{} ({}) outranks {} ({}) and ran first", curr, sched_desc(j.curr), p, sched_desc(j.p));
+    case Why::SameRtPrio:
+      return fmt::format("{} has the same RT priority: SCHED_FIFO does not preempt it, {} waits until it blocks or yields", curr, p);
+    case Why::IrqsOff: return fmt::format("hard IRQs were disabled since {} at {}", format_time(cs.irqs_off.since), section_site(cs.irqs_off));
+    case Why::PreemptOff:
+      return fmt::format("preemption was disabled since {} at {}", format_time(cs.preempt_off.since), section_site(cs.preempt_off));
+    case Why::OnlyExplicitPoints:
+      return fmt::format("{}: {} was in the kernel when {} was woken at {}; this model preempts the kernel only at explicit points", model_.kconfig,
+                         curr, p, t);
+    case Why::Lazy:
+      return fmt::format(
+          "PREEMPT_LAZY: the fair wakeup of {} at {} left {} running (it sets at most TIF_NEED_RESCHED_LAZY, which nothing in the kernel honours)",
+          p, t, curr);
+    case Why::Eevdf:
+      return fmt::format(
+          "EEVDF kept {} ({}) on the CPU at the wakeup of {} ({}) at {}: check_preempt_wakeup_fair() set no TIF_NEED_RESCHED ({} was "
+          "not picked over it: its virtual deadline was not earlier, or RUN_TO_PARITY protected the running slice)",
+          curr, sched_desc(j.curr), p, sched_desc(j.p), t, p);
+    case Why::FirstPoint: return fmt::format("{} was preempted at the first point after {} was woken at {}", curr, p, t);
+  }
+  return {};
 }
 
 // The CPU's context as preempt_count says it (and, on PREEMPT_RT, the task's
@@ -290,40 +405,59 @@ void RootCauseObserver::on_hrtimer_expire_entry(Time, const Rq& rq, const HrTime
 // to TIF_NEED_RESCHED (sched_tick()'s "tif_test_bit(TIF_NEED_RESCHED_LAZY)").
 void RootCauseObserver::on_hrtimer_expire_exit(Time, const Rq& rq, const HrTimer& timer) {
   const Time t = timer.expires;  // the tick by its own time (jiffy boundary), as a reader counts ticks
-  if (timer.kind != HrTimerKind::Tick || live_[static_cast<std::size_t>(rq.cpu)] == 0) return;
-  CpuState& cs = cpus_[static_cast<std::size_t>(rq.cpu)];
+  const auto c = static_cast<std::size_t>(rq.cpu);
+  if (timer.kind != HrTimerKind::Tick || live_[c] == 0) return;
+  CpuState& cs = cpus_[c];
   const Task& curr = *rq.curr;
   if (!cs.tick_lazy && curr.tif_need_resched_lazy) {
     cs.lazy_set_by_tick = t;
-    for (Window* w : by_cpu_[static_cast<std::size_t>(rq.cpu)])
-      if (w->lazy && !w->done && !w->lazy_preset && !w->lazy_by_wakeup && w->lazy_set_at < Time()) w->lazy_set_at = t;
+    each_window(c, [&](Wake& w) {
+      if (w.lazy && !w.done && !w.lazy_preset && !w.lazy_by_wakeup && w.lazy_set_at < Time()) w.lazy_set_at = t;
+    });
   }
   if (cs.tick_lazy && !cs.tick_resched && curr.tif_need_resched)
-    for (Window* w : by_cpu_[static_cast<std::size_t>(rq.cpu)])
-      if (w->lazy && !w->done && w->promoted_at < Time()) w->promoted_at = t;
+    each_window(c, [&](Wake& w) {
+      if (w.lazy && !w.done && w.promoted_at < Time()) w.promoted_at = t;
+    });
 }
 
 void RootCauseObserver::on_sched_waking(Time t, const Rq&, const Task& p, int target_cpu) {
+  const auto c = static_cast<std::size_t>(target_cpu);
+  const Task& curr = *k_.rqs()[c].curr;
+  auto woken = [&](Wake& w) {
+    w.woken = true;
+    w.woken_at = t;
+    w.task = &p;
+    // the lazy bit of the target CPU's task before this wakeup, and who set it
+    w.lazy_preset = curr.tif_need_resched_lazy;
+    w.lazy_tick = cpus_[c].lazy_set_by_tick;
+  };
+  Tracked* tr = tracked(p);
+  if (tr) tr->woken_at = t;
+  if (live_mode_) {
+    if (!tr) return;
+    if (tr->pending >= kMaxPending) return;  // the first wakeups after the expiry are the ones that count
+    if (tr->pending == 0) tr->pending_cpu = target_cpu;
+    else if (tr->pending_cpu != target_cpu) tr->pending_cpu = -1;  // on several CPUs
+    ++tr->pending;
+    pending_[c].emplace_back();
+    Wake& w = pending_[c].back();
+    w.pid = p.pid;
+    woken(w);
+    return;
+  }
   advance(target_cpu, t);
-  for (Window* w : by_cpu_[static_cast<std::size_t>(target_cpu)])
-    if (!w->done && w->open && !w->woken && w->w.pid == p.pid) {
-      w->woken = true;
-      w->woken_at = t;
-      w->task = &p;
-      // the lazy bit of the target CPU's task before this wakeup, and who set it
-      const Task& curr = *k_.rqs()[static_cast<std::size_t>(target_cpu)].curr;
-      w->lazy_preset = curr.tif_need_resched_lazy;
-      w->lazy_tick = cpus_[static_cast<std::size_t>(target_cpu)].lazy_set_by_tick;
-    }
+  for (Window* w : by_cpu_[c])
+    if (!w->done && w->open && !w->woken && w->w.pid == p.pid) woken(*w);
 }
 
 void RootCauseObserver::on_sched_wakeup(Time, const Rq&, const Task& p, int target_cpu) {
-  if (live_[static_cast<std::size_t>(target_cpu)] == 0) return;
-  const Task* curr = k_.rqs()[static_cast<std::size_t>(target_cpu)].curr;
-  for (Window* w : by_cpu_[static_cast<std::size_t>(target_cpu)])
-    if (!w->done && w->woken && !w->judged && w->w.pid == p.pid) {
-      w->resched_at_wakeup = curr->tif_need_resched;
-    }
+  const auto c = static_cast<std::size_t>(target_cpu);
+  if (live_[c] == 0) return;
+  const Task* curr = k_.rqs()[c].curr;
+  each_window(c, [&](Wake& w) {
+    if (!w.done && w.woken && !w.judged && w.pid == p.pid) w.resched_at_wakeup = curr->tif_need_resched;
+  });
 }
 
 void RootCauseObserver::on_bandwidth(Time t, const Rq& rq, BandwidthEvent ev) {
@@ -345,50 +479,77 @@ void RootCauseObserver::on_bandwidth(Time t, const Rq& rq, BandwidthEvent ev) {
     case BandwidthEvent::RtUnthrottle: {
       const bool fs = ev == BandwidthEvent::FairServerStop;
       (fs ? cs.fs_serving : cs.rt_throttled) = false;
-      for (Window* w : by_cpu_[c])
-        if (!w->done && (fs ? w->fair_server : w->throttled) && w->bandwidth_end < Time()) w->bandwidth_end = t;
+      each_window(c, [&](Wake& w) {
+        if (!w.done && (fs ? w.fair_server : w.throttled) && w.bandwidth_end < Time()) w.bandwidth_end = t;
+      });
       break;
     }
   }
 }
 
 void RootCauseObserver::on_sched_switch(Time t, const Rq& rq, const Task& prev, std::uint32_t prev_state, bool, const Task& next) {
+  if (Tracked* tr = tracked(prev); tr && prev_state != TASK_RUNNING) tr->blocked_at = t;
   if (live_[static_cast<std::size_t>(rq.cpu)] == 0) return;
   cpus_[static_cast<std::size_t>(rq.cpu)].lazy_set_by_tick = Time::ns(-1);  // the switch clears the bits
-  advance(rq.cpu, t);
-  for (Window* wp : by_cpu_[static_cast<std::size_t>(rq.cpu)]) {
-    Window& w = *wp;
-    if (w.done || !w.open || w.w.pid != next.pid) continue;
-    // The step that called into the scheduler: the interrupted work (a
-    // preemption at the interrupt return) or the op just executed.
-    const Op* at = nullptr;
-    if (!prev.is_idle() && prev.remaining > Time()) at = &prev.op();
-    else if (!prev.is_idle() && prev.pc > 0) at = &prev.prog.ops[static_cast<std::size_t>(prev.pc - 1)];
-    std::string site = "a point the simulator does not name";
-    if (prev.in_softirq_work && prev.softirq_next < prev.softirq_work.size())
-      site = fmt::format("softirq {} work it ran in task context", softirq_name(prev.softirq_work[prev.softirq_next].vec));
-    else if (prev.kthread_kind == Task::Kthread::IrqThread)
-      site = prev_state == TASK_RUNNING ? "its threaded handler (irq_thread_fn())" : "irq_thread(), with no interrupt left to handle";
-    else if (prev.kthread_kind == Task::Kthread::Ksoftirqd)
-      site = "run_ksoftirqd()";
-    else if (prev.kthread_kind == Task::Kthread::Ktimers)
-      site = "run_timersd()";
-    else if (at) {
-      if (at->code == OpCode::SyscallExit && at->step) site = fmt::format("the return to user from {}()", at->step->name);
-      else if ((at->code == OpCode::KLock || at->code == OpCode::KUnlock) && at->step) site = lock_call(*at->step, at->code == OpCode::KUnlock);
-      else site = op_name(at->code);
-      if (at->step) site += fmt::format(" ({})", at->step->loc.str());
-      if (prev.remaining > Time()) site = "the interrupt return, in " + site;
-    }
-    std::string verb = prev_state == TASK_RUNNING ? "was preempted" : (prev_state & TASK_DEAD) ? "exited" : "blocked";
-    if (prev_state & TASK_DEAD) site = "the end of its program, after " + site;
-    if (prev_state & TASK_RTLOCK_WAIT) verb = prev.blocked_on ? fmt::format("blocked on the sleeping lock {}", prev.blocked_on->name) : "blocked on a sleeping lock";
-    w.decision = prev.is_idle() ? fmt::format("the idle loop switched to it at {}", format_time(t))
-                                : fmt::format("{} {} at {}, at {}", prev.comm, verb, format_time(t), site);
+  // The step that called into the scheduler: the interrupted work (a
+  // preemption at the interrupt return) or the op just executed.
+  auto decide = [&](Decision& d) {
+    d.set = true;
+    d.t = t;
+    d.cpu = rq.cpu;
+    d.prev = &prev;
+    d.prev_idle = prev.is_idle();
+    d.prev_state = prev_state;
+    d.interrupted = !prev.is_idle() && prev.remaining > Time();
+    d.at = nullptr;
+    if (d.interrupted) d.at = &prev.op();
+    else if (!prev.is_idle() && prev.pc > 0) d.at = &prev.prog.ops[static_cast<std::size_t>(prev.pc - 1)];
+    d.softirq = prev.in_softirq_work && prev.softirq_next < prev.softirq_work.size() ? prev.softirq_work[prev.softirq_next].vec : NR_SOFTIRQS;
+    d.kthread = prev.kthread_kind;
+    d.blocked_on = prev.blocked_on;
+  };
+  if (live_mode_) {
+    if (Tracked* tr = tracked(prev); tr && prev_state != TASK_RUNNING && tr->pending > 0) drop_pending(prev, *tr);
+    if (Tracked* tr = tracked(next)) decide(tr->decision);
+    return;
   }
+  advance(rq.cpu, t);
+  for (Window* wp : by_cpu_[static_cast<std::size_t>(rq.cpu)])
+    if (!wp->done && wp->open && wp->w.pid == next.pid) decide(wp->decision);
 }
 
-void RootCauseObserver::on_wakeup_latency(Time t, const Task& p, Time expiry, Time) {
+// The switch in words: where prev left the CPU.
+std::string RootCauseObserver::decision_text(const Decision& d) const {
+  const Task& prev = *d.prev;
+  if (d.prev_idle) return fmt::format("the idle loop switched to it at {}", format_time(d.t));
+  std::string site = "a point the simulator does not name";
+  if (d.softirq != NR_SOFTIRQS)
+    site = fmt::format("softirq {} work it ran in task context", softirq_name(d.softirq));
+  else if (d.kthread == Task::Kthread::IrqThread)
+    site = d.prev_state == TASK_RUNNING ? "its threaded handler (irq_thread_fn())" : "irq_thread(), with no interrupt left to handle";
+  else if (d.kthread == Task::Kthread::Ksoftirqd)
+    site = "run_ksoftirqd()";
+  else if (d.kthread == Task::Kthread::Ktimers)
+    site = "run_timersd()";
+  else if (const Op* at = d.at) {
+    if (at->code == OpCode::SyscallExit && at->step) site = fmt::format("the return to user from {}()", at->step->name);
+    else if ((at->code == OpCode::KLock || at->code == OpCode::KUnlock) && at->step) site = lock_call(*at->step, at->code == OpCode::KUnlock);
+    else site = op_name(at->code);
+    if (at->step) site += fmt::format(" ({})", at->step->loc.str());
+    if (d.interrupted) site = "the interrupt return, in " + site;
+  }
+  std::string verb = d.prev_state == TASK_RUNNING ? "was preempted" : (d.prev_state & TASK_DEAD) ? "exited" : "blocked";
+  if (d.prev_state & TASK_DEAD) site = "the end of its program, after " + site;
+  if (d.prev_state & TASK_RTLOCK_WAIT)
+    verb = d.blocked_on ? fmt::format("blocked on the sleeping lock {}", d.blocked_on->name) : "blocked on a sleeping lock";
+  return fmt::format("{} {} at {}, at {}", prev.comm, verb, format_time(d.t), site);
+}
+
+void RootCauseObserver::on_wakeup_latency(Time t, const Task& p, Time expiry, Time irq_at) {
+  if (live_mode_) {
+    live_latency(t, p, expiry, irq_at);
+    return;
+  }
   for (Window& w : windows_) {
     if (w.done || w.w.pid != p.pid || w.w.expiry != expiry || w.w.at != t) continue;
     if (!w.open) {  // the expiry had passed when the task slept: no wait at all
@@ -397,14 +558,99 @@ void RootCauseObserver::on_wakeup_latency(Time t, const Task& p, Time expiry, Ti
     }
     advance(w.w.cpu, t);
     w.done = true;
+    if (const Tracked* tr = tracked(p)) w.overrun = overrun(*tr, t, expiry, irq_at);
     --live_[static_cast<std::size_t>(w.w.cpu)];
     if (--open_windows_ == 0 && on_all_closed_) on_all_closed_();
   }
 }
 
+// Live: the task is back on a CPU. Its worst wakeup so far (the first of the
+// longest, as TaskStatsObserver keeps it) gets a window rebuilt from the ring
+// and from what its wakeup met. (One switch-in can end two waits, e.g. a
+// device read and a sleep: the pending wakeups stay until the task blocks.)
+void RootCauseObserver::live_latency(Time t, const Task& p, Time expiry, Time irq_at) {
+  Tracked* tr = tracked(p);
+  if (!tr) return;
+  const std::size_t i = static_cast<std::size_t>(p.pid - first_pid_);
+  const int cpu = p.cpu;
+  const auto c = static_cast<std::size_t>(cpu);
+  Window& best = worst_[i];
+  if (!tr->has_worst || t - expiry > best.w.at - best.w.expiry) {
+    tr->has_worst = true;
+    const Wake* woke = nullptr;  // the first wakeup on this CPU after the expiry
+    for (const Wake& e : pending_[c])
+      if (e.task == &p && e.woken_at >= expiry) {
+        woke = &e;
+        break;
+      }
+    best = Window{};
+    if (woke) static_cast<Wake&>(best) = *woke;  // copied: a second latency at the same switch-in may pick it too
+    best.w = WorstWindow{p.pid, p.comm, expiry, t, cpu};
+    best.pid = p.pid;
+    best.task = &p;
+    best.open = best.done = true;
+    best.decision = tr->decision.set && tr->decision.cpu == cpu && tr->decision.t >= expiry ? tr->decision : Decision{};
+    best.overrun = overrun(*tr, t, expiry, irq_at);
+    best.replay = !replay_ring(best);
+  }
+}
+
+// The window's parts and the CPU's state at the expiry, from the CPU's ring:
+// the record in force at the expiry (the last one before it), then every
+// record up to the switch-in. False when the ring no longer reaches back.
+bool RootCauseObserver::replay_ring(Window& w) const {
+  const Ring& r = rings_[static_cast<std::size_t>(w.w.cpu)];
+  const std::uint64_t size = r.rec.size();
+  const std::uint64_t lo = r.n > size ? r.n - size : 0;
+  auto rec = [&](std::uint64_t k) -> const Record& { return r.rec[k & r.mask]; };
+  std::uint64_t first = r.n;
+  while (first > lo && rec(first - 1).t >= w.w.expiry) --first;
+  Record at_expiry;  // the CPU's state before its first activity
+  if (first > lo) at_expiry = rec(first - 1);
+  else if (lo > 0) return false;  // overwritten
+  w.expiry_seen = first < r.n;
+  w.at_expiry = at_expiry.label;
+  w.at_expiry_count = at_expiry.count;
+  w.at_expiry_irqs_off = at_expiry.irqs_off;
+  w.at_expiry_bh = at_expiry.bh;
+  Time cursor = w.w.expiry;
+  Label label = at_expiry.label;
+  for (std::uint64_t k = first; k < r.n; ++k) {
+    const Record& x = rec(k);
+    const Time until = x.t < w.w.at ? x.t : w.w.at;
+    add(w, label, until - cursor);
+    if (until > cursor) cursor = until;
+    label = x.label;
+  }
+  add(w, label, w.w.at - cursor);
+  return true;
+}
+
+// The task blocks again: the wakeups it had pending are done with.
+void RootCauseObserver::drop_pending(const Task& p, Tracked& tr) {
+  auto drop = [&](std::vector<Wake>& v) { std::erase_if(v, [&](const Wake& e) { return e.task == &p; }); };
+  if (tr.pending_cpu >= 0) drop(pending_[static_cast<std::size_t>(tr.pending_cpu)]);
+  else
+    for (auto& v : pending_) drop(v);
+  tr.pending = 0;
+}
+
+std::vector<WorstWindow> RootCauseObserver::needs_replay() const {
+  std::vector<WorstWindow> out;
+  for (const Window& w : worst_)
+    if (w.w.pid != 0 && w.replay) out.push_back(w.w);
+  return out;
+}
+
 void RootCauseObserver::on_irq_wakeup(Time t, const Task& p, const IrqWake& ev) {
-  for (Window& w : windows_)
+  auto match = [&](Window& w) {
     if (w.done && w.w.pid == p.pid && w.w.at == t && w.w.expiry == ev.arrival) w.device = ev;
+  };
+  if (!live_mode_) {
+    for (Window& w : windows_) match(w);
+  } else if (tracked(p)) {
+    match(worst_[static_cast<std::size_t>(p.pid - first_pid_)]);
+  }
 }
 
 // The interrupt's path in words, from its own times: who ran each stage and
@@ -450,8 +696,15 @@ std::string RootCauseObserver::device_path(const IrqWake& ev, const std::string&
 
 std::vector<WorstCaseExplanation> RootCauseObserver::explanations() const {
   std::vector<WorstCaseExplanation> out;
-  for (const Window& w : windows_) {
-    if (!w.done) continue;
+  for (auto& [pid, e] : explained()) out.push_back(std::move(e));
+  return out;
+}
+
+std::vector<std::pair<int, WorstCaseExplanation>> RootCauseObserver::explained() const {
+  std::vector<std::pair<int, WorstCaseExplanation>> out;
+  for (const Window& w : live_mode_ ? worst_ : windows_) {
+    if (!w.done || w.replay || w.w.pid == 0) continue;
+    const std::string why = why_text(w);
     WorstCaseExplanation e;
     e.task = w.w.task;
     e.latency = w.w.at - w.w.expiry;
@@ -475,8 +728,8 @@ std::vector<WorstCaseExplanation> RootCauseObserver::explanations() const {
           "interrupt woke it; it reached its sleep {} late and it returned at once. Like cyclictest, the late period's latency is "
           "measured from the missed expiry to that moment, and it includes the task's own work; no IRQ latency is recorded for it",
           w.w.task, format_time(w.w.expiry), format_time(e.latency));
-    else if (!w.why.empty())
-      e.why = w.why;
+    else if (!why.empty())
+      e.why = why;
     else if (k_.rqs().size() > 1)
       e.why = fmt::format("not explained: {} was woken from another CPU (the wakeup path there is not followed)", w.w.task);
     else
@@ -504,7 +757,7 @@ std::vector<WorstCaseExplanation> RootCauseObserver::explanations() const {
     if (w.throttled)
       e.why += w.bandwidth_end >= Time() ? fmt::format("; the period timer unthrottled the RT tasks at {}", format_time(w.bandwidth_end))
                                          : std::string("; the RT tasks were still throttled when the window closed");
-    if (!w.decision.empty()) e.why += "; then " + w.decision;
+    if (w.decision.set) e.why += "; then " + decision_text(w.decision);
     if (w.device)  // a device wakeup: the interrupt, its path, then what held the task back
       e.why = fmt::format("when the interrupt arrived the CPU was in: {} ({}); ", describe(w.at_expiry),
                           cpu_state(w.at_expiry, w.at_expiry_count, w.at_expiry_irqs_off, w.at_expiry_bh)) +
@@ -520,7 +773,7 @@ std::vector<WorstCaseExplanation> RootCauseObserver::explanations() const {
     if (irq > Time())
       e.why += w.device ? fmt::format("; interrupts and softirqs, the device's own included, took {} of it", format_time(irq))
                         : fmt::format("; other interrupts and softirqs took {} of it", format_time(irq));
-    out.push_back(std::move(e));
+    out.emplace_back(w.w.pid, std::move(e));
   }
   return out;
 }
@@ -544,6 +797,27 @@ std::vector<WorstCaseExplanation> explain_worst_cases(const Scenario& sc, const 
   obs.set_on_all_closed([&k] { k.request_stop(); });  // the last worst wakeup is explained: the rest cannot change it
   k.run();
   return obs.explanations();
+}
+
+}  // namespace preemptsim
+
+namespace preemptsim {
+
+std::vector<WorstCaseExplanation> live_explanations(const Scenario& sc, const PreemptModel& model, const RootCauseObserver& live) {
+  std::vector<std::pair<int, WorstCaseExplanation>> all = live.explained();
+  std::vector<WorstWindow> replay = live.needs_replay();
+  if (!replay.empty()) {
+    Kernel k(sc, model);  // same scenario, model and seed: the same run, event for event
+    RootCauseObserver obs(k, model, std::move(replay));
+    k.add_observer(&obs);
+    obs.set_on_all_closed([&k] { k.request_stop(); });
+    k.run();
+    for (auto& e : obs.explained()) all.push_back(std::move(e));
+    std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  }
+  std::vector<WorstCaseExplanation> out;
+  for (auto& [pid, e] : all) out.push_back(std::move(e));
+  return out;
 }
 
 }  // namespace preemptsim

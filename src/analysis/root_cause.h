@@ -1,11 +1,13 @@
-// Why the worst wakeup of each task took what it took: a second,
-// identical run records what the task's CPU did between the timer's expiry
-// and the switch-in, and the rule that held preemption back at the wakeup.
+// Why the worst wakeup of each task took what it took: what the task's CPU
+// did between the timer's expiry and the switch-in, and the rule that held
+// preemption back at the wakeup, recorded compactly during the run itself
+// (or, for given windows, during a second identical run).
 #pragma once
 
 #include <functional>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "kernel/observer.h"
@@ -26,10 +28,24 @@ struct WorstWindow {
   int cpu = 0;
 };
 
+// Two ways to run it. Given windows (the constructor with windows): it
+// records only those, e.g. in a second run of the same scenario. Live (the
+// constructor without): it keeps, per CPU, a ring of the last activities in
+// compact form and, per task, what its pending wakeup met; when a wakeup is
+// the task's worst so far (the rule TaskStatsObserver uses), its window is
+// rebuilt from the ring. A window older than its CPU's ring is listed by
+// needs_replay() for a second run limited to it.
 class RootCauseObserver final : public Observer {
  public:
   RootCauseObserver(const Kernel& k, const PreemptModel& model, std::vector<WorstWindow> windows);
-  std::uint32_t signal_families() const override { return SIG_SCHED | SIG_ACTIVITY | SIG_SECTIONS | SIG_IRQ; }
+  // Live: every workload task (pids first_pid .. first_pid + tasks - 1).
+  // ring: activity records kept per CPU (0: a default scaled to the CPUs).
+  RootCauseObserver(const Kernel& k, const PreemptModel& model, int first_pid, std::size_t tasks, std::size_t ring = 0);
+  // Live, the open sections are read from the run queue when a wakeup is judged (no call per edge).
+  // The tick's hrtimer signals matter only for PREEMPT_LAZY's bits.
+  std::uint32_t signal_families() const override {
+    return SIG_SCHED | SIG_ACTIVITY | (model_.lazy ? SIG_IRQ : 0u) | (live_mode_ ? SIG_SECTION_STATE : SIG_SECTIONS);
+  }
   void on_cpu_activity(Time t, const Rq& rq, const CpuActivity& a) override;
   void on_section(Time t, const Rq& rq, Section kind, bool off, const Site& site) override;
   void on_sched_waking(Time t, const Rq& rq, const Task& p, int target_cpu) override;
@@ -44,20 +60,25 @@ class RootCauseObserver final : public Observer {
   void on_hrtimer_expire_exit(Time t, const Rq& rq, const HrTimer& timer) override;
   // Called once when every window has closed (the rest of the run cannot change them).
   void set_on_all_closed(std::function<void()> f) { on_all_closed_ = std::move(f); }
-  // The explanations, in the order the windows were given (those that closed).
+  // The explanations, in the order the windows were given (those that closed);
+  // live: in task order, for the tasks with a window (those needing a replay left out).
   std::vector<WorstCaseExplanation> explanations() const;
+  // Live: the worst windows the ring could not cover, to explain by a second run.
+  std::vector<WorstWindow> needs_replay() const;
+  // The explanations with the pid of their task.
+  std::vector<std::pair<int, WorstCaseExplanation>> explained() const;
 
  private:
   // What a CPU is doing, as compact as the signal that said it: formatted
   // into words only for the windows reported (explanations()), never on the
   // hot path. The three phases of a hard IRQ are one label.
-  struct Label {
-    Activity what = Activity::Idle;
+  struct Label {  // 32 bytes
     const Task* task = nullptr;
     const Task* prev = nullptr;
     const Op* op = nullptr;
-    Vector vec = NR_VECTORS;
     int irq = -1;
+    Activity what = Activity::Idle;
+    Vector vec = NR_VECTORS;
     SoftirqVec softirq = NR_SOFTIRQS;
     bool operator==(const Label&) const = default;
   };
@@ -84,16 +105,46 @@ class RootCauseObserver final : public Observer {
     bool tick_lazy = false, tick_resched = false;  // curr's bits when the running tick began
     Time lazy_set_by_tick = Time::ns(-1);          // the last tick that set curr's TIF_NEED_RESCHED_LAZY
   };
-  struct Window {
-    WorstWindow w;
-    bool open = false, done = false, woken = false, judged = false;
-    Time woken_at;
+  // A task's scheduling class and priority when it was judged (a PI boost
+  // may end before the words are made).
+  struct SchedSnap {
     const Task* task = nullptr;
-    Time cursor;
-    Label label;
-    std::vector<std::pair<Label, Time>> parts;  // compact: formatted in explanations()
-    std::string why, decision;                  // formatted once per window, when decided
-    bool overrun = false;                       // the task was not asleep at its expiry
+    int prio = 0, normal_prio = 0, rt_priority = 0, nice = 0;
+    Policy policy = Policy::Other;
+    Time dl_deadline;
+  };
+  // Why the wakeup did not preempt at once: the case and what it needs, kept
+  // compact and put in words only for the windows reported.
+  enum class Why : std::uint8_t { None, FirstChance, FairServer, Throttled, Idle, StillOn, Outranked, SameRtPrio, IrqsOff, PreemptOff,
+                                  OnlyExplicitPoints, Lazy, Eevdf, FirstPoint };
+  struct Judgment {
+    Why why = Why::None;
+    int cpu = 0;
+    SchedSnap p, curr;
+    CpuState cs;  // the CPU's state then (sections, fair server, throttling)
+  };
+  // The switch that put the task on its CPU, and the point where prev left it.
+  struct Decision {
+    bool set = false;
+    Time t;
+    int cpu = 0;
+    const Task* prev = nullptr;
+    bool prev_idle = false;
+    std::uint32_t prev_state = 0;
+    const Op* at = nullptr;         // the op that called into the scheduler (or was interrupted)
+    bool interrupted = false;       // prev had work left in that op: preempted at the interrupt return
+    SoftirqVec softirq = NR_SOFTIRQS;  // prev was running this softirq's work in task context
+    Task::Kthread kthread = Task::Kthread::None;
+    const KLock* blocked_on = nullptr;
+  };
+  // What a wakeup met, from the waking to the switch-in (trivially
+  // copyable: live, one per pending wakeup).
+  struct Wake {
+    int pid = 0;
+    const Task* task = nullptr;
+    bool done = false, woken = false, judged = false;
+    Time woken_at;
+    Judgment judgment;                          // compact: formatted in explanations()
     bool lazy = false;                          // judged: held back by TIF_NEED_RESCHED_LAZY alone
     bool resched_at_wakeup = false;             // the wakeup set TIF_NEED_RESCHED on the target's task
     bool fair_server = false;                   // judged: the fair server was serving
@@ -105,6 +156,17 @@ class RootCauseObserver final : public Observer {
     Time lazy_set_at = Time::ns(-1);            // else: the tick after the wakeup that set it
     Time lazy_tick = Time::ns(-1);              // the tick that set it, if one did
     Time promoted_at = Time::ns(-1);            // the tick that promoted it to TIF_NEED_RESCHED
+  };
+  static_assert(std::is_trivially_copyable_v<Wake>);
+  struct Window : Wake {
+    WorstWindow w;
+    bool open = false;
+    bool replay = false;  // live: the ring did not reach back to the expiry
+    Time cursor;
+    Label label;
+    std::vector<std::pair<Label, Time>> parts;  // compact: formatted in explanations()
+    Decision decision;
+    bool overrun = false;                       // the task was not asleep at its expiry
     bool expiry_seen = false;                   // what the CPU did when the timer fired:
     Label at_expiry;
     std::uint32_t at_expiry_count = 0;
@@ -112,12 +174,54 @@ class RootCauseObserver final : public Observer {
     int at_expiry_bh = 0;
     std::optional<IrqWake> device;              // a device interrupt's path woke it (not a timer)
   };
+
+  // One activity as the ring keeps it.
+  struct Record {
+    Time t;
+    Label label;
+    std::uint32_t count = 0;  // preempt_count
+    int bh = 0;               // PREEMPT_RT: the task's softirq_disable_cnt
+    bool irqs_off = false;
+  };
+  struct Ring {
+    std::vector<Record> rec;  // a power of two
+    std::uint64_t mask = 0;   // rec.size() - 1
+    std::uint64_t n = 0;      // records ever pushed
+  };
+  // Live: per task, its last block and wakeup (asleep at an expiry?) and the switch that put it on a CPU.
+  struct Tracked {
+    Time blocked_at = Time::ns(-1), woken_at = Time::ns(-1);
+    Decision decision;
+    int pending = 0;       // its entries in pending_
+    int pending_cpu = -1;  // the CPU of those entries (-1: several)
+    bool has_worst = false;
+  };
+  static constexpr int kMaxPending = 8;
+  static constexpr std::size_t kRingRecords = 1024;  // per CPU: 64 KiB, within the L2 cache
+  // The windows of CPU c that signals update: given (replay) or pending (live).
+  template <class F>
+  void each_window(std::size_t c, F&& f) {
+    if (live_mode_)
+      for (Wake& w : pending_[c]) f(w);
+    else
+      for (Window* w : by_cpu_[c]) f(static_cast<Wake&>(*w));
+  }
   void advance(int cpu, Time now);
+  void judge(Wake& w, const Rq& rq, CpuState& cs, const CpuActivity& a);
+  std::string why_text(const Window& w) const;
+  std::string decision_text(const Decision& d) const;
+  static SchedSnap snap(const Task& t);
+  static std::string sched_desc(const SchedSnap& s);
+  Tracked* tracked(const Task& p);
+  static bool overrun(const Tracked& tr, Time t, Time expiry, Time irq_at);
+  void drop_pending(const Task& p, Tracked& tr);
+  void live_latency(Time t, const Task& p, Time expiry, Time irq_at);
+  bool replay_ring(Window& w) const;
   static void add(Window& w, const Label& label, Time d);
   std::string describe(const Label& a) const;
   static std::string section_site(const OpenSection& s);
   // resched_at_wakeup: the wakeup set TIF_NEED_RESCHED on the CPU's task.
-  std::string why_at_wakeup(const CpuState& cs, const Task& p, Time t, bool resched_at_wakeup) const;
+  Why why_at_wakeup(const CpuState& cs, const Task& p, bool resched_at_wakeup) const;
   std::string cpu_state(const Label& l, std::uint32_t count, bool irqs_off, int bh) const;
   std::string device_path(const IrqWake& ev, const std::string& task) const;
 
@@ -129,10 +233,22 @@ class RootCauseObserver final : public Observer {
   std::vector<int> live_;                      // per CPU: its windows not yet closed (0: nothing to record)
   std::size_t open_windows_ = 0;               // windows not yet closed, all CPUs
   std::function<void()> on_all_closed_;
+  // live
+  bool live_mode_ = false;
+  int first_pid_ = 0;
+  std::vector<Ring> rings_;                    // per CPU
+  std::vector<std::vector<Wake>> pending_;     // per CPU: the wakeups waiting to be switched in
+  std::vector<Tracked> tracked_;               // per workload task
+  std::vector<Window> worst_;                  // per workload task: its worst window so far (w.pid 0: none)
 };
 
 // Runs the scenario's model a second time to explain each task's worst
 // wakeup found in `first` (the results of the first run).
 std::vector<WorstCaseExplanation> explain_worst_cases(const Scenario& sc, const PreemptModel& model, const ModelResult& first);
+
+// A live observer's explanations after its run, in task order; the windows
+// its rings could not reach back to are explained by a second run limited
+// to them (it stops once they have closed).
+std::vector<WorstCaseExplanation> live_explanations(const Scenario& sc, const PreemptModel& model, const RootCauseObserver& live);
 
 }  // namespace preemptsim

@@ -44,7 +44,7 @@ using namespace preemptsim;
 // The options of `run` beyond the scenario overrides: traces and tracers.
 struct TraceOptions {
   std::string trace, perfetto, window, tracer, tracing_thresh, tracer_out;
-  bool no_explain = false;  // skip the second run that explains the worst wakeups
+  bool no_explain = false;  // skip explaining the worst wakeups
   std::string report;       // --report FILE.html
   std::string marks;        // --marks FILE.csv: every mark's time, streamed
   unsigned jobs = 0;        // -j: models at once (0 = every core)
@@ -263,7 +263,7 @@ int main(int argc, char** argv) {
   run->add_option("--seed", seed, "seed for the random streams (overrides system.seed)");
   run->add_option("--duration", duration, "simulated time, e.g. 10s (overrides system.duration)");
   run->add_option("--cpus", cpus, "simulated CPUs (overrides system.cpus; an rt-app use case gets 1 + its highest pinned CPU)");
-  run->add_flag("--no-explain", topt.no_explain, "skip explaining the worst wakeups (a second run of each model)");
+  run->add_flag("--no-explain", topt.no_explain, "skip explaining the worst wakeups (their recording adds about a third to each run)");
   run->add_option("--report", topt.report, "write a self-contained HTML report to this file");
   run->add_option("-j,--jobs", topt.jobs, "models run at once, one per thread (default: every core; output is the same whatever N)");
   run->add_flag("-q,--quiet", topt.quiet, "do not print the table on stdout (e.g. with --json for many tasks)");

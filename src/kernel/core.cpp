@@ -48,6 +48,7 @@ void Kernel::activate_task(Rq& rq, Task& p, int flags) {
   p.sched_class->enqueue_task(*this, rq, p, flags);
   p.on_rq = true;
   ++rq.nr_running;
+  update_overload(rq);
   if (machine_) sched_update_tick_dependency(rq);
 }
 
@@ -56,6 +57,7 @@ void Kernel::deactivate_task(Rq& rq, Task& p, int flags) {
   p.on_rq = false;
   if (rq.nr_running == 0) invariant_failed("deactivate_task: nr_running underflow");
   --rq.nr_running;
+  update_overload(rq);
 }
 
 // cpupri: the most important priority running or queued on the CPU; fair
@@ -78,24 +80,20 @@ bool Kernel::task_would_run_on(const Task& p, const Rq& rq) const {
 // select_task_rq(): the previous CPU if allowed and p would run there; else
 // an idle allowed CPU (lowest number); else the allowed CPU whose current
 // priority is lowest (the previous CPU on a tie, then the lowest number).
+// The candidates come from cpupri's masks, lowest priority first
+// (cpupri_find()), not from a scan of every CPU.
 int Kernel::select_task_rq(const Task& p) const {
-  const int ncpus = static_cast<int>(rqs_.size());
   if (p.migration_disabled) return p.cpu;  // is_migration_disabled(): stays where it is pinned
   if (p.sched_class == &dl_sched_class) return select_task_rq_dl(p);
   if (p.cpus_allowed.test(static_cast<std::size_t>(p.cpu)) && task_would_run_on(p, rqs_[static_cast<std::size_t>(p.cpu)]))
     return p.cpu;
-  for (int c = 0; c < ncpus; ++c)
-    if (p.cpus_allowed.test(static_cast<std::size_t>(c)) && cpu_prio(rqs_[static_cast<std::size_t>(c)]) == MAX_PRIO) return c;
-  int best = -1, best_prio = -1;
-  for (int c = 0; c < ncpus; ++c) {
-    if (!p.cpus_allowed.test(static_cast<std::size_t>(c))) continue;
-    const int cp = cpu_prio(rqs_[static_cast<std::size_t>(c)]);
-    if (cp > best_prio || (cp == best_prio && c == p.cpu)) {
-      best = c;
-      best_prio = cp;
-    }
+  for (std::size_t r = cpupri_.ranks._Find_first(); r < cpupri_.ranks.size(); r = cpupri_.ranks._Find_next(r)) {
+    const std::bitset<MAX_CPUS> m = cpupri_.mask[r] & p.cpus_allowed;
+    if (m.none()) continue;
+    if (r != cpupri_rank(MAX_PRIO) && m.test(static_cast<std::size_t>(p.cpu))) return p.cpu;
+    return static_cast<int>(m._Find_first());
   }
-  return best;
+  return -1;
 }
 
 // wakeup_preempt(): same class -> the class decides; a higher class -> resched_curr().
@@ -172,21 +170,18 @@ void Kernel::move_queued_task(Rq& src, Task& p, int dest_cpu) {
 }
 
 // push_rt_task() / idle balancing, simplified: a runnable task left queued
-// behind another goes to an allowed CPU where it would run at once.
+// behind another goes to an allowed CPU where it would run at once, the one
+// running the lowest priority (cpupri_find(), lowest number on a tie).
 void Kernel::push_task(Rq& rq, Task& p) {
   if (!p.on_rq || rq.curr == &p || rqs_.size() == 1 || p.migration_disabled) return;
   if (p.sched_class == &dl_sched_class) return push_dl_tasks(rq);  // push_dl_task(): by deadline
-  int best = -1, best_prio = -1;
-  for (const Rq& other : rqs_) {
-    if (other.cpu == rq.cpu || !p.cpus_allowed.test(static_cast<std::size_t>(other.cpu))) continue;
-    if (!task_would_run_on(p, other)) continue;
-    const int cp = cpu_prio(other);
-    if (cp > best_prio) {
-      best = other.cpu;
-      best_prio = cp;
-    }
+  for (std::size_t r = cpupri_.ranks._Find_first(); r < cpupri_.ranks.size(); r = cpupri_.ranks._Find_next(r)) {
+    const int cp = MAX_PRIO - static_cast<int>(r);
+    if (cp != MAX_PRIO && !(p.prio < MAX_RT_PRIO && p.prio < cp)) return;  // task_would_run_on() fails from here on
+    std::bitset<MAX_CPUS> m = cpupri_.mask[r] & p.cpus_allowed;
+    m.reset(static_cast<std::size_t>(rq.cpu));
+    if (m.any()) return move_queued_task(rq, p, static_cast<int>(m._Find_first()));
   }
-  if (best >= 0) move_queued_task(rq, p, best);
 }
 
 // pick_next_task(): update prev's runtime, ask the classes in order rt,
@@ -206,8 +201,9 @@ Task* Kernel::pick_next_task(Rq& rq, Task& prev) {
     return other.curr != t && !t->migration_disabled && t->cpus_allowed.test(static_cast<std::size_t>(rq.cpu));
   };
   Task* steal = nullptr;
-  for (Rq& other : rqs_) {
-    if (&other == &rq || other.nr_running <= (other.curr->is_idle() ? 0u : 1u)) continue;
+  for (std::size_t c = rto_mask_._Find_first(); c < rto_mask_.size(); c = rto_mask_._Find_next(c)) {  // the overloaded CPUs
+    Rq& other = rqs_[c];
+    if (&other == &rq) continue;
     for (std::size_t prio = other.rt.bitmap._Find_first(); prio < MAX_RT_PRIO; prio = other.rt.bitmap._Find_next(prio)) {
       const int pr = static_cast<int>(prio);
       if (pr >= mine || (steal && pr >= steal->prio)) break;  // nothing here beats this CPU or the candidate
@@ -270,6 +266,7 @@ void Kernel::__schedule(Rq& rq, SchedMode mode) {
   ++*switch_count;
   ++rq.nr_switches;
   rq.curr = next;
+  update_overload(rq);
   rq.switching = true;
   rq.switch_prev = &prev;
   rq.switch_preempt = preempt || prev.state == TASK_RUNNING;

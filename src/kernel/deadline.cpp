@@ -146,6 +146,7 @@ void Kernel::enqueue_dl_entity(Rq& rq, Task& p, int flags) {
   rq.dl.root.insert(&p);
   p.dl.on_dl_rq = true;
   ++rq.dl.dl_nr_running;
+  cpupri_set(rq);
   dl_job_release(p);
 }
 
@@ -154,6 +155,7 @@ void Kernel::dequeue_dl_entity(Rq& rq, Task& p) {
   rq.dl.root.erase(&p);
   p.dl.on_dl_rq = false;
   --rq.dl.dl_nr_running;
+  cpupri_set(rq);
 }
 
 // enqueue_task_dl(): a throttled task waits for its replenishment timer

@@ -157,7 +157,7 @@ bool Kernel::task_step(Rq& rq, Task& p) {
   }
   const Op& op = p.op();
   rq.site_loc = op.step ? &op.step->loc : nullptr;  // the site of any section edge this op makes
-  if (signals_ & SIG_SECTIONS) rq.site_fn = op_name(op.code);  // read only by emit_sections()
+  rq.site_op = &op;  // emit_sections() names the site by it
   switch (op.code) {
     case OpCode::Run:
     case OpCode::Busy:

@@ -126,6 +126,7 @@ class FairSchedClass final : public SchedClass {
       p.se.in_tree = true;
     }
     ++cfs.nr_queued;
+    k.cpupri_set(rq);
   }
 
   // dequeue_entity(): update_entity_lag() keeps V - v, clamped to
@@ -144,6 +145,7 @@ class FairSchedClass final : public SchedClass {
     sum_sub(cfs, se);
     if (cfs.curr == &p) cfs.curr = nullptr;
     --cfs.nr_queued;
+    k.cpupri_set(rq);
     if (cfs.sum_weight == 0) cfs.zero_vruntime = V;
     if (cfs.nr_queued == 0) k.fair_server_stop(rq);
   }

@@ -149,6 +149,7 @@ Kernel::Kernel(const Scenario& scenario, const PreemptModel& model)
   init_syncs();
   init_waitqueues();
   machine_init();
+  cpupri_init();
 }
 
 Kernel::~Kernel() = default;

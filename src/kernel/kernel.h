@@ -17,6 +17,7 @@
 #include "core/time.h"
 #include "kernel/observer.h"
 #include "kernel/locking.h"
+#include "kernel/preempt.h"
 #include "kernel/preempt_model.h"
 #include "kernel/rq.h"
 #include "kernel/task.h"
@@ -201,6 +202,8 @@ class Kernel {
   void update_curr_rt(Rq& rq);
   void fair_server_update(Rq& rq, Time delta);
   void fair_server_stop(Rq& rq);
+  void cpupri_set(Rq& rq);  // cpupri.cpp: after any change of what is queued on rq (the classes call it)
+  std::string cpupri_check() const;  // the masks against a scan of every CPU: empty when they agree
   void account_dl_rt_time(Rq& rq, Time delta);
   // deadline.cpp: the SCHED_DEADLINE class's operations (its class table forwards here)
   void enqueue_task_dl(Rq& rq, Task& p, int flags);
@@ -259,6 +262,11 @@ class Kernel {
   void wakeup_preempt(Rq& rq, Task& p);
   int select_task_rq(const Task& p) const;
   int cpu_prio(const Rq& rq) const;  // cpupri: best prio running or queued (MAX_PRIO when idle)
+  // cpupri.c: the CPUs by cpu_prio(), as ranks (0: idle, MAX_PRIO: the best
+  // RT prio, MAX_PRIO + 1: deadline), so the first set rank is the lowest prio.
+  static constexpr std::size_t cpupri_rank(int prio) { return static_cast<std::size_t>(MAX_PRIO - prio); }
+  void update_overload(Rq& rq);  // after a change of nr_running or curr
+  void cpupri_init();
   bool task_would_run_on(const Task& p, const Rq& rq) const;
   void push_task(Rq& rq, Task& p);
   void move_queued_task(Rq& src, Task& p, int dest_cpu);
@@ -469,10 +477,13 @@ class Kernel {
   static void kernel_site(Rq& rq, const char* fn) {
     rq.site_loc = nullptr;
     rq.site_fn = fn;
+    rq.site_op = nullptr;
   }
   // After any change of preempt_count, the IRQ flag or the frames: report section edges.
   void sections_changed(Rq& rq) {
-    if (signals_ & SIG_SECTIONS) emit_sections(rq);
+    if (!(signals_ & (SIG_SECTIONS | SIG_SECTION_STATE))) return;
+    const bool preempt_off = (rq.preempt_count & (PREEMPT_MASK | SOFTIRQ_MASK)) != 0;
+    if (preempt_off != rq.trace_preempt_off || rq.hard_irqs_disabled() != rq.trace_irqs_off) emit_sections(rq);  // an edge
   }
   void emit_sections(Rq& rq);
   void emit_activity(Rq& rq);
@@ -491,6 +502,13 @@ class Kernel {
   Op bh_op_;
   std::vector<std::unique_ptr<TaskSpec>> kthread_specs_;  // specs of the kernel's own threads
   std::vector<Observer*> observers_;
+  struct CpuPri {
+    std::array<std::bitset<MAX_CPUS>, MAX_PRIO + 2> mask;  // per rank: its CPUs
+    std::bitset<MAX_PRIO + 2> ranks;                       // the ranks with a CPU
+    std::vector<std::size_t> rank;                         // per CPU: its rank
+  };
+  CpuPri cpupri_;
+  std::bitset<MAX_CPUS> rto_mask_;  // CPUs with a queued task besides the running one (pull candidates)
   std::uint32_t signals_ = 0;  // SignalFamily bits some observer wants
   std::array<std::vector<Observer*>, 32> family_observers_;  // per SignalFamily bit: its subscribers
   std::function<void(Time, Time)> progress_;

@@ -23,6 +23,9 @@ enum SignalFamily : std::uint32_t {
   SIG_IRQ = 1u << 1,       // hard IRQ handlers, vectors, NMIs, softirqs, hrtimer expiries
   SIG_ACTIVITY = 1u << 2,  // on_cpu_activity
   SIG_SECTIONS = 1u << 3,  // on_section: preemption / IRQs disabled on and off
+  // No call: the kernel keeps Rq::preempt_off_at / irqs_off_at (when and where
+  // the open sections began) for observers that read them only now and then.
+  SIG_SECTION_STATE = 1u << 4,
 };
 
 // Where a preempt/IRQ section starts or ends: a workload step (its location

@@ -17,6 +17,7 @@
 namespace preemptsim {
 
 struct SourceLoc;
+struct Op;
 
 // One priority's FIFO of an rt_prio_array: an intrusive list through
 // Task::rt (as struct sched_rt_entity's run_list), so queueing allocates nothing.
@@ -255,6 +256,16 @@ struct Rq {
   bool trace_irqs_off = false;
   const SourceLoc* site_loc = nullptr;
   const char* site_fn = "?";
+  const Op* site_op = nullptr;  // the task's op running now (its name is the site's function), or null
+  // When and where each open section began (while SIG_SECTIONS or SIG_SECTION_STATE is wanted):
+  // the site, and the task op that made the edge (a lock step names its lock).
+  struct SectionStart {
+    Time since;
+    const SourceLoc* loc = nullptr;
+    const char* fn = "?";
+    const Op* op = nullptr;
+  };
+  SectionStart preempt_off_at, irqs_off_at;
   bool activity_idle = false;
 
   // Hard IRQs are masked in a hard IRQ or NMI, during a switch, and under

@@ -14,12 +14,13 @@ class RtSchedClass final : public SchedClass {
   const char* name() const override { return "rt"; }
   int rank() const override { return 3; }
 
-  void enqueue_task(Kernel&, Rq& rq, Task& p, int) const override {
+  void enqueue_task(Kernel& k, Rq& rq, Task& p, int) const override {
     auto& list = rq.rt.queue[static_cast<std::size_t>(p.prio)];
     list.push_back(&p);
     p.rt.on_list = true;
     rq.rt.bitmap.set(static_cast<std::size_t>(p.prio));
     ++rq.rt.rt_nr_running;
+    k.cpupri_set(rq);  // inc_rt_prio()
   }
 
   void dequeue_task(Kernel& k, Rq& rq, Task& p, int) const override {
@@ -29,6 +30,7 @@ class RtSchedClass final : public SchedClass {
     p.rt.on_list = false;
     if (list.empty()) rq.rt.bitmap.reset(static_cast<std::size_t>(p.prio));
     --rq.rt.rt_nr_running;
+    k.cpupri_set(rq);  // dec_rt_prio()
   }
 
   // requeue_task_rt(): to the tail of its priority.

@@ -13,13 +13,17 @@ namespace preemptsim {
 void Kernel::emit_sections(Rq& rq) {
   const bool preempt_off = (rq.preempt_count & (PREEMPT_MASK | SOFTIRQ_MASK)) != 0;
   const bool irqs_off = rq.hard_irqs_disabled();
-  const Site site{rq.site_loc, rq.site_fn};
+  const char* fn = rq.site_op ? op_name(rq.site_op->code) : rq.site_fn;
   // A section that opens reports IRQs first when both change, one that closes
   // reports preemption first, so nested edges stay properly nested.
   auto report = [&](Section kind, bool& state, bool now_off) {
     if (state == now_off) return;
     state = now_off;
-    for (Observer* o : observers_) o->on_section(now_, rq, kind, now_off, site);
+    if (now_off) {  // where it began, and the task's op then (when a task, not an interrupt, runs)
+      const Op* op = rq.irq_stack.empty() && !rq.curr->is_idle() ? &rq.curr->op() : nullptr;
+      (kind == Section::PreemptOff ? rq.preempt_off_at : rq.irqs_off_at) = Rq::SectionStart{now_, rq.site_loc, fn, op};
+    }
+    emit(SIG_SECTIONS, [&](Observer& o) { o.on_section(now_, rq, kind, now_off, Site{rq.site_loc, fn}); });
   };
   if (irqs_off) {
     report(Section::IrqsOff, rq.trace_irqs_off, irqs_off);
@@ -67,7 +71,7 @@ void Kernel::emit_activity(Rq& rq) {
     a.what = Activity::TaskStep;
     a.op = &curr.op();
   }
-  for (Observer* o : observers_) o->on_cpu_activity(now_, rq, a);
+  emit(SIG_ACTIVITY, [&](Observer& o) { o.on_cpu_activity(now_, rq, a); });  // its subscribers only
 }
 
 }  // namespace preemptsim

@@ -2,6 +2,8 @@
 // workload order. Nothing is shared between models, so runs are independent.
 #include "sim/simulation.h"
 
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "analysis/root_cause.h"
@@ -23,12 +25,15 @@ std::string short_time(Time t) {
 }
 }  // namespace
 
-ModelResult simulate_model(const Scenario& scenario, const PreemptModel& model, const KernelHook& hook) {
+ModelResult simulate_model(const Scenario& scenario, const PreemptModel& model, const KernelHook& hook, bool explain) {
   Kernel kernel(scenario, model);
-  TaskStatsObserver stats(scenario.tasks.size(), kernel.tasks().empty() ? 0 : kernel.tasks().front()->pid);
+  const int first_pid = kernel.tasks().empty() ? 0 : kernel.tasks().front()->pid;
+  TaskStatsObserver stats(scenario.tasks.size(), first_pid);
   kernel.add_observer(&stats);
-  ResponseTimeObserver response(kernel, scenario.tasks.size(), kernel.tasks().empty() ? 0 : kernel.tasks().front()->pid);
+  ResponseTimeObserver response(kernel, scenario.tasks.size(), first_pid);
   kernel.add_observer(&response);
+  std::optional<RootCauseObserver> why;
+  if (explain) kernel.add_observer(&why.emplace(kernel, model, first_pid, scenario.tasks.size()));
   if (hook) hook(kernel, model);
   kernel.run();
   stats.finish(kernel.now());
@@ -90,6 +95,7 @@ ModelResult simulate_model(const Scenario& scenario, const PreemptModel& model, 
   }
   r.bugs = std::move(stats.bugs());
   r.bugs_total = stats.bugs_total();
+  if (why) r.explanations = live_explanations(scenario, model, *why);
   for (const KLock& l : kernel.locks()) {  // name order
     LockResult lr;
     if (auto it = stats.locks().find(l.name); it != stats.locks().end()) lr = it->second;
@@ -130,8 +136,7 @@ RunResult simulate(const Scenario& scenario, const SimulateOptions& options) {
     KernelHook hook;
     if (options.hook) hook = [&](Kernel& k, const PreemptModel& m) { options.hook(k, m, i); };
     ModelResult& r = run.results[i];
-    r = simulate_model(scenario, *models[i], hook);
-    if (options.explain) r.explanations = explain_worst_cases(scenario, *models[i], r);
+    r = simulate_model(scenario, *models[i], hook, options.explain);
   });
   return run;
 }
