@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <iterator>
+
 #include "kernel/kernel.h"
 
 namespace preemptsim {
@@ -19,19 +21,18 @@ ResponseTimeObserver::PerTask* ResponseTimeObserver::slot(const Task& p) {
   return &tasks_[static_cast<std::size_t>(i)];
 }
 
+// The share each state's time goes to (in State order), read by index.
+constexpr Time ResponseShares::*kShareOf[] = {&ResponseShares::running, &ResponseShares::runnable, &ResponseShares::preempted,
+                                               &ResponseShares::lock_blocked, &ResponseShares::blocked};
+
 void ResponseTimeObserver::charge(PerTask& s, Time t) {
   const Time dt = t - s.since;
   s.since = t;
   if (!s.job_open || dt <= Time()) return;
-  switch (s.state) {
-    case State::Running:
-      (s.cpu >= 0 && irq_depth_[static_cast<std::size_t>(s.cpu)] > 0 ? s.job.interrupts : s.job.running) += dt;
-      break;
-    case State::Runnable: s.job.runnable += dt; break;
-    case State::Preempted: s.job.preempted += dt; break;
-    case State::LockBlocked: s.job.lock_blocked += dt; break;
-    case State::Blocked: s.job.blocked += dt; break;
-  }
+  static_assert(std::size(kShareOf) == static_cast<std::size_t>(State::Blocked) + 1);
+  Time ResponseShares::*share = kShareOf[static_cast<std::size_t>(s.state)];
+  if (s.state == State::Running && s.cpu >= 0 && irq_depth_[static_cast<std::size_t>(s.cpu)] > 0) share = &ResponseShares::interrupts;
+  s.job.*share += dt;
 }
 
 void ResponseTimeObserver::set_state(PerTask& s, Time t, State st) {

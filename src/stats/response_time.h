@@ -34,7 +34,7 @@ class ResponseTimeObserver final : public Observer {
   void fill(std::vector<TaskResult>& tasks);
 
  private:
-  enum class State : std::uint8_t { Running, Runnable, Preempted, LockBlocked, Blocked };
+  enum class State : std::uint8_t { Running, Runnable, Preempted, LockBlocked, Blocked };  // kShareOf's order (response_time.cpp)
   struct PerTask {
     State state = State::Blocked;
     Time since;                 // of the current state (or of the last interrupt edge while running)
