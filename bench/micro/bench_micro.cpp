@@ -188,6 +188,27 @@ BENCHMARK_TEMPLATE(BM_StaleDesign, bench::LazyHeap)->Name("BM_Stale/lazy_heap");
 BENCHMARK_TEMPLATE(BM_StaleDesign, bench::IndexedHeap)->Name("BM_Stale/indexed_heap");
 BENCHMARK_TEMPLATE(BM_StaleDesign, bench::SlotTree)->Name("BM_Stale/slot_tree");
 
+// The simulator's own queue (SlotQueue: keys in the tree nodes, a popped
+// slot's path replayed once when it is re-armed before the next pop).
+class SimSlotQueue {
+ public:
+  explicit SimSlotQueue(int slots) { q_.resize(static_cast<std::size_t>(slots)); }
+  void arm(int slot, std::int64_t t, std::uint8_t band) {
+    q_.arm(static_cast<std::size_t>(slot), Time::ns(t), static_cast<Band>(band), 0, slot, 0);
+  }
+  void cancel(int slot) { q_.cancel(static_cast<std::size_t>(slot)); }
+  bool pop(bench::Popped& out) {
+    if (q_.empty()) return false;
+    const Event e = q_.pop();
+    out = bench::Popped{bench::Key{e.time.count(), static_cast<std::uint8_t>(e.band), e.seq}, e.target};
+    return true;
+  }
+
+ private:
+  SlotQueue q_;
+};
+BENCHMARK_TEMPLATE(BM_StaleDesign, SimSlotQueue)->Name("BM_Stale/slot_queue");
+
 // Reads the kernel's queue figures at the end of the run.
 class QueueProbe final : public Observer {
  public:
