@@ -74,7 +74,7 @@ RootCauseObserver::RootCauseObserver(const Kernel& k, const PreemptModel& model,
   }
   pending_.resize(n);
   tracked_.resize(tasks);
-  worst_.resize(tasks);
+  worst_of_.assign(tasks, -1);
 }
 
 RootCauseObserver::Tracked* RootCauseObserver::tracked(const Task& p) {
@@ -574,9 +574,12 @@ void RootCauseObserver::live_latency(Time t, const Task& p, Time expiry, Time ir
   const std::size_t i = static_cast<std::size_t>(p.pid - first_pid_);
   const int cpu = p.cpu;
   const auto c = static_cast<std::size_t>(cpu);
-  Window& best = worst_[i];
-  if (!tr->has_worst || t - expiry > best.w.at - best.w.expiry) {
-    tr->has_worst = true;
+  if (worst_of_[i] < 0 || t - expiry > worst_[static_cast<std::size_t>(worst_of_[i])].w.at - worst_[static_cast<std::size_t>(worst_of_[i])].w.expiry) {
+    if (worst_of_[i] < 0) {
+      worst_of_[i] = static_cast<std::int32_t>(worst_.size());
+      worst_.emplace_back();
+    }
+    Window& best = worst_[static_cast<std::size_t>(worst_of_[i])];
     const Wake* woke = nullptr;  // the first wakeup on this CPU after the expiry
     for (const Wake& e : pending_[c])
       if (e.task == &p && e.woken_at >= expiry) {
@@ -649,7 +652,7 @@ void RootCauseObserver::on_irq_wakeup(Time t, const Task& p, const IrqWake& ev) 
   if (!live_mode_) {
     for (Window& w : windows_) match(w);
   } else if (tracked(p)) {
-    match(worst_[static_cast<std::size_t>(p.pid - first_pid_)]);
+    if (const std::int32_t w = worst_of_[static_cast<std::size_t>(p.pid - first_pid_)]; w >= 0) match(worst_[static_cast<std::size_t>(w)]);
   }
 }
 
@@ -702,7 +705,15 @@ std::vector<WorstCaseExplanation> RootCauseObserver::explanations() const {
 
 std::vector<std::pair<int, WorstCaseExplanation>> RootCauseObserver::explained() const {
   std::vector<std::pair<int, WorstCaseExplanation>> out;
-  for (const Window& w : live_mode_ ? worst_ : windows_) {
+  std::vector<const Window*> order;  // given order; live: task order
+  if (live_mode_) {
+    for (const std::int32_t w : worst_of_)
+      if (w >= 0) order.push_back(&worst_[static_cast<std::size_t>(w)]);
+  } else {
+    for (const Window& w : windows_) order.push_back(&w);
+  }
+  for (const Window* wp : order) {
+    const Window& w = *wp;
     if (!w.done || w.replay || w.w.pid == 0) continue;
     const std::string why = why_text(w);
     WorstCaseExplanation e;

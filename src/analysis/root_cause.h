@@ -194,7 +194,6 @@ class RootCauseObserver final : public Observer {
     Decision decision;
     int pending = 0;       // its entries in pending_
     int pending_cpu = -1;  // the CPU of those entries (-1: several)
-    bool has_worst = false;
   };
   static constexpr int kMaxPending = 8;
   static constexpr std::size_t kRingRecords = 1024;  // per CPU: 64 KiB, within the L2 cache
@@ -239,7 +238,8 @@ class RootCauseObserver final : public Observer {
   std::vector<Ring> rings_;                    // per CPU
   std::vector<std::vector<Wake>> pending_;     // per CPU: the wakeups waiting to be switched in
   std::vector<Tracked> tracked_;               // per workload task
-  std::vector<Window> worst_;                  // per workload task: its worst window so far (w.pid 0: none)
+  std::vector<Window> worst_;                  // the worst window so far of each task that has one
+  std::vector<std::int32_t> worst_of_;         // per workload task: its index in worst_, or -1
 };
 
 // Runs the scenario's model a second time to explain each task's worst
