@@ -60,21 +60,16 @@ std::string RootCauseObserver::sched_desc(const SchedSnap& t) {
                                                                               : of(t.normal_prio));
 }
 
-RootCauseObserver::RootCauseObserver(const Kernel& k, const PreemptModel& model, int first_pid, std::size_t tasks, std::size_t ring)
+RootCauseObserver::RootCauseObserver(Kernel& k, const PreemptModel& model, int first_pid, std::size_t tasks, std::size_t ring)
     : k_(k), model_(model), cpus_(k.rqs().size()), live_mode_(true), first_pid_(first_pid) {
   const std::size_t n = cpus_.size();
   live_.assign(n, 1);  // every CPU records
-  std::size_t cap = ring ? ring : kRingRecords;
-  std::size_t pow2 = 1;
-  while (pow2 < cap) pow2 *= 2;
-  rings_.resize(n);
-  for (Ring& r : rings_) {
-    r.rec.resize(pow2);
-    r.mask = pow2 - 1;
-  }
+  log_ = std::make_unique<ActivityLog>(n, ring ? ring : kRingRecords);
+  log_->watcher = this;
+  k.set_activity_log(log_.get());
   pending_.resize(n);
   tracked_.resize(tasks);
-  worst_.resize(tasks);
+  worst_of_.assign(tasks, -1);
 }
 
 RootCauseObserver::Tracked* RootCauseObserver::tracked(const Task& p) {
@@ -205,28 +200,17 @@ void RootCauseObserver::on_cpu_activity(Time t, const Rq& rq, const CpuActivity&
   // context's state (the interrupt's own sections have closed by now).
   const bool task_context = a.what == Activity::TaskStep || a.what == Activity::Idle || a.what == Activity::Switch;
   CpuState& cs = cpus_[c];
-  if (live_mode_) {  // the hot path: one record, written in place, and the task context's state
-    Ring& r = rings_[c];
-    Record& x = r.rec[r.n++ & r.mask];
-    x.t = t;
-    x.label.task = a.task;
-    x.label.prev = prev;
-    x.label.op = op;
-    x.label.irq = a.irq;
-    x.label.what = what;
-    x.label.vec = a.vec;
-    x.label.softirq = a.softirq;
-    x.count = a.preempt_count;
-    x.bh = bh;
-    x.irqs_off = a.irqs_disabled;
-    if (task_context) {
-      for (Wake& w : pending_[c])
-        if (!w.judged) judge(w, rq, cs, a);
-      cs.curr = a.task;
-      cs.op = a.op;
-      cs.preempt_count = a.preempt_count;
-      cs.irqs_disabled = a.irqs_disabled;
-    }
+  if (live_mode_) {  // the log's trigger: the first task-context activity after a wakeup on this CPU
+    // what the CPU ran in task context before this activity: the log's last such record before it
+    cs.curr = nullptr;
+    const std::uint64_t n = log_->count(rq.cpu), lo = n > log_->capacity() ? n - log_->capacity() : 0;
+    for (std::uint64_t k = n - 1; k > lo; --k)
+      if (const ActivityRecord& r = log_->at(rq.cpu, k - 1); ActivityLog::task_context(r.what)) {
+        cs.curr = r.task;
+        break;
+      }
+    for (Wake& w : pending_[c])
+      if (!w.judged) judge(w, rq, cs, a);
     return;
   }
   const Label l{a.task, prev, op, a.irq, what, a.vec, a.softirq};
@@ -444,6 +428,7 @@ void RootCauseObserver::on_sched_waking(Time t, const Rq&, const Task& p, int ta
     Wake& w = pending_[c].back();
     w.pid = p.pid;
     woken(w);
+    log_->watch(target_cpu);  // judged at the CPU's next task-context activity
     return;
   }
   advance(target_cpu, t);
@@ -574,9 +559,12 @@ void RootCauseObserver::live_latency(Time t, const Task& p, Time expiry, Time ir
   const std::size_t i = static_cast<std::size_t>(p.pid - first_pid_);
   const int cpu = p.cpu;
   const auto c = static_cast<std::size_t>(cpu);
-  Window& best = worst_[i];
-  if (!tr->has_worst || t - expiry > best.w.at - best.w.expiry) {
-    tr->has_worst = true;
+  if (worst_of_[i] < 0 || t - expiry > worst_[static_cast<std::size_t>(worst_of_[i])].w.at - worst_[static_cast<std::size_t>(worst_of_[i])].w.expiry) {
+    if (worst_of_[i] < 0) {
+      worst_of_[i] = static_cast<std::int32_t>(worst_.size());
+      worst_.emplace_back();
+    }
+    Window& best = worst_[static_cast<std::size_t>(worst_of_[i])];
     const Wake* woke = nullptr;  // the first wakeup on this CPU after the expiry
     for (const Wake& e : pending_[c])
       if (e.task == &p && e.woken_at >= expiry) {
@@ -599,28 +587,35 @@ void RootCauseObserver::live_latency(Time t, const Task& p, Time expiry, Time ir
 // the record in force at the expiry (the last one before it), then every
 // record up to the switch-in. False when the ring no longer reaches back.
 bool RootCauseObserver::replay_ring(Window& w) const {
-  const Ring& r = rings_[static_cast<std::size_t>(w.w.cpu)];
-  const std::uint64_t size = r.rec.size();
-  const std::uint64_t lo = r.n > size ? r.n - size : 0;
-  auto rec = [&](std::uint64_t k) -> const Record& { return r.rec[k & r.mask]; };
-  std::uint64_t first = r.n;
-  while (first > lo && rec(first - 1).t >= w.w.expiry) --first;
-  Record at_expiry;  // the CPU's state before its first activity
-  if (first > lo) at_expiry = rec(first - 1);
-  else if (lo > 0) return false;  // overwritten
-  w.expiry_seen = first < r.n;
-  w.at_expiry = at_expiry.label;
-  w.at_expiry_count = at_expiry.count;
-  w.at_expiry_irqs_off = at_expiry.irqs_off;
-  w.at_expiry_bh = at_expiry.bh;
+  const int cpu = w.w.cpu;
+  const std::uint64_t n = log_->count(cpu), lo = n > log_->capacity() ? n - log_->capacity() : 0;
+  // a record as a label: the three phases of a hard IRQ are one, an op only for a task step, prev only for a switch
+  auto label_of = [](const ActivityRecord& r) {
+    const Activity what = r.what == Activity::IrqEntry || r.what == Activity::IrqExit ? Activity::IrqHandler : r.what;
+    return Label{r.task, r.what == Activity::Switch ? r.prev : nullptr, r.what == Activity::TaskStep ? r.op : nullptr, r.irq, what, r.vec,
+                 r.softirq};
+  };
+  std::uint64_t first = n;
+  while (first > lo && log_->at(cpu, first - 1).t >= w.w.expiry) --first;
+  Label label;  // the CPU's state before its first activity
+  if (first > lo) {
+    const ActivityRecord& r = log_->at(cpu, first - 1);
+    label = label_of(r);
+    w.at_expiry_count = r.preempt_count;
+    w.at_expiry_irqs_off = r.irqs_disabled;
+    w.at_expiry_bh = r.bh;
+  } else if (lo > 0) {
+    return false;  // overwritten
+  }
+  w.expiry_seen = first < n;
+  w.at_expiry = label;
   Time cursor = w.w.expiry;
-  Label label = at_expiry.label;
-  for (std::uint64_t k = first; k < r.n; ++k) {
-    const Record& x = rec(k);
+  for (std::uint64_t k = first; k < n; ++k) {
+    const ActivityRecord& x = log_->at(cpu, k);
     const Time until = x.t < w.w.at ? x.t : w.w.at;
     add(w, label, until - cursor);
     if (until > cursor) cursor = until;
-    label = x.label;
+    label = label_of(x);
   }
   add(w, label, w.w.at - cursor);
   return true;
@@ -649,7 +644,7 @@ void RootCauseObserver::on_irq_wakeup(Time t, const Task& p, const IrqWake& ev) 
   if (!live_mode_) {
     for (Window& w : windows_) match(w);
   } else if (tracked(p)) {
-    match(worst_[static_cast<std::size_t>(p.pid - first_pid_)]);
+    if (const std::int32_t w = worst_of_[static_cast<std::size_t>(p.pid - first_pid_)]; w >= 0) match(worst_[static_cast<std::size_t>(w)]);
   }
 }
 
@@ -702,7 +697,15 @@ std::vector<WorstCaseExplanation> RootCauseObserver::explanations() const {
 
 std::vector<std::pair<int, WorstCaseExplanation>> RootCauseObserver::explained() const {
   std::vector<std::pair<int, WorstCaseExplanation>> out;
-  for (const Window& w : live_mode_ ? worst_ : windows_) {
+  std::vector<const Window*> order;  // given order; live: task order
+  if (live_mode_) {
+    for (const std::int32_t w : worst_of_)
+      if (w >= 0) order.push_back(&worst_[static_cast<std::size_t>(w)]);
+  } else {
+    for (const Window& w : windows_) order.push_back(&w);
+  }
+  for (const Window* wp : order) {
+    const Window& w = *wp;
     if (!w.done || w.replay || w.w.pid == 0) continue;
     const std::string why = why_text(w);
     WorstCaseExplanation e;

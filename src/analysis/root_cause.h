@@ -5,11 +5,13 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
 
+#include "kernel/activity_log.h"
 #include "kernel/observer.h"
 #include "kernel/preempt_model.h"
 #include "kernel/task.h"
@@ -30,8 +32,9 @@ struct WorstWindow {
 
 // Two ways to run it. Given windows (the constructor with windows): it
 // records only those, e.g. in a second run of the same scenario. Live (the
-// constructor without): it keeps, per CPU, a ring of the last activities in
-// compact form and, per task, what its pending wakeup met; when a wakeup is
+// constructor without): the kernel writes every activity into a per-CPU
+// ring of compact records (its ActivityLog, owned here), and this keeps, per
+// task, what its pending wakeup met; when a wakeup is
 // the task's worst so far (the rule TaskStatsObserver uses), its window is
 // rebuilt from the ring. A window older than its CPU's ring is listed by
 // needs_replay() for a second run limited to it.
@@ -40,11 +43,12 @@ class RootCauseObserver final : public Observer {
   RootCauseObserver(const Kernel& k, const PreemptModel& model, std::vector<WorstWindow> windows);
   // Live: every workload task (pids first_pid .. first_pid + tasks - 1).
   // ring: activity records kept per CPU (0: a default scaled to the CPUs).
-  RootCauseObserver(const Kernel& k, const PreemptModel& model, int first_pid, std::size_t tasks, std::size_t ring = 0);
+  // It gives the kernel its activity log (Kernel::set_activity_log()).
+  RootCauseObserver(Kernel& k, const PreemptModel& model, int first_pid, std::size_t tasks, std::size_t ring = 0);
   // Live, the open sections are read from the run queue when a wakeup is judged (no call per edge).
   // The tick's hrtimer signals matter only for PREEMPT_LAZY's bits.
   std::uint32_t signal_families() const override {
-    return SIG_SCHED | SIG_ACTIVITY | (model_.lazy ? SIG_IRQ : 0u) | (live_mode_ ? SIG_SECTION_STATE : SIG_SECTIONS);
+    return SIG_SCHED | (model_.lazy ? SIG_IRQ : 0u) | (live_mode_ ? SIG_SECTION_STATE : SIG_SECTIONS | SIG_ACTIVITY);
   }
   void on_cpu_activity(Time t, const Rq& rq, const CpuActivity& a) override;
   void on_section(Time t, const Rq& rq, Section kind, bool off, const Site& site) override;
@@ -175,26 +179,12 @@ class RootCauseObserver final : public Observer {
     std::optional<IrqWake> device;              // a device interrupt's path woke it (not a timer)
   };
 
-  // One activity as the ring keeps it.
-  struct Record {
-    Time t;
-    Label label;
-    std::uint32_t count = 0;  // preempt_count
-    int bh = 0;               // PREEMPT_RT: the task's softirq_disable_cnt
-    bool irqs_off = false;
-  };
-  struct Ring {
-    std::vector<Record> rec;  // a power of two
-    std::uint64_t mask = 0;   // rec.size() - 1
-    std::uint64_t n = 0;      // records ever pushed
-  };
   // Live: per task, its last block and wakeup (asleep at an expiry?) and the switch that put it on a CPU.
   struct Tracked {
     Time blocked_at = Time::ns(-1), woken_at = Time::ns(-1);
     Decision decision;
     int pending = 0;       // its entries in pending_
     int pending_cpu = -1;  // the CPU of those entries (-1: several)
-    bool has_worst = false;
   };
   static constexpr int kMaxPending = 8;
   static constexpr std::size_t kRingRecords = 1024;  // per CPU: 64 KiB, within the L2 cache
@@ -236,10 +226,11 @@ class RootCauseObserver final : public Observer {
   // live
   bool live_mode_ = false;
   int first_pid_ = 0;
-  std::vector<Ring> rings_;                    // per CPU
+  std::unique_ptr<ActivityLog> log_;           // per CPU: every activity, written by the kernel
   std::vector<std::vector<Wake>> pending_;     // per CPU: the wakeups waiting to be switched in
   std::vector<Tracked> tracked_;               // per workload task
-  std::vector<Window> worst_;                  // per workload task: its worst window so far (w.pid 0: none)
+  std::vector<Window> worst_;                  // the worst window so far of each task that has one
+  std::vector<std::int32_t> worst_of_;         // per workload task: its index in worst_, or -1
 };
 
 // Runs the scenario's model a second time to explain each task's worst

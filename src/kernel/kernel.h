@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/event_queue.h"
+#include "kernel/activity_log.h"
 #include "core/rng.h"
 #include "core/time.h"
 #include "kernel/observer.h"
@@ -203,6 +204,13 @@ class Kernel {
   void fair_server_update(Rq& rq, Time delta);
   void fair_server_stop(Rq& rq);
   void cpupri_set(Rq& rq);  // cpupri.cpp: after any change of what is queued on rq (the classes call it)
+  // A per-CPU log of every activity, written here (activity_log.h); its
+  // watcher gets on_cpu_activity() at the next task-context activity of a
+  // CPU it watches. The log must outlive the run.
+  void set_activity_log(ActivityLog* log) {
+    activity_log_ = log;
+    if (log) signals_ |= SIG_ACTIVITY;  // the activity is worked out, even with no subscriber
+  }
   std::string cpupri_check() const;  // the masks against a scan of every CPU: empty when they agree
   void account_dl_rt_time(Rq& rq, Time delta);
   // deadline.cpp: the SCHED_DEADLINE class's operations (its class table forwards here)
@@ -509,6 +517,7 @@ class Kernel {
   };
   CpuPri cpupri_;
   std::bitset<MAX_CPUS> rto_mask_;  // CPUs with a queued task besides the running one (pull candidates)
+  ActivityLog* activity_log_ = nullptr;
   std::uint32_t signals_ = 0;  // SignalFamily bits some observer wants
   std::array<std::vector<Observer*>, 32> family_observers_;  // per SignalFamily bit: its subscribers
   std::function<void(Time, Time)> progress_;

@@ -71,6 +71,7 @@ void Kernel::emit_activity(Rq& rq) {
     a.what = Activity::TaskStep;
     a.op = &curr.op();
   }
+  if (activity_log_ && activity_log_->record(rq.cpu, now_, a, curr.softirq_disable_cnt)) activity_log_->watcher->on_cpu_activity(now_, rq, a);
   emit(SIG_ACTIVITY, [&](Observer& o) { o.on_cpu_activity(now_, rq, a); });  // its subscribers only
 }
 
