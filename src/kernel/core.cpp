@@ -201,7 +201,8 @@ Task* Kernel::pick_next_task(Rq& rq, Task& prev) {
     return other.curr != t && !t->migration_disabled && t->cpus_allowed.test(static_cast<std::size_t>(rq.cpu));
   };
   Task* steal = nullptr;
-  for (std::size_t c = rto_mask_._Find_first(); c < rto_mask_.size(); c = rto_mask_._Find_next(c)) {  // the overloaded CPUs
+  for (std::size_t c = rto_count_ ? rto_mask_._Find_first() : rto_mask_.size(); c < rto_mask_.size();
+       c = rto_mask_._Find_next(c)) {  // the overloaded CPUs (rt_overloaded() first)
     Rq& other = rqs_[c];
     if (&other == &rq) continue;
     for (std::size_t prio = other.rt.bitmap._Find_first(); prio < MAX_RT_PRIO; prio = other.rt.bitmap._Find_next(prio)) {

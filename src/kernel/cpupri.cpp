@@ -22,7 +22,11 @@ void Kernel::cpupri_set(Rq& rq) {
 // rt_set_overload() / rt_clear_overload(), widened to every class: a task is
 // queued on the CPU besides the one running there.
 void Kernel::update_overload(Rq& rq) {
-  rto_mask_.set(static_cast<std::size_t>(rq.cpu), rq.nr_running > (rq.curr->is_idle() ? 0u : 1u));
+  const auto c = static_cast<std::size_t>(rq.cpu);
+  const bool over = rq.nr_running > (rq.curr->is_idle() ? 0u : 1u);
+  if (over == rto_mask_.test(c)) return;
+  rto_mask_.set(c, over);
+  over ? ++rto_count_ : --rto_count_;  // rd->rto_count
 }
 
 void Kernel::cpupri_init() {
@@ -48,6 +52,8 @@ std::string Kernel::cpupri_check() const {
     if (rto_mask_.test(c) != (rq.nr_running > (rq.curr->is_idle() ? 0u : 1u)))
       out += "CPU " + std::to_string(c) + ": overload bit " + std::to_string(rto_mask_.test(c)) + ", nr_running " + std::to_string(rq.nr_running) + "\n";
   }
+  if (static_cast<std::size_t>(rto_count_) != rto_mask_.count())
+    out += "rto_count " + std::to_string(rto_count_) + ", overload mask has " + std::to_string(rto_mask_.count()) + "\n";
   return out;
 }
 

@@ -517,6 +517,7 @@ class Kernel {
   };
   CpuPri cpupri_;
   std::bitset<MAX_CPUS> rto_mask_;  // CPUs with a queued task besides the running one (pull candidates)
+  int rto_count_ = 0;               // how many (rt_overloaded(): zero means nothing to pull)
   ActivityLog* activity_log_ = nullptr;
   std::uint32_t signals_ = 0;  // SignalFamily bits some observer wants
   std::array<std::vector<Observer*>, 32> family_observers_;  // per SignalFamily bit: its subscribers
