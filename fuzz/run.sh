@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan + UBSan) in build-fuzz/ and runs each
 # for SECONDS (default 60). Usage: fuzz/run.sh [SECONDS] [TARGET...]
+# PREEMPTSIM_FUZZ_ASAN=0: UBSan only, in build-fuzz-ubsan/ (several times faster, for long runs).
 # Targets: yaml_workload rtapp simulate. The corpus starts from fuzz/seeds/,
 # fuzz/regressions/, examples/ and, when installed, rt-app's shipped examples
 # (read from /usr/share/doc/rt-app/examples at run time, not copied into the tree).
@@ -11,11 +12,14 @@ seconds="${1:-60}"
 shift || true
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(yaml_workload rtapp simulate)
-dir="${PREEMPTSIM_FUZZ_DIR:-build-fuzz}"
+asan="${PREEMPTSIM_FUZZ_ASAN:-1}"
+if [ "$asan" = 0 ]; then dir="${PREEMPTSIM_FUZZ_DIR:-build-fuzz-ubsan}"; else dir="${PREEMPTSIM_FUZZ_DIR:-build-fuzz}"; fi
+address=ON
+[ "$asan" = 0 ] && address=OFF
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
-  -DPREEMPTSIM_FUZZ=ON -DPREEMPTSIM_SANITIZE=ON -DPREEMPTSIM_BENCH=OFF "${launcher[@]}" >/dev/null
+  -DPREEMPTSIM_FUZZ=ON -DPREEMPTSIM_SANITIZE=ON -DPREEMPTSIM_SANITIZE_ADDRESS="$address" -DPREEMPTSIM_BENCH=OFF "${launcher[@]}" >/dev/null
 cmake --build "$dir" -j "$(nproc)" --target $(printf 'fuzz_%s ' "${targets[@]}")
 mkdir -p "$dir/artifacts"
 for t in "${targets[@]}"; do
