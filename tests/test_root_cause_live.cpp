@@ -36,6 +36,7 @@ TEST(RootCauseLive, SameAsTheSecondRunOnEveryExample) {
   for (const auto& e : fs::directory_iterator(source_path("examples"))) {
     const std::string name = e.path().filename().string();
     if (name.rfind("sweep-", 0) == 0) continue;  // a sweep specification, not a workload
+    if (name == "profile-calibrated.yaml") continue;  // reads the profile `preemptsim calibrate` writes in build/ (a doc test)
     if (e.path().extension() == ".yaml" || e.path().extension() == ".json") files.push_back(e.path());
   }
   std::sort(files.begin(), files.end());
