@@ -166,14 +166,20 @@ tasks:
   EXPECT_TRUE(task(r, "t").exit.has_value()) << "the run goes on after the report, as the kernel's does";
 }
 
-TEST(Invariants, PreemptCountUnderflowStopsWithTheLastEvents) {
-  const Scenario sc = parse_workload(R"(
+// A kernel that has run one task for 1 ms and is idle again (preempt_count 0).
+struct RanKernel {
+  Scenario sc = parse_workload(R"(
 system: {cpus: 1, models: [full], duration: 10ms}
 tasks:
   t: {program: [{run: 1ms}]}
 )", "inv.yaml");
-  Kernel k(sc, *find_preempt_model("full"));
-  k.run();
+  Kernel k{sc, *find_preempt_model("full")};
+  RanKernel() { k.run(); }
+};
+
+TEST(Invariants, PreemptCountUnderflowStopsWithTheLastEvents) {
+  RanKernel ran;
+  Kernel& k = ran.k;
   try {
     k.preempt_count_sub(k.cpu_rq(0), HARDIRQ_OFFSET);
     FAIL() << "no InvariantError";
@@ -188,13 +194,8 @@ tasks:
 // Every field of preempt_count holds (2^bits - 1) nestings; one more carries
 // into the next field, one release too many borrows from it: both stop the run.
 TEST(Invariants, EachPreemptCountFieldOverflowsAndUnderflowsAtItsOwnEdge) {
-  const Scenario sc = parse_workload(R"(
-system: {cpus: 1, models: [full], duration: 10ms}
-tasks:
-  t: {program: [{run: 1ms}]}
-)", "inv.yaml");
-  Kernel k(sc, *find_preempt_model("full"));
-  k.run();
+  RanKernel ran;
+  Kernel& k = ran.k;
   Rq& rq = k.cpu_rq(0);
   struct Field {
     const char* name;

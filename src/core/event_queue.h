@@ -128,31 +128,24 @@ class SlotQueue {
 
   // Slot `slot` now holds `key`: replay its matches up to the root, each node
   // taking the earlier of its children's keys. The sibling keys along the
-  // path do not depend on one another, so their loads overlap; the walk stops
-  // where a node keeps the key it had (nothing above it changes).
-  void replay(std::size_t slot, Key key) {
+  // path do not depend on one another, so their loads overlap. With
+  // kEarlyStop the walk stops where a node keeps the key it had (nothing
+  // above it changes); without, for a path whose nodes all change (those that
+  // held the popped key, the earliest of all, mostly do), it skips that test.
+  template <bool kEarlyStop>
+  void replay_walk(std::size_t slot, Key key) {
     std::size_t i = leaves_ + slot;
     node_[i] = key;
     while (i > 1) {
       const Key sibling = node_[i ^ 1];
       key = sibling < key ? sibling : key;
       i >>= 1;
-      if (node_[i] == key) break;
+      if (kEarlyStop && node_[i] == key) break;
       node_[i] = key;
     }
   }
-  // The same without the early stop, for a path whose nodes all change
-  // (those that held the popped key, the earliest of all, mostly do).
-  void replay_path(std::size_t slot, Key key) {
-    std::size_t i = leaves_ + slot;
-    node_[i] = key;
-    while (i > 1) {
-      const Key sibling = node_[i ^ 1];
-      key = sibling < key ? sibling : key;
-      i >>= 1;
-      node_[i] = key;
-    }
-  }
+  void replay(std::size_t slot, Key key) { replay_walk<true>(slot, key); }
+  void replay_path(std::size_t slot, Key key) { replay_walk<false>(slot, key); }
   // Empties the leaf of the slot last popped, if it still holds the popped key.
   void settle() {
     if (popped_ == kNone) return;
