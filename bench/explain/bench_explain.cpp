@@ -32,40 +32,11 @@
 #include "kernel/preempt_model.h"
 #include "sim/simulation.h"
 #include "workload/parse_yaml.h"
+#include "reference_workload.h"
 
 namespace {
 
 using namespace preemptsim;
-
-std::string workload(int cpus, const std::string& duration) {
-  std::string y = fmt::format(
-      "system: {{cpus: {0}, hz: 1000, duration: {1}, seed: 1}}\n"
-      "irqs:\n"
-      "  eth0: {{cpu: 0, arrival: {{poisson: {{rate: 2000}}}}, handler: {{uniform: [5us, 15us]}}, softirqs: {{NET_RX: {{uniform: [10us, 40us]}}}}}}\n"
-      "  line: {{cpu: {2}, arrival: {{periodic: {{period: 1ms, phase: 300us}}}}, handler: 4us}}\n"
-      "tasks:\n",
-      cpus, duration, cpus > 1 ? 1 : 0);
-  for (int i = 0; i < cpus; ++i)
-    y += fmt::format(
-        "  cyclic{0}:\n"
-        "    policy: fifo\n"
-        "    priority: 95\n"
-        "    cpus: [{0}]\n"
-        "    program:\n"
-        "      - loop: {{until: {1}, steps: [{{periodic: {{period: 200us}}}}, {{run: 5us}}]}}\n"
-        "  hog{0}:\n"
-        "    cpus: [{0}]\n"
-        "    program:\n"
-        "      - loop:\n"
-        "          until: {1}\n"
-        "          steps:\n"
-        "            - syscall: write\n"
-        "              kernel:\n"
-        "                - loop: {{count: 4, steps: [{{busy: 100us}}, might_sleep, {{busy: 100us}}, cond_resched]}}\n"
-        "            - run: 100us\n",
-        i, duration);
-  return y;
-}
 
 [[noreturn]] void usage(const std::string& why) {
   std::cerr << "preemptsim_bench_explain: " << why
@@ -73,12 +44,7 @@ std::string workload(int cpus, const std::string& duration) {
   std::exit(2);
 }
 
-// CPU time of this thread: on a shared machine wall time counts the others' work too.
-double thread_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
+using bench::thread_cpu_seconds;
 
 template <class F>
 double fastest(int repeat, F f) {
@@ -118,7 +84,7 @@ int main(int argc, char** argv) {
     } else if (a == "--print-workload") print = true;
     else usage("unknown argument '" + a + "'");
   }
-  const std::string yaml = workload(cpus, duration);
+  const std::string yaml = bench::reference_workload(cpus, duration);
   if (print) {
     std::cout << yaml;
     return 0;

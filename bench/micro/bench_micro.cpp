@@ -31,6 +31,7 @@
 #include "stats/response_time.h"
 #include "stats/task_stats.h"
 #include "workload/parse_yaml.h"
+#include "reference_workload.h"
 
 // Heap allocations of the whole program, counted by the replaced global
 // operator new (this binary only; the simulator library is unchanged).
@@ -55,43 +56,9 @@ namespace {
 
 using namespace preemptsim;
 
-std::string reference_workload(const std::string& duration) {
-  constexpr int cpus = 4;
-  std::string y = fmt::format(
-      "system: {{cpus: {0}, hz: 1000, duration: {1}, seed: 1}}\n"
-      "irqs:\n"
-      "  eth0: {{cpu: 0, arrival: {{poisson: {{rate: 2000}}}}, handler: {{uniform: [5us, 15us]}}, softirqs: {{NET_RX: {{uniform: [10us, 40us]}}}}}}\n"
-      "  line: {{cpu: 1, arrival: {{periodic: {{period: 1ms, phase: 300us}}}}, handler: 4us}}\n"
-      "tasks:\n",
-      cpus, duration);
-  for (int i = 0; i < cpus; ++i)
-    y += fmt::format(
-        "  cyclic{0}:\n"
-        "    policy: fifo\n"
-        "    priority: 95\n"
-        "    cpus: [{0}]\n"
-        "    program:\n"
-        "      - loop: {{until: {1}, steps: [{{periodic: {{period: 200us}}}}, {{run: 5us}}]}}\n"
-        "  hog{0}:\n"
-        "    cpus: [{0}]\n"
-        "    program:\n"
-        "      - loop:\n"
-        "          until: {1}\n"
-        "          steps:\n"
-        "            - syscall: write\n"
-        "              kernel:\n"
-        "                - loop: {{count: 4, steps: [{{busy: 100us}}, might_sleep, {{busy: 100us}}, cond_resched]}}\n"
-        "            - run: 100us\n",
-        i, duration);
-  return y;
-}
-
-// CPU time of this thread: on a shared machine wall time counts the others' work too.
-double thread_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
+// The reference workload at 4 CPUs (bench/reference_workload.h).
+std::string reference_workload(const std::string& duration) { return bench::reference_workload(4, duration); }
+using bench::thread_cpu_seconds;
 
 const Scenario& reference(const std::string& duration) {
   static std::map<std::string, Scenario> cache;

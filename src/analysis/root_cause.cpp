@@ -420,7 +420,9 @@ void RootCauseObserver::on_sched_waking(Time t, const Rq&, const Task& p, int ta
   if (tr) tr->woken_at = t;
   if (live_mode_) {
     if (!tr) return;
-    if (tr->pending >= kMaxPending) return;  // the first wakeups after the expiry are the ones that count
+    // Woken this often without blocking (ttwu_runnable() on a task still queued):
+    // the old entries served no window, the new one may.
+    if (tr->pending >= kMaxPending) drop_pending(p, *tr);
     if (tr->pending == 0) tr->pending_cpu = target_cpu;
     else if (tr->pending_cpu != target_cpu) tr->pending_cpu = -1;  // on several CPUs
     ++tr->pending;
