@@ -205,8 +205,8 @@ void RootCauseObserver::on_cpu_activity(Time t, const Rq& rq, const CpuActivity&
     cs.curr = nullptr;
     const std::uint64_t n = log_->count(rq.cpu), lo = n > log_->capacity() ? n - log_->capacity() : 0;
     for (std::uint64_t k = n - 1; k > lo; --k)
-      if (const ActivityRecord& r = log_->at(rq.cpu, k - 1); ActivityLog::task_context(r.what)) {
-        cs.curr = r.task;
+      if (const ActivityRecord& r = log_->at(rq.cpu, k - 1); ActivityLog::task_context(r.a.what)) {
+        cs.curr = r.a.task;
         break;
       }
     for (Wake& w : pending_[c])
@@ -240,7 +240,7 @@ void RootCauseObserver::judge(Wake& w, const Rq& rq, CpuState& cs, const CpuActi
     auto read = [](OpenSection& s, bool on, const Rq::SectionStart& at) {
       s.on = on;
       s.since = at.since;
-      s.site = Site{at.loc, at.fn};
+      s.site = Site{at.loc, at.site_op ? op_name(at.site_op->code) : at.fn};
       s.lock = on && at.op && at.op->code == OpCode::KLock ? at.op->step : nullptr;
     };
     read(cs.preempt_off, rq.trace_preempt_off, rq.preempt_off_at);
@@ -475,7 +475,8 @@ void RootCauseObserver::on_bandwidth(Time t, const Rq& rq, BandwidthEvent ev) {
 }
 
 void RootCauseObserver::on_sched_switch(Time t, const Rq& rq, const Task& prev, std::uint32_t prev_state, bool, const Task& next) {
-  if (Tracked* tr = tracked(prev); tr && prev_state != TASK_RUNNING) tr->blocked_at = t;
+  Tracked* const tr_prev = tracked(prev);
+  if (tr_prev && prev_state != TASK_RUNNING) tr_prev->blocked_at = t;
   if (live_[static_cast<std::size_t>(rq.cpu)] == 0) return;
   cpus_[static_cast<std::size_t>(rq.cpu)].lazy_set_by_tick = Time::ns(-1);  // the switch clears the bits
   // The step that called into the scheduler: the interrupted work (a
@@ -496,7 +497,7 @@ void RootCauseObserver::on_sched_switch(Time t, const Rq& rq, const Task& prev, 
     d.blocked_on = prev.blocked_on;
   };
   if (live_mode_) {
-    if (Tracked* tr = tracked(prev); tr && prev_state != TASK_RUNNING && tr->pending > 0) drop_pending(prev, *tr);
+    if (tr_prev && prev_state != TASK_RUNNING && tr_prev->pending > 0) drop_pending(prev, *tr_prev);
     if (Tracked* tr = tracked(next)) decide(tr->decision);
     return;
   }
@@ -592,7 +593,8 @@ bool RootCauseObserver::replay_ring(Window& w) const {
   const int cpu = w.w.cpu;
   const std::uint64_t n = log_->count(cpu), lo = n > log_->capacity() ? n - log_->capacity() : 0;
   // a record as a label: the three phases of a hard IRQ are one, an op only for a task step, prev only for a switch
-  auto label_of = [](const ActivityRecord& r) {
+  auto label_of = [](const ActivityRecord& rec) {
+    const CpuActivity& r = rec.a;
     const Activity what = r.what == Activity::IrqEntry || r.what == Activity::IrqExit ? Activity::IrqHandler : r.what;
     return Label{r.task, r.what == Activity::Switch ? r.prev : nullptr, r.what == Activity::TaskStep ? r.op : nullptr, r.irq, what, r.vec,
                  r.softirq};
@@ -603,8 +605,8 @@ bool RootCauseObserver::replay_ring(Window& w) const {
   if (first > lo) {
     const ActivityRecord& r = log_->at(cpu, first - 1);
     label = label_of(r);
-    w.at_expiry_count = r.preempt_count;
-    w.at_expiry_irqs_off = r.irqs_disabled;
+    w.at_expiry_count = r.a.preempt_count;
+    w.at_expiry_irqs_off = r.a.irqs_disabled;
     w.at_expiry_bh = r.bh;
   } else if (lo > 0) {
     return false;  // overwritten

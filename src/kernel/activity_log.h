@@ -14,48 +14,35 @@ namespace preemptsim {
 
 struct ActivityRecord {  // 64 bytes
   Time t;
-  const Task* task = nullptr;
-  const Task* prev = nullptr;
-  const Op* op = nullptr;
-  int irq = -1;
-  std::uint32_t preempt_count = 0;
+  CpuActivity a;
   int bh = 0;  // PREEMPT_RT: the task's softirq_disable_cnt
-  Activity what = Activity::Idle;
-  Vector vec = NR_VECTORS;
-  SoftirqVec softirq = NR_SOFTIRQS;
-  bool irqs_disabled = false;
 };
+static_assert(sizeof(ActivityRecord) <= 64);
 
 class ActivityLog {
  public:
   // records: per CPU, rounded up to a power of two.
-  ActivityLog(std::size_t cpus, std::size_t records) : rings_(cpus), watched_(cpus, false) {
+  ActivityLog(std::size_t cpus, std::size_t records) : rings_(cpus) {
     std::size_t size = 1;
     while (size < records) size *= 2;
     for (Ring& r : rings_) r.rec.resize(size);
     mask_ = size - 1;
   }
-  // Called by the kernel for every activity; true when the watcher is to be called now.
-  bool record(int cpu, Time t, const CpuActivity& a, int bh) {
+  // The CPU's next record, for the kernel to fill in place (every field of
+  // it: the slot holds an old record).
+  ActivityRecord& append(int cpu) {
     Ring& r = rings_[static_cast<std::size_t>(cpu)];
-    ActivityRecord& x = r.rec[r.n++ & mask_];
-    x.t = t;
-    x.task = a.task;
-    x.prev = a.prev;
-    x.op = a.op;
-    x.irq = a.irq;
-    x.preempt_count = a.preempt_count;
-    x.bh = bh;
-    x.what = a.what;
-    x.vec = a.vec;
-    x.softirq = a.softirq;
-    x.irqs_disabled = a.irqs_disabled;
-    if (!watched_[static_cast<std::size_t>(cpu)] || !task_context(a.what)) return false;
-    watched_[static_cast<std::size_t>(cpu)] = false;
+    return r.rec[r.n++ & mask_];
+  }
+  // After append(): true when the watcher is to be called now (a watched CPU's task-context activity).
+  bool fire(int cpu, Activity what) {
+    Ring& r = rings_[static_cast<std::size_t>(cpu)];
+    if (!r.watched || !task_context(what)) return false;
+    r.watched = false;
     return true;
   }
   static bool task_context(Activity w) { return w == Activity::TaskStep || w == Activity::Idle || w == Activity::Switch; }
-  void watch(int cpu) { watched_[static_cast<std::size_t>(cpu)] = true; }
+  void watch(int cpu) { rings_[static_cast<std::size_t>(cpu)].watched = true; }
   Observer* watcher = nullptr;
 
   std::uint64_t count(int cpu) const { return rings_[static_cast<std::size_t>(cpu)].n; }  // records ever written
@@ -67,9 +54,9 @@ class ActivityLog {
   struct Ring {
     std::vector<ActivityRecord> rec;
     std::uint64_t n = 0;
+    bool watched = false;
   };
   std::vector<Ring> rings_;
-  std::vector<bool> watched_;
   std::uint64_t mask_ = 0;
 };
 

@@ -491,10 +491,14 @@ class Kernel {
   void sections_changed(Rq& rq) {
     if (!(signals_ & (SIG_SECTIONS | SIG_SECTION_STATE))) return;
     const bool preempt_off = (rq.preempt_count & (PREEMPT_MASK | SOFTIRQ_MASK)) != 0;
-    if (preempt_off != rq.trace_preempt_off || rq.hard_irqs_disabled() != rq.trace_irqs_off) emit_sections(rq);  // an edge
+    const bool irqs_off = rq.hard_irqs_disabled();
+    if (preempt_off != rq.trace_preempt_off || irqs_off != rq.trace_irqs_off) emit_sections(rq, preempt_off, irqs_off);  // an edge
   }
-  void emit_sections(Rq& rq);
+  void emit_sections(Rq& rq, bool preempt_off, bool irqs_off);
   void emit_activity(Rq& rq);
+  void machine_activity(Rq& rq, CpuActivity& a);
+  void notify_activity(Rq& rq, const CpuActivity& a, bool fire);
+  static constexpr std::size_t SIG_ACTIVITY_BIT = std::countr_zero(static_cast<std::uint32_t>(SIG_ACTIVITY));
 
   const Scenario& scenario_;
   std::unique_ptr<MachineState> machine_;  // null: the exact machine (no noise source)
@@ -519,6 +523,7 @@ class Kernel {
   std::bitset<MAX_CPUS> rto_mask_;  // CPUs with a queued task besides the running one (pull candidates)
   int rto_count_ = 0;               // how many (rt_overloaded(): zero means nothing to pull)
   ActivityLog* activity_log_ = nullptr;
+  ActivityRecord activity_scratch_;  // emit_activity()'s record when no log is kept
   std::uint32_t signals_ = 0;  // SignalFamily bits some observer wants
   std::array<std::vector<Observer*>, 32> family_observers_;  // per SignalFamily bit: its subscribers
   std::function<void(Time, Time)> progress_;

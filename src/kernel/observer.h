@@ -40,15 +40,15 @@ struct Site {
 enum class Activity : std::uint8_t { TaskStep, IrqEntry, IrqHandler, IrqExit, Nmi, Softirq, IrqThread, Switch, Idle,
                                      IdleExit,  // a CPU waking from an idle state: its exit latency
                                      Smi };     // an SMI: the CPU is in SMM (invisible to the kernel)
-struct CpuActivity {
-  Activity what = Activity::Idle;
+struct CpuActivity {  // 40 bytes: the pointers first, the small fields packed after them
   const Task* task = nullptr;   // the CPU's current task (the switch's next for Switch)
   const Task* prev = nullptr;   // Switch: the task switched out
   const Op* op = nullptr;       // TaskStep: the op (op_name(op->code), op->step->loc)
-  Vector vec = NR_VECTORS;      // Irq*: the vector
   int irq = -1;                 // Irq* on DEVICE_VECTOR, Nmi, IrqThread: index into Kernel::irqs()
-  SoftirqVec softirq = NR_SOFTIRQS;  // Softirq (also in task context on PREEMPT_RT)
   std::uint32_t preempt_count = 0;
+  Activity what = Activity::Idle;
+  Vector vec = NR_VECTORS;      // Irq*: the vector
+  SoftirqVec softirq = NR_SOFTIRQS;  // Softirq (also in task context on PREEMPT_RT)
   bool irqs_disabled = false;
 };
 

@@ -259,10 +259,11 @@ struct Rq {
   const Op* site_op = nullptr;  // the task's op running now (its name is the site's function), or null
   // When and where each open section began (while SIG_SECTIONS or SIG_SECTION_STATE is wanted):
   // the site, and the task op that made the edge (a lock step names its lock).
-  struct SectionStart {
+  struct SectionStart {  // the site as site_loc/site_fn/site_op were then (op_name() when read)
     Time since;
     const SourceLoc* loc = nullptr;
     const char* fn = "?";
+    const Op* site_op = nullptr;
     const Op* op = nullptr;
   };
   SectionStart preempt_off_at, irqs_off_at;
