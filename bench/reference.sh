@@ -19,6 +19,24 @@ echo "== hot path (CPU time of the measuring thread)"
   grep -E '^BM_' | sed -E 's/ +/ /g'
 echo "== explanation cost (10 s per run, fastest of 3)"
 "$build/preemptsim_bench_explain" --duration 10s --repeat 3
+# Instructions do not depend on the machine's load (a shared or virtual
+# machine's CPU times vary by up to 2x from run to run): those of
+# Kernel::run() for 2 s of the workload, plain and explained, by callgrind.
+if command -v valgrind >/dev/null; then
+  echo "== instructions of Kernel::run() (callgrind), 2 s, plain and explained"
+  "$build/preemptsim_bench_micro" --print-workload --duration 2s > "$out/ref2s.yaml"
+  instructions() {
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null --toggle-collect='preemptsim::Kernel::run()' \
+      "$build/preemptsim" run "$out/ref2s.yaml" -q "$@" 2>&1 >/dev/null | sed -n 's/.*Collected : //p'
+  }
+  for m in none rt; do
+    plain=$(instructions -m "$m" --no-explain)
+    explained=$(instructions -m "$m")
+    awk -v m="$m" -v a="$plain" -v b="$explained" 'BEGIN { printf "%-5s plain %d, explained %d instructions: %.3fx\n", m, a, b, b / a }'
+  done
+else
+  echo "== (valgrind not installed: no instruction counts)"
+fi
 "$build/preemptsim_bench_micro" --print-workload --duration 10s > "$out/ref10s.yaml"
 "$build/preemptsim_bench_micro" --print-workload --duration "$long" > "$out/ref$long.yaml"
 for f in ref10s "ref$long"; do
