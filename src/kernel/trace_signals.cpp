@@ -52,7 +52,9 @@ void Kernel::emit_activity(Rq& rq) {
   a.vec = NR_VECTORS;
   a.softirq = NR_SOFTIRQS;
   bool irqs_off = rq.irqs_off || rq.switching;  // Rq::hard_irqs_disabled(), the frame's part below
-  if (!rq.irq_stack.empty()) {
+  if (machine_ && machine_activity(rq, a)) {
+    irqs_off = a.irqs_disabled;  // an SMI or an idle exit: nothing else is read
+  } else if (!rq.irq_stack.empty()) {
     const IrqFrame& f = rq.irq_stack.back();
     if (f.kind != FrameKind::Softirq) irqs_off = true;
     if (!rq.seg_active) {
@@ -85,19 +87,20 @@ void Kernel::emit_activity(Rq& rq) {
     a.op = &curr.op();
   }
   a.irqs_disabled = irqs_off;
-  if (machine_) machine_activity(rq, a);
   const bool fire = activity_log_ && activity_log_->fire(rq.cpu, a.what);
   if (fire || !family_observers_[SIG_ACTIVITY_BIT].empty()) notify_activity(rq, a, fire);
 }
 
-// What the machine model makes of the activity: an SMI stalls the CPU
-// (SMM, invisible to the kernel); a CPU leaving an idle state pays its exit
-// latency. Nothing else is worked out: the vector, IRQ and op stay as found.
-void Kernel::machine_activity(Rq& rq, CpuActivity& a) {
+// What the machine model makes of the activity, before anything else is
+// read: an SMI stalls the CPU (SMM, invisible to the kernel); a CPU leaving
+// an idle state pays its exit latency. True when it is one of these (the
+// vector, IRQ and op then stay unset).
+bool Kernel::machine_activity(Rq& rq, CpuActivity& a) {
   if (smi_stalled(rq)) a.what = Activity::Smi;
   else if (rq.seg_active && machine_->idle.exiting(rq.cpu)) a.what = Activity::IdleExit;
-  else return;
+  else return false;
   a.irqs_disabled = rq.hard_irqs_disabled();
+  return true;
 }
 
 void Kernel::notify_activity(Rq& rq, const CpuActivity& a, bool fire) {
