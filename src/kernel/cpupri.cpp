@@ -1,7 +1,9 @@
-// cpupri and the root domain's overload mask (kernel/sched/cpupri.c,
-// rd->rto_mask in kernel/sched/rt.c): which CPUs run at which priority, and
-// which have a task waiting, kept up to date as the queues change, so that
-// placing or pulling a task does not scan every CPU.
+// cpupri and the root domain's overload masks (kernel/sched/cpupri.c,
+// rd->rto_mask in kernel/sched/rt.c; cpudl's free_cpus and rd->dlo_mask in
+// kernel/sched/cpudeadline.c and deadline.c): which CPUs run at which
+// priority, which have no deadline task, and which have tasks waiting, kept
+// up to date as the queues change, so that placing or pulling a task does
+// not scan every CPU.
 #include "kernel/kernel.h"
 
 namespace preemptsim {
@@ -29,6 +31,14 @@ void Kernel::update_overload(Rq& rq) {
   over ? ++rto_count_ : --rto_count_;  // rd->rto_count
 }
 
+// cpudl_set()/cpudl_clear()'s free_cpus and dl_set_overload()/dl_clear_overload():
+// the CPU has no deadline task queued, or has more than one.
+void Kernel::cpudl_update(Rq& rq) {
+  const auto c = static_cast<std::size_t>(rq.cpu);
+  dl_free_mask_.set(c, rq.dl.dl_nr_running == 0);
+  dlo_mask_.set(c, rq.dl.dl_nr_running >= 2);
+}
+
 void Kernel::cpupri_init() {
   cpupri_.rank.assign(rqs_.size(), cpupri_rank(MAX_PRIO));
   for (Rq& rq : rqs_) {
@@ -37,7 +47,10 @@ void Kernel::cpupri_init() {
   }
   cpupri_.ranks.set(cpupri_rank(MAX_PRIO));
   if (cpupri_.mask[cpupri_rank(MAX_PRIO)].none()) cpupri_.ranks.reset(cpupri_rank(MAX_PRIO));
-  for (Rq& rq : rqs_) update_overload(rq);
+  for (Rq& rq : rqs_) {
+    update_overload(rq);
+    cpudl_update(rq);
+  }
 }
 
 // The masks against a scan of every CPU (for tests): empty when they agree.
@@ -51,6 +64,12 @@ std::string Kernel::cpupri_check() const {
         out += "CPU " + std::to_string(c) + ": cpupri rank " + std::to_string(r) + " disagrees with cpu_prio " + std::to_string(cpu_prio(rq)) + "\n";
     if (rto_mask_.test(c) != (rq.nr_running > (rq.curr->is_idle() ? 0u : 1u)))
       out += "CPU " + std::to_string(c) + ": overload bit " + std::to_string(rto_mask_.test(c)) + ", nr_running " + std::to_string(rq.nr_running) + "\n";
+  }
+  for (const Rq& rq : rqs_) {
+    const auto c = static_cast<std::size_t>(rq.cpu);
+    if (dl_free_mask_.test(c) != (rq.dl.dl_nr_running == 0) || dlo_mask_.test(c) != (rq.dl.dl_nr_running >= 2))
+      out += "CPU " + std::to_string(c) + ": cpudl free bit " + std::to_string(dl_free_mask_.test(c)) + ", dl overload bit " +
+             std::to_string(dlo_mask_.test(c)) + ", dl_nr_running " + std::to_string(rq.dl.dl_nr_running) + "\n";
   }
   if (static_cast<std::size_t>(rto_count_) != rto_mask_.count())
     out += "rto_count " + std::to_string(rto_count_) + ", overload mask has " + std::to_string(rto_mask_.count()) + "\n";

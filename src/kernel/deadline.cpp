@@ -4,8 +4,10 @@
 // (runtime is checked where update_curr() runs, the tick among them, as the
 // kernel does with HRTICK_DL off), the inactive timer is not queued (the
 // 0-lag time is kept and compared when needed: nothing here reads running_bw
-// but the tests), cpudl is a scan of the run queues, no deadline inheritance
-// (a deadline waiter boosts a lock owner to RT priority 0).
+// but the tests), cpudl is its free mask and, when no allowed CPU is free, a
+// scan of the allowed CPUs' earliest deadlines (not the kernel's max-heap),
+// no deadline inheritance (a deadline waiter boosts a lock owner to RT
+// priority 0).
 #include <fmt/format.h>
 
 #include "kernel/kernel.h"
@@ -147,6 +149,7 @@ void Kernel::enqueue_dl_entity(Rq& rq, Task& p, int flags) {
   p.dl.on_dl_rq = true;
   ++rq.dl.dl_nr_running;
   cpupri_set(rq);
+  cpudl_update(rq);
   dl_job_release(p);
 }
 
@@ -156,6 +159,7 @@ void Kernel::dequeue_dl_entity(Rq& rq, Task& p) {
   p.dl.on_dl_rq = false;
   --rq.dl.dl_nr_running;
   cpupri_set(rq);
+  cpudl_update(rq);
 }
 
 // enqueue_task_dl(): a throttled task waits for its replenishment timer
@@ -273,23 +277,24 @@ bool dl_movable(const Rq& rq, const Task& t, int to) {
 }  // namespace
 
 // find_later_rq() over cpudl: a CPU with no deadline task (the task's own
-// first, then the lowest number), else the CPU whose earliest deadline is
-// the latest, if p's deadline is earlier; -1 when none (or only `exclude`).
+// first, then the lowest number; from cpudl's free mask), else the CPU whose
+// earliest deadline is the latest, if p's deadline is earlier; -1 when none
+// (or only `exclude`).
 int Kernel::find_later_rq(const Task& p, int exclude) const {
   if (p.migration_disabled) return -1;
-  const int ncpus = static_cast<int>(rqs_.size());
-  auto allowed = [&](int c) { return c != exclude && p.cpus_allowed.test(static_cast<std::size_t>(c)); };
-  auto free_cpu = [&](int c) { return allowed(c) && rqs_[static_cast<std::size_t>(c)].dl.dl_nr_running == 0; };
-  if (free_cpu(p.cpu)) return p.cpu;
-  for (int c = 0; c < ncpus; ++c)
-    if (free_cpu(c)) return c;
+  std::bitset<MAX_CPUS> allowed = p.cpus_allowed;
+  if (exclude >= 0) allowed.reset(static_cast<std::size_t>(exclude));
+  const std::bitset<MAX_CPUS> free = dl_free_mask_ & allowed;
+  if (free.test(static_cast<std::size_t>(p.cpu))) return p.cpu;
+  if (free.any()) return static_cast<int>(free._Find_first());
+  // Every allowed CPU has a deadline task: the latest earliest deadline
+  // among them (cpudl_maximum() over the allowed CPUs; ties to the lowest number).
   int best = -1;
   Time latest;
-  for (int c = 0; c < ncpus; ++c) {
-    if (!allowed(c)) continue;
-    const Task* e = earliest_dl(rqs_[static_cast<std::size_t>(c)]);
+  for (std::size_t c = allowed._Find_first(); c < rqs_.size(); c = allowed._Find_next(c)) {
+    const Task* e = earliest_dl(rqs_[c]);
     if (e && (best < 0 || e->dl.deadline > latest)) {
-      best = c;
+      best = static_cast<int>(c);
       latest = e->dl.deadline;
     }
   }
@@ -353,8 +358,9 @@ void Kernel::pull_dl_task(Rq& this_rq) {
   if (rqs_.size() == 1) return;
   const Task* mine = earliest_dl(this_rq);
   Task* best = nullptr;
-  for (Rq& src : rqs_) {
-    if (&src == &this_rq || src.dl.dl_nr_running < 2) continue;
+  for (std::size_t c = dlo_mask_._Find_first(); c < rqs_.size(); c = dlo_mask_._Find_next(c)) {  // for_each_cpu(cpu, this_rq->rd->dlo_mask)
+    Rq& src = rqs_[c];
+    if (&src == &this_rq) continue;
     Task* p = nullptr;
     for (Task* t : src.dl.root)
       if (dl_movable(src, *t, this_rq.cpu)) {
