@@ -121,5 +121,37 @@ TEST(RootCauseLive, ARingTooShortHandsTheWindowToASecondRun) {
   }
 }
 
+// An interrupt storm longer than the ring before a wakeup, the window itself
+// inside it: the explanation still knows which task the CPU was running in
+// task context (under PREEMPT_RT the NIC's IRQ thread, between whose records
+// only interrupt records come), instead of calling the CPU idle. With rings
+// of 64 and 128 records, rt's worst window is such a case.
+TEST(RootCauseLive, AStormLongerThanTheRingStillNamesTheTaskContext) {
+  const Scenario sc = parse_workload(R"(
+system: {cpus: 1, duration: 1s, seed: 1}
+irqs:
+  nic: {cpu: 0, arrival: {poisson: {rate: 60000}}, handler: 2us, softirqs: {NET_RX: {uniform: [1us, 20us]}}}
+tasks:
+  h: {policy: fifo, priority: 90, program: [{loop: {until: end, steps: [{periodic: {period: 1300us}}, {run: 80us}]}}]}
+  rt: {policy: fifo, priority: 80, program: [{loop: {until: end, steps: [{periodic: {period: 700us}}, {run: 60us}]}}]}
+  b: {policy: other, program: [{loop: {until: end, steps: [{syscall: write, kernel: [{busy: 300us}]}]}}]}
+)",
+                                     "storm.yaml");
+  for (const std::size_t ring : {64u, 128u}) {
+    for (const char* model : {"none", "full", "rt"}) {
+      const PreemptModel& m = *find_preempt_model(model);
+      Kernel k(sc, m);
+      const int first_pid = k.tasks().front()->pid;
+      TaskStatsObserver stats(sc.tasks.size(), first_pid);
+      RootCauseObserver small(k, m, first_pid, sc.tasks.size(), ring);
+      k.add_observer(&stats);
+      k.add_observer(&small);
+      k.run();
+      const ModelResult plain = simulate_model(sc, m, {}, false);
+      EXPECT_EQ(show(live_explanations(sc, m, small)), show(explain_worst_cases(sc, m, plain))) << model << ", ring of " << ring;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace preemptsim::testing

@@ -201,14 +201,7 @@ void RootCauseObserver::on_cpu_activity(Time t, const Rq& rq, const CpuActivity&
   const bool task_context = a.what == Activity::TaskStep || a.what == Activity::Idle || a.what == Activity::Switch;
   CpuState& cs = cpus_[c];
   if (live_mode_) {  // the log's trigger: the first task-context activity after a wakeup on this CPU
-    // what the CPU ran in task context before this activity: the log's last such record before it
-    cs.curr = nullptr;
-    const std::uint64_t n = log_->count(rq.cpu), lo = n > log_->capacity() ? n - log_->capacity() : 0;
-    for (std::uint64_t k = n - 1; k > lo; --k)
-      if (const ActivityRecord& r = log_->at(rq.cpu, k - 1); ActivityLog::task_context(r.a.what)) {
-        cs.curr = r.a.task;
-        break;
-      }
+    cs.curr = log_->task_before(rq.cpu);  // what the CPU ran in task context before this activity
     for (Wake& w : pending_[c])
       if (!w.judged) judge(w, rq, cs, a);
     return;

@@ -34,13 +34,21 @@ class ActivityLog {
     Ring& r = rings_[static_cast<std::size_t>(cpu)];
     return r.rec[r.n++ & mask_];
   }
-  // After append(): true when the watcher is to be called now (a watched CPU's task-context activity).
-  bool fire(int cpu, Activity what) {
+  // After append(): true when the watcher is to be called now (a watched
+  // CPU's task-context activity). Keeps the task of the CPU's task-context
+  // activity before this one, however many interrupt records came between.
+  bool fire(int cpu, const CpuActivity& a) {
     Ring& r = rings_[static_cast<std::size_t>(cpu)];
-    if (!r.watched || !task_context(what)) return false;
+    if (!task_context(a.what)) return false;
+    r.task_before = r.last_task;
+    r.last_task = a.task;
+    if (!r.watched) return false;
     r.watched = false;
     return true;
   }
+  // At the watcher's call: the task of the CPU's task-context activity
+  // before the one that fired (null when there was none).
+  const Task* task_before(int cpu) const { return rings_[static_cast<std::size_t>(cpu)].task_before; }
   static bool task_context(Activity w) { return w == Activity::TaskStep || w == Activity::Idle || w == Activity::Switch; }
   void watch(int cpu) { rings_[static_cast<std::size_t>(cpu)].watched = true; }
   Observer* watcher = nullptr;
@@ -55,6 +63,8 @@ class ActivityLog {
     std::vector<ActivityRecord> rec;
     std::uint64_t n = 0;
     bool watched = false;
+    const Task* last_task = nullptr;    // of the last task-context record
+    const Task* task_before = nullptr;  // of the one before it
   };
   std::vector<Ring> rings_;
   std::uint64_t mask_ = 0;

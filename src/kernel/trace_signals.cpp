@@ -87,7 +87,7 @@ void Kernel::emit_activity(Rq& rq) {
     a.op = &curr.op();
   }
   a.irqs_disabled = irqs_off;
-  const bool fire = activity_log_ && activity_log_->fire(rq.cpu, a.what);
+  const bool fire = activity_log_ && activity_log_->fire(rq.cpu, a);
   if (fire || !family_observers_[SIG_ACTIVITY_BIT].empty()) notify_activity(rq, a, fire);
 }
 
