@@ -188,17 +188,16 @@ void RootCauseObserver::advance(int cpu, Time now) {
   }
 }
 
+// An activity as a label: the three phases of a hard IRQ are one; an op
+// only for a task step, prev only for a switch.
+RootCauseObserver::Label RootCauseObserver::Label::of(const CpuActivity& a) {
+  const Activity what = a.what == Activity::IrqEntry || a.what == Activity::IrqExit ? Activity::IrqHandler : a.what;
+  return Label{a.task, a.what == Activity::Switch ? a.prev : nullptr, a.what == Activity::TaskStep ? a.op : nullptr, a.irq, what, a.vec, a.softirq};
+}
+
 void RootCauseObserver::on_cpu_activity(Time t, const Rq& rq, const CpuActivity& a) {
   const std::size_t c = static_cast<std::size_t>(rq.cpu);
   if (live_[c] == 0) return;  // no window of this CPU can still be explained
-  // The three phases of a hard IRQ are one label; an op only for a task step, prev only for a switch.
-  const Activity what = a.what == Activity::IrqEntry || a.what == Activity::IrqExit ? Activity::IrqHandler : a.what;
-  const Op* op = a.what == Activity::TaskStep ? a.op : nullptr;
-  const Task* prev = a.what == Activity::Switch ? a.prev : nullptr;
-  const int bh = a.task ? a.task->softirq_disable_cnt : 0;
-  // Out of interrupt context after the wakeup: judge with the interrupted
-  // context's state (the interrupt's own sections have closed by now).
-  const bool task_context = a.what == Activity::TaskStep || a.what == Activity::Idle || a.what == Activity::Switch;
   CpuState& cs = cpus_[c];
   if (live_mode_) {  // the log's trigger: the first task-context activity after a wakeup on this CPU
     cs.curr = log_->task_before(rq.cpu);  // what the CPU ran in task context before this activity
@@ -206,7 +205,11 @@ void RootCauseObserver::on_cpu_activity(Time t, const Rq& rq, const CpuActivity&
       if (!w.judged) judge(w, rq, cs, a);
     return;
   }
-  const Label l{a.task, prev, op, a.irq, what, a.vec, a.softirq};
+  // Out of interrupt context after the wakeup: judge with the interrupted
+  // context's state (the interrupt's own sections have closed by now).
+  const bool task_context = ActivityLog::task_context(a.what);
+  const int bh = a.task ? a.task->softirq_disable_cnt : 0;
+  const Label l = Label::of(a);
   advance(rq.cpu, t);
   cs.now_count = a.preempt_count;
   cs.now_irqs_off = a.irqs_disabled;
@@ -233,7 +236,7 @@ void RootCauseObserver::judge(Wake& w, const Rq& rq, CpuState& cs, const CpuActi
     auto read = [](OpenSection& s, bool on, const Rq::SectionStart& at) {
       s.on = on;
       s.since = at.since;
-      s.site = Site{at.loc, at.site_op ? op_name(at.site_op->code) : at.fn};
+      s.site = Site{at.loc, site_function(at.site_op, at.fn)};
       s.lock = on && at.op && at.op->code == OpCode::KLock ? at.op->step : nullptr;
     };
     read(cs.preempt_off, rq.trace_preempt_off, rq.preempt_off_at);
@@ -555,8 +558,9 @@ void RootCauseObserver::live_latency(Time t, const Task& p, Time expiry, Time ir
   const std::size_t i = static_cast<std::size_t>(p.pid - first_pid_);
   const int cpu = p.cpu;
   const auto c = static_cast<std::size_t>(cpu);
-  if (worst_of_[i] < 0 || t - expiry > worst_[static_cast<std::size_t>(worst_of_[i])].w.at - worst_[static_cast<std::size_t>(worst_of_[i])].w.expiry) {
-    if (worst_of_[i] < 0) {
+  const Window* prior = worst_of_[i] < 0 ? nullptr : &worst_[static_cast<std::size_t>(worst_of_[i])];
+  if (!prior || t - expiry > prior->w.at - prior->w.expiry) {
+    if (!prior) {
       worst_of_[i] = static_cast<std::int32_t>(worst_.size());
       worst_.emplace_back();
     }
@@ -585,19 +589,12 @@ void RootCauseObserver::live_latency(Time t, const Task& p, Time expiry, Time ir
 bool RootCauseObserver::replay_ring(Window& w) const {
   const int cpu = w.w.cpu;
   const std::uint64_t n = log_->count(cpu), lo = n > log_->capacity() ? n - log_->capacity() : 0;
-  // a record as a label: the three phases of a hard IRQ are one, an op only for a task step, prev only for a switch
-  auto label_of = [](const ActivityRecord& rec) {
-    const CpuActivity& r = rec.a;
-    const Activity what = r.what == Activity::IrqEntry || r.what == Activity::IrqExit ? Activity::IrqHandler : r.what;
-    return Label{r.task, r.what == Activity::Switch ? r.prev : nullptr, r.what == Activity::TaskStep ? r.op : nullptr, r.irq, what, r.vec,
-                 r.softirq};
-  };
   std::uint64_t first = n;
   while (first > lo && log_->at(cpu, first - 1).t >= w.w.expiry) --first;
   Label label;  // the CPU's state before its first activity
   if (first > lo) {
     const ActivityRecord& r = log_->at(cpu, first - 1);
-    label = label_of(r);
+    label = Label::of(r.a);
     w.at_expiry_count = r.a.preempt_count;
     w.at_expiry_irqs_off = r.a.irqs_disabled;
     w.at_expiry_bh = r.bh;
@@ -612,7 +609,7 @@ bool RootCauseObserver::replay_ring(Window& w) const {
     const Time until = x.t < w.w.at ? x.t : w.w.at;
     add(w, label, until - cursor);
     if (until > cursor) cursor = until;
-    label = label_of(x);
+    label = Label::of(x.a);
   }
   add(w, label, w.w.at - cursor);
   return true;

@@ -85,6 +85,7 @@ class RootCauseObserver final : public Observer {
     Vector vec = NR_VECTORS;
     SoftirqVec softirq = NR_SOFTIRQS;
     bool operator==(const Label&) const = default;
+    static Label of(const CpuActivity& a);  // the three phases of a hard IRQ are one label
   };
   struct OpenSection {
     bool on = false;

@@ -263,7 +263,7 @@ int main(int argc, char** argv) {
   run->add_option("--seed", seed, "seed for the random streams (overrides system.seed)");
   run->add_option("--duration", duration, "simulated time, e.g. 10s (overrides system.duration)");
   run->add_option("--cpus", cpus, "simulated CPUs (overrides system.cpus; an rt-app use case gets 1 + its highest pinned CPU)");
-  run->add_flag("--no-explain", topt.no_explain, "skip explaining the worst wakeups (their recording adds about a third to each run)");
+  run->add_flag("--no-explain", topt.no_explain, "skip explaining the worst wakeups (their recording adds about a quarter to each run)");
   run->add_option("--report", topt.report, "write a self-contained HTML report to this file");
   run->add_option("-j,--jobs", topt.jobs, "models run at once, one per thread (default: every core; output is the same whatever N)");
   run->add_flag("-q,--quiet", topt.quiet, "do not print the table on stdout (e.g. with --json for many tasks)");

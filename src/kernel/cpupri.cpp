@@ -1,9 +1,9 @@
 // cpupri and the root domain's overload masks (kernel/sched/cpupri.c,
-// rd->rto_mask in kernel/sched/rt.c; cpudl's free_cpus and rd->dlo_mask in
-// kernel/sched/cpudeadline.c and deadline.c): which CPUs run at which
-// priority, which have no deadline task, and which have tasks waiting, kept
-// up to date as the queues change, so that placing or pulling a task does
-// not scan every CPU.
+// rd->rto_mask in kernel/sched/rt.c, rd->dlo_mask in kernel/sched/deadline.c):
+// which CPUs run at which priority (deadline tasks as a rank of their own,
+// which also gives cpudl's free CPUs) and which have tasks waiting, kept up to
+// date as the queues change, so that placing or pulling a task does not scan
+// every CPU.
 #include "kernel/kernel.h"
 
 namespace preemptsim {
@@ -31,13 +31,10 @@ void Kernel::update_overload(Rq& rq) {
   over ? ++rto_count_ : --rto_count_;  // rd->rto_count
 }
 
-// cpudl_set()/cpudl_clear()'s free_cpus and dl_set_overload()/dl_clear_overload():
-// the CPU has no deadline task queued, or has more than one.
-void Kernel::cpudl_update(Rq& rq) {
-  const auto c = static_cast<std::size_t>(rq.cpu);
-  dl_free_mask_.set(c, rq.dl.dl_nr_running == 0);
-  dlo_mask_.set(c, rq.dl.dl_nr_running >= 2);
-}
+// dl_set_overload() / dl_clear_overload(): the CPU has more than one
+// deadline task queued. (cpudl's free_cpus, the CPUs with none, need no mask
+// of their own: they are those outside cpupri's deadline rank.)
+void Kernel::cpudl_update(Rq& rq) { dlo_mask_.set(static_cast<std::size_t>(rq.cpu), rq.dl.dl_nr_running >= 2); }
 
 void Kernel::cpupri_init() {
   cpupri_.rank.assign(rqs_.size(), cpupri_rank(MAX_PRIO));
@@ -64,12 +61,8 @@ std::string Kernel::cpupri_check() const {
         out += "CPU " + std::to_string(c) + ": cpupri rank " + std::to_string(r) + " disagrees with cpu_prio " + std::to_string(cpu_prio(rq)) + "\n";
     if (rto_mask_.test(c) != (rq.nr_running > (rq.curr->is_idle() ? 0u : 1u)))
       out += "CPU " + std::to_string(c) + ": overload bit " + std::to_string(rto_mask_.test(c)) + ", nr_running " + std::to_string(rq.nr_running) + "\n";
-  }
-  for (const Rq& rq : rqs_) {
-    const auto c = static_cast<std::size_t>(rq.cpu);
-    if (dl_free_mask_.test(c) != (rq.dl.dl_nr_running == 0) || dlo_mask_.test(c) != (rq.dl.dl_nr_running >= 2))
-      out += "CPU " + std::to_string(c) + ": cpudl free bit " + std::to_string(dl_free_mask_.test(c)) + ", dl overload bit " +
-             std::to_string(dlo_mask_.test(c)) + ", dl_nr_running " + std::to_string(rq.dl.dl_nr_running) + "\n";
+    if (dlo_mask_.test(c) != (rq.dl.dl_nr_running >= 2))
+      out += "CPU " + std::to_string(c) + ": dl overload bit " + std::to_string(dlo_mask_.test(c)) + ", dl_nr_running " + std::to_string(rq.dl.dl_nr_running) + "\n";
   }
   if (static_cast<std::size_t>(rto_count_) != rto_mask_.count())
     out += "rto_count " + std::to_string(rto_count_) + ", overload mask has " + std::to_string(rto_mask_.count()) + "\n";

@@ -277,16 +277,17 @@ bool dl_movable(const Rq& rq, const Task& t, int to) {
 }  // namespace
 
 // find_later_rq() over cpudl: a CPU with no deadline task (the task's own
-// first, then the lowest number; from cpudl's free mask), else the CPU whose
+// first, then the lowest number; from cpupri's masks), else the CPU whose
 // earliest deadline is the latest, if p's deadline is earlier; -1 when none
 // (or only `exclude`).
 int Kernel::find_later_rq(const Task& p, int exclude) const {
   if (p.migration_disabled) return -1;
   std::bitset<MAX_CPUS> allowed = p.cpus_allowed;
   if (exclude >= 0) allowed.reset(static_cast<std::size_t>(exclude));
-  const std::bitset<MAX_CPUS> free = dl_free_mask_ & allowed;
+  // cpudl's free_cpus: those outside cpupri's deadline rank (cpu_prio() -1)
+  const std::bitset<MAX_CPUS> free = allowed & ~cpupri_.mask[cpupri_rank(-1)];
   if (free.test(static_cast<std::size_t>(p.cpu))) return p.cpu;
-  if (free.any()) return static_cast<int>(free._Find_first());
+  if (const std::size_t c = free._Find_first(); c < rqs_.size()) return static_cast<int>(c);
   // Every allowed CPU has a deadline task: the latest earliest deadline
   // among them (cpudl_maximum() over the allowed CPUs; ties to the lowest number).
   int best = -1;

@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "core/event_queue.h"
-#include "kernel/activity_log.h"
 #include "core/rng.h"
 #include "core/time.h"
+#include "kernel/activity_log.h"
 #include "kernel/observer.h"
 #include "kernel/locking.h"
 #include "kernel/preempt.h"
@@ -204,7 +204,7 @@ class Kernel {
   void fair_server_update(Rq& rq, Time delta);
   void fair_server_stop(Rq& rq);
   void cpupri_set(Rq& rq);  // cpupri.cpp: after any change of what is queued on rq (the classes call it)
-  void cpudl_update(Rq& rq);  // cpupri.cpp: after a change of rq's dl_nr_running
+  void cpudl_update(Rq& rq);  // cpupri.cpp: after a change of rq's dl_nr_running (the deadline overload mask)
   // A per-CPU log of every activity, written here (activity_log.h); its
   // watcher gets on_cpu_activity() at the next task-context activity of a
   // CPU it watches. The log must outlive the run.
@@ -523,7 +523,6 @@ class Kernel {
   CpuPri cpupri_;
   std::bitset<MAX_CPUS> rto_mask_;  // CPUs with a queued task besides the running one (pull candidates)
   int rto_count_ = 0;               // how many (rt_overloaded(): zero means nothing to pull)
-  std::bitset<MAX_CPUS> dl_free_mask_;  // cpudl.free_cpus: CPUs with no deadline task queued
   std::bitset<MAX_CPUS> dlo_mask_;      // rd->dlo_mask: CPUs with two or more (pull candidates)
   ActivityLog* activity_log_ = nullptr;
   ActivityRecord activity_scratch_;  // emit_activity()'s record when no log is kept

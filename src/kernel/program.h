@@ -64,5 +64,7 @@ Program compile_program(const TaskSpec& task);
 void compile_kernel_steps(Program& prog, const std::vector<Step>& steps);
 
 const char* op_name(OpCode c);
+// A section site's function: the op's name when a task op made the edge, else the kernel function named.
+inline const char* site_function(const Op* site_op, const char* fn) { return site_op ? op_name(site_op->code) : fn; }
 
 }  // namespace preemptsim

@@ -21,7 +21,7 @@ void Kernel::emit_sections(Rq& rq, bool preempt_off, bool irqs_off) {
       (kind == Section::PreemptOff ? rq.preempt_off_at : rq.irqs_off_at) = Rq::SectionStart{now_, rq.site_loc, rq.site_fn, rq.site_op, op};
     }
     emit(SIG_SECTIONS, [&](Observer& o) {
-      o.on_section(now_, rq, kind, now_off, Site{rq.site_loc, rq.site_op ? op_name(rq.site_op->code) : rq.site_fn});
+      o.on_section(now_, rq, kind, now_off, Site{rq.site_loc, site_function(rq.site_op, rq.site_fn)});
     });
   };
   if (irqs_off) {
