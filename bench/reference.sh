@@ -2,9 +2,10 @@
 # The reference measurements of bench/README.md in one go, on the bench's
 # reference workload (4 CPUs; per CPU a 200 us cyclictest thread and a kernel
 # hog; Poisson 2000/s NET_RX and a 1 kHz line): live events per CPU-second and
-# the ratio to a bare queue (bench_micro), the explanation's cost
-# (bench_explain), and whole runs of every model with explanations: 10 s and
-# LONG simulated (default 3600s), with wall time, CPU time and peak memory.
+# the ratio to a bare queue (bench_micro), the explanation's cost in CPU time
+# (bench_explain) and, with valgrind, in instructions, and whole runs of every
+# model with explanations: 10 s and LONG simulated (default 3600s), with wall
+# time, CPU time and peak memory.
 # Usage: bench/reference.sh [BUILD_DIR] [LONG]    (BUILD_DIR defaults to build)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -12,10 +12,11 @@ seconds="${1:-60}"
 shift || true
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(yaml_workload rtapp simulate)
-asan="${PREEMPTSIM_FUZZ_ASAN:-1}"
-if [ "$asan" = 0 ]; then dir="${PREEMPTSIM_FUZZ_DIR:-build-fuzz-ubsan}"; else dir="${PREEMPTSIM_FUZZ_DIR:-build-fuzz}"; fi
-address=ON
-[ "$asan" = 0 ] && address=OFF
+if [ "${PREEMPTSIM_FUZZ_ASAN:-1}" = 0 ]; then
+  dir="${PREEMPTSIM_FUZZ_DIR:-build-fuzz-ubsan}" address=OFF
+else
+  dir="${PREEMPTSIM_FUZZ_DIR:-build-fuzz}" address=ON
+fi
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \

@@ -203,8 +203,8 @@ TEST(Invariants, EachPreemptCountFieldOverflowsAndUnderflowsAtItsOwnEdge) {
   };
   for (const Field& f : {Field{"PREEMPT", PREEMPT_OFFSET, PREEMPT_BITS}, Field{"SOFTIRQ", SOFTIRQ_OFFSET, SOFTIRQ_BITS},
                          Field{"HARDIRQ", HARDIRQ_OFFSET, HARDIRQ_BITS}, Field{"NMI", NMI_OFFSET, NMI_BITS}}) {
-    // the other fields half full, so a carry or borrow would show in them
-    const std::uint32_t others = 0x00000000u | (f.offset == PREEMPT_OFFSET ? 0 : 3 * PREEMPT_OFFSET) |
+    // every other field in use, so a carry or borrow would show in them
+    const std::uint32_t others = (f.offset == PREEMPT_OFFSET ? 0 : 3 * PREEMPT_OFFSET) | (f.offset == SOFTIRQ_OFFSET ? 0 : 2 * SOFTIRQ_OFFSET) |
                                  (f.offset == HARDIRQ_OFFSET ? 0 : 2 * HARDIRQ_OFFSET) | (f.offset == NMI_OFFSET ? 0 : NMI_OFFSET);
     rq.preempt_count = others;
     const std::uint32_t max = (1u << f.bits) - 1;
